@@ -1,6 +1,15 @@
 """The block library. Each category module declares its blocks with ``@register``."""
 
-from playground.compile.blocks import activations, dense, io, structure  # noqa: F401  (registration)
+from playground.compile.blocks import (  # noqa: F401  (imported for registration)
+    activations,
+    attention,
+    conv,
+    dense,
+    io,
+    norm,
+    sequence,
+    structure,
+)
 from playground.compile.blocks.base import BLOCKS, LEGACY, Block, ShapeError
 from playground.graph.spec import BlockSpec
 

@@ -1,0 +1,1 @@
+"""attention blocks (declared with @register; see base.py)."""

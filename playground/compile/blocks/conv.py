@@ -1,0 +1,1 @@
+"""conv blocks (declared with @register; see base.py)."""

@@ -1,0 +1,1 @@
+"""norm blocks (declared with @register; see base.py)."""

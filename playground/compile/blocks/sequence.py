@@ -1,0 +1,1 @@
+"""sequence blocks (declared with @register; see base.py)."""
