@@ -100,6 +100,9 @@ def _shape_diag(graph: Graph, node: Any, block: type[Block], err: ShapeError,
         edge = incoming[err.port]
         src = graph.nodes[edge.src.node_id]
         edge_id = edge.id
-        if "from" not in err.message:
-            message += f' from "{src.label}" ({format_shape(ins[err.port])})'
+        shape_text = format_shape(ins[err.port])
+        if shape_text in err.message:
+            message += f' from "{src.label}"'
+        else:
+            message += f' from "{src.label}" ({shape_text})'
     return Diagnostic("error", message, node.id, edge_id)

@@ -66,6 +66,12 @@ def validate_structure(graph: Graph, catalog: Catalog) -> list[Diagnostic]:
     elif len(outputs) > 1:
         for n in outputs[1:]:
             diags.append(Diagnostic("error", f'Only one Output block is allowed; "{n.label}" is extra', n.id))
+    # One pass over the wires instead of a scan per block keeps big graphs fast to re-check.
+    wired_ports: dict[str, set[str]] = defaultdict(set)
+    feeds: set[str] = set()
+    for e in graph.edges.values():
+        wired_ports[e.dst.node_id].add(e.dst.port)
+        feeds.add(e.src.node_id)
     for node in graph.nodes.values():
         spec = catalog.get(node.type)
         name = f'{node.type} "{node.label}"'
@@ -80,13 +86,13 @@ def validate_structure(graph: Graph, catalog: Catalog) -> list[Diagnostic]:
             problem = p.check(value)
             if problem:
                 diags.append(Diagnostic("error", f"{name}: {problem}", node.id, param=p.name))
-        wired = {e.dst.port for e in graph.edges_into(node.id)}
+        wired = wired_ports.get(node.id, set())
         for port in spec.inputs:
             if not port.optional and port.name not in wired:
                 diags.append(Diagnostic("error", f'{name}: input "{port.name}" is not connected', node.id))
         for port in wired - set(spec.input_names()):
             diags.append(Diagnostic("error", f"{name} has no input called {port!r}", node.id))
-        if node.type not in SINK_TYPES and not graph.edges_out_of(node.id):
+        if node.type not in SINK_TYPES and node.id not in feeds:
             diags.append(Diagnostic("warning", f"{name} feeds nothing", node.id))
     for edge in graph.edges.values():
         src = graph.nodes.get(edge.src.node_id)

@@ -35,26 +35,59 @@ class Event:
 
 
 class _Series:
-    __slots__ = ("capacity", "steps", "stride", "values", "wall")
+    """One scalar series in preallocated numpy columns (24 bytes a point)."""
+
+    __slots__ = ("capacity", "n", "steps", "stride", "values", "wall")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.stride = 1
-        self.steps: list[int] = []
-        self.values: list[float] = []
-        self.wall: list[float] = []
+        self.n = 0
+        size = min(256, capacity + 1)
+        self.steps = np.empty(size, dtype=np.int64)
+        self.values = np.empty(size, dtype=np.float64)
+        self.wall = np.empty(size, dtype=np.float64)
 
     def add(self, step: int, value: float, wall: float) -> None:
-        if self.steps and step % self.stride and step - self.steps[-1] < self.stride:
+        n = self.n
+        if n and step % self.stride and step - self.steps[n - 1] < self.stride:
             return
-        self.steps.append(step)
-        self.values.append(value)
-        self.wall.append(wall)
-        if len(self.steps) > self.capacity:
-            self.steps = self.steps[::2]
-            self.values = self.values[::2]
-            self.wall = self.wall[::2]
+        if n == len(self.steps):  # grow geometrically up to capacity + 1
+            size = min(2 * n, self.capacity + 1)
+            self.steps = np.resize(self.steps, size)
+            self.values = np.resize(self.values, size)
+            self.wall = np.resize(self.wall, size)
+        self.steps[n] = step
+        self.values[n] = value
+        self.wall[n] = wall
+        self.n = n + 1
+        if self.n > self.capacity:
+            keep = (self.n + 1) // 2
+            self.steps[:keep] = self.steps[: self.n : 2]
+            self.values[:keep] = self.values[: self.n : 2]
+            self.wall[:keep] = self.wall[: self.n : 2]
+            self.n = keep
             self.stride *= 2
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = self.n
+        return self.steps[:n], self.values[:n], self.wall[:n]
+
+    def load(self, steps: list[float], values: list[float], wall: list[float], stride: int) -> None:
+        n = min(len(steps), len(values), len(wall))
+        stride = max(int(stride), 1)
+        while n > self.capacity:  # a file from a larger buffer: thin it the way add() would
+            steps, values, wall = steps[:n:2], values[:n:2], wall[:n:2]
+            n = len(steps)
+            stride *= 2
+        size = max(n, 1)
+        self.steps = np.asarray(steps[:n], dtype=np.int64).reshape(-1).copy()
+        self.values = np.asarray(values[:n], dtype=np.float64).reshape(-1).copy()
+        self.wall = np.asarray(wall[:n], dtype=np.float64).reshape(-1).copy()
+        if size > n:
+            self.steps, self.values, self.wall = (np.resize(a, size) for a in (self.steps, self.values, self.wall))
+        self.n = n
+        self.stride = stride
 
 
 class MetricsBuffer:
@@ -81,6 +114,17 @@ class MetricsBuffer:
                 series = self._series.get(name)
                 if series is None:
                     series = self._series[name] = _Series(self._capacity)
+                series.add(int(step), float(value), wall)
+            self.version += 1
+
+    def add_points(self, name: str, steps: list[int], values: list[float]) -> None:
+        """Append many points of one series under a single lock (the trainer's flush)."""
+        wall = time.time() - self._t0
+        with self._lock:
+            series = self._series.get(name)
+            if series is None:
+                series = self._series[name] = _Series(self._capacity)
+            for step, value in zip(steps, values, strict=False):
                 series.add(int(step), float(value), wall)
             self.version += 1
 
@@ -122,13 +166,14 @@ class MetricsBuffer:
             s = self._series.get(name)
             if s is None:
                 return np.empty(0), np.empty(0)
-            return np.asarray(s.steps, dtype=np.float64), np.asarray(s.values, dtype=np.float64)
+            steps, values, _ = s.columns()
+            return steps.astype(np.float64), values.copy()
 
     def series_wall(self, name: str) -> np.ndarray:
         """Seconds since the buffer started, aligned with ``series(name)``."""
         with self._lock:
             s = self._series.get(name)
-            return np.asarray(s.wall if s else [], dtype=np.float64)
+            return s.columns()[2].copy() if s else np.empty(0)
 
     def snapshot(self, kind: str) -> tuple[int, Any] | None:
         with self._lock:
@@ -153,8 +198,8 @@ class MetricsBuffer:
         """Scalar history as plain lists (for session files and CSV)."""
         with self._lock:
             return {
-                name: {"steps": list(map(float, s.steps)), "values": list(s.values),
-                       "wall": list(s.wall), "stride": [float(s.stride)]}
+                name: {"steps": s.columns()[0].astype(float).tolist(), "values": s.columns()[1].tolist(),
+                       "wall": s.columns()[2].tolist(), "stride": [float(s.stride)]}
                 for name, s in self._series.items()
             }
 
@@ -163,9 +208,8 @@ class MetricsBuffer:
             self._series.clear()
             for name, cols in data.items():
                 s = _Series(self._capacity)
-                s.steps = [int(v) for v in cols.get("steps", [])]
-                s.values = [float(v) for v in cols.get("values", [])]
-                s.wall = [float(v) for v in cols.get("wall", [0.0] * len(s.steps))]
-                s.stride = int((cols.get("stride") or [1])[0])
+                steps = cols.get("steps", [])
+                s.load(steps, cols.get("values", []), cols.get("wall", [0.0] * len(steps)),
+                       int((cols.get("stride") or [1])[0]))
                 self._series[name] = s
             self.version += 1

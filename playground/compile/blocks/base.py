@@ -90,17 +90,6 @@ def one_input(ins: dict[str, Shape], port: str = "in") -> Shape:
     return ins[port]
 
 
-def need_rank(shape: Shape, ranks: tuple[int, ...], what: str, port: str = "in") -> None:
-    if len(shape) not in ranks:
-        from playground.graph.spec import format_shape
-
-        want = " or ".join(
-            {1: "N×features", 2: "N×sequence×features (or N×C×L)", 3: "N×C×H×W"}.get(r, f"{r + 1}-D")
-            for r in ranks
-        )
-        raise ShapeError(f"{what} expects {want} but receives {format_shape(shape)}", port)
-
-
 def prod(shape: Shape) -> int:
     n = 1
     for s in shape:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
 
 from playground.compile.blocks.base import Block, ShapeError, register, spec_param
@@ -73,6 +74,55 @@ class Output(Block):
     @classmethod
     def build(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> nn.Module:
         return nn.Identity()
+
+
+FEATURES_2D = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
+
+
+class Features2DModule(nn.Module):
+    """Hand-made input features of a 2-D point, as in the classic playground."""
+
+    NAMES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
+
+    def __init__(self, features: tuple[str, ...]) -> None:
+        super().__init__()
+        self.features = tuple(f for f in self.NAMES if f in features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1, x2 = x[..., 0], x[..., 1]
+        columns = {
+            "x1": x1, "x2": x2, "x1_sq": x1 * x1, "x2_sq": x2 * x2, "x1x2": x1 * x2,
+            "sin_x1": torch.sin(x1), "sin_x2": torch.sin(x2),
+        }
+        return torch.stack([columns[f] for f in self.features], dim=-1)
+
+    def ctor_source(self) -> str:
+        return f"Features2DModule({self.features!r})"
+
+
+@register
+class Features2D(Block):
+    type = "Features2D"
+    category = "Input/Output"
+    description = "Feature transforms of a 2-D point: x1, x2, x1², x2², x1·x2, sin x1, sin x2"
+    params = tuple(
+        spec_param(name, "bool", name in ("x1", "x2"), f"Include {label}")
+        for name, label in zip(FEATURES_2D, ("x1", "x2", "x1²", "x2²", "x1·x2", "sin x1", "sin x2"), strict=True)
+    )
+
+    @classmethod
+    def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
+        x = ins["in"]
+        if tuple(x) != (2,):
+            raise ShapeError(f"expects 2-D points (N×2) but receives {format_shape(x)}", "in")
+        k = sum(1 for f in FEATURES_2D if p[f])
+        if k == 0:
+            raise ShapeError("has no feature switched on; tick at least one (e.g. x1)")
+        return {"out": (k,)}
+
+    @classmethod
+    def build(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> nn.Module:
+        return Features2DModule(tuple(f for f in FEATURES_2D if p[f]))
 
 
 def resolve_loss(choice: str, task: TaskSpec, out_shape: Shape) -> str:

@@ -1,0 +1,118 @@
+"""``playground new TEMPLATE [--dataset NAME] [--set key=value ...] -o FILE`` and the --set syntax."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from playground.graph.model import Graph
+
+
+def add_new_parser(sub: Any) -> None:
+    from playground.cli import SET_HELP
+
+    p = sub.add_parser("new", help="create a session from a template",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Create a session file from a template (see 'playground list templates').",
+                       epilog=SET_HELP)
+    p.add_argument("template", help="template name, e.g. mlp, lenet, transformer")
+    p.add_argument("--dataset", help="use this dataset instead of the template's own")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="change a setting (see below)")
+    p.add_argument("-o", "--output", required=True, help="session file to write (.playground)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=_new)
+
+
+def parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_settings(items: list[str]) -> list[tuple[str, str, Any]]:
+    """``["config.lr=0.1", "fc1.out_features=8", "noise=0.2"]`` -> [(scope, key, value)]."""
+    from playground.cli import CliError
+
+    out = []
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CliError(f"--set {item!r}: expected KEY=VALUE, e.g. config.lr=0.01", 2)
+        scope, dot, name = key.rpartition(".")
+        if not dot:
+            scope = "data"
+        if scope == "dataset":
+            scope = "data"
+        if not name:
+            raise CliError(f"--set {item!r}: missing a name after the dot", 2)
+        out.append((scope, name, parse_value(raw.strip())))
+    return out
+
+
+def apply_settings(graph: Graph, dataset_params: dict[str, Any], config: dict[str, Any],
+                   settings: list[tuple[str, str, Any]], dataset: str) -> None:
+    """Apply parsed --set items in place, checking each against its spec."""
+    from playground.cli import CliError
+    from playground.compile.shapes import block_for
+    from playground.data import get_dataset
+
+    for scope, name, value in settings:
+        if scope == "config":
+            config[name] = value
+        elif scope == "data":
+            spec = get_dataset(dataset).param(name)
+            if spec is None:
+                raise CliError(f"--set {name}: dataset {dataset!r} has no parameter {name!r}", 2)
+            dataset_params[name] = value
+        else:
+            node = graph.node_by_label(scope)
+            if node is None:
+                labels = ", ".join(sorted(n.label for n in graph.nodes.values()))
+                raise CliError(f"--set {scope}.{name}: no block called {scope!r} (blocks: {labels})", 2)
+            block = block_for(node.type)
+            spec = block.spec().param(name) if block else None
+            if spec is None:
+                raise CliError(f"--set {scope}.{name}: {node.type} has no parameter {name!r}", 2)
+            if spec.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            problem = spec.check(value)
+            if problem:
+                raise CliError(f"--set {scope}.{name}: {problem}", 2)
+            graph.set_param(node.id, name, value)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from playground.cli import CliError
+    from playground.compile import check
+    from playground.graph.templates import TEMPLATES
+    from playground.session import Session, save_session
+    from playground.train import TrainConfig
+
+    template = TEMPLATES.get(args.template)
+    if template is None:
+        raise CliError(f"unknown template {args.template!r}; choose one of: {', '.join(TEMPLATES)}", 2)
+    if os.path.exists(args.output) and not args.force:
+        raise CliError(f"{args.output} already exists (use --force to overwrite)", 1)
+    dataset = args.dataset or template.dataset
+    from playground.data import get_dataset
+
+    get_dataset(dataset)  # unknown names: DatasetError listing the known ones
+    graph = template.build()
+    dataset_params = dict(template.dataset_params) if dataset == template.dataset else {}
+    config = {**TrainConfig().to_dict(), **template.config}
+    apply_settings(graph, dataset_params, config, parse_settings(args.settings), dataset)
+    session = Session(graph=graph, dataset=dataset, dataset_params=dataset_params,
+                      config=TrainConfig.from_dict(config))
+    bundle = session.bundle()
+    report = check(graph, bundle.task)
+    save_session(session, args.output)
+    for d in report.errors:
+        print(f"warning: the network does not fit {dataset} yet: {d.message}", file=sys.stderr)
+    print(f"wrote {args.output}: template {template.name}, data {bundle.describe()}")
+    return 0

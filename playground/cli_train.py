@@ -1,0 +1,173 @@
+"""``playground train FILE``: headless training with a progress bar, Ctrl+C-safe, CSV metrics."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import threading
+import time
+from typing import IO, Any
+
+REFRESH_S = 0.1
+
+
+def add_train_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "train", help="train a session without the app and save what it learned",
+        description="Train a session headless. By default trains to the limits in its settings "
+                    "(epochs / max_steps); --steps or --epochs train that many more instead. "
+                    "Ctrl+C stops cleanly and saves what was learned so far.")
+    limit = p.add_mutually_exclusive_group()
+    limit.add_argument("--steps", type=int, metavar="N", help="train N more steps")
+    limit.add_argument("--epochs", type=int, metavar="N", help="train N more epochs")
+    p.add_argument("file", help="a .playground session")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="where to train")
+    p.add_argument("--seed", type=int, metavar="S", help="seed for initial weights, batch order, dropout")
+    p.add_argument("-o", "--output", metavar="OUT", help="save here instead of overwriting FILE")
+    p.add_argument("--metrics-csv", metavar="CSV", help="write the metric history as CSV")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
+
+
+class ProgressBar:
+    """A one-line text bar redrawn in place (only on a terminal)."""
+
+    def __init__(self, stream: IO[str], width: int = 28) -> None:
+        self.stream = stream
+        self.width = width
+        self.shown = False
+
+    def update(self, fraction: float | None, text: str) -> None:
+        if fraction is None:
+            bar = ""
+        else:
+            fraction = min(max(fraction, 0.0), 1.0)
+            filled = int(round(fraction * self.width))
+            bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:3.0f}% "
+        self.stream.write(f"\r{bar}{text}\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _last(buffer: Any, name: str) -> float | None:
+    _, values = buffer.series(name)
+    return float(values[-1]) if len(values) else None
+
+
+def write_metrics_csv(buffer: Any, path: str) -> int:
+    """One row per recorded step, one column per scalar series; returns the row count."""
+    names = buffer.series_names()
+    table: dict[int, dict[str, float]] = {}
+    for name in names:
+        steps, values = buffer.series(name)
+        for s, v in zip(steps, values, strict=True):
+            table.setdefault(int(s), {})[name] = float(v)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["step", *names])
+        for step in sorted(table):
+            row = table[step]
+            w.writerow([step, *(repr(row[n]) if n in row else "" for n in names)])
+    return len(table)
+
+
+def _plan(session: Any, args: argparse.Namespace) -> Any:
+    """Apply --device/--seed/--steps/--epochs to the session's config."""
+    from playground.cli import CliError
+
+    config = session.config
+    changes: dict[str, Any] = {}
+    if args.device:
+        changes["device"] = args.device
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    counters = (session.trainer_state or {}).get("counters", {}) if session.weights is not None else {}
+    step, epoch = int(counters.get("step", 0)), int(counters.get("epoch", 0))
+    if args.steps is not None:
+        if args.steps <= 0:
+            raise CliError("--steps must be a positive number", 2)
+        changes.update(max_steps=step + args.steps, epochs=0)
+    elif args.epochs is not None:
+        if args.epochs <= 0:
+            raise CliError("--epochs must be a positive number", 2)
+        changes.update(epochs=epoch + args.epochs, max_steps=0)
+    elif config.max_steps <= 0 and config.epochs <= 0:
+        raise CliError("the session's settings set no limit (epochs and max_steps are 0); "
+                       "pass --steps N or --epochs N", 2)
+    session.config = config.with_changes(**changes) if changes else config
+    return session.config
+
+
+def _train(args: argparse.Namespace) -> int:
+    from playground.cli_session import open_session
+    from playground.session import save_session
+
+    session = open_session(args.file)
+    for warning in session.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    config = _plan(session, args)
+    bundle = session.bundle()
+    trainer = session.make_trainer(bundle=bundle)
+    start_step, start_epoch = trainer.step, trainer.epoch
+    spe = max(int(getattr(trainer.data, "steps_per_epoch", 1)), 1)
+    target = config.max_steps if config.max_steps > 0 else config.epochs * spe
+    todo = max(target - start_step, 0)
+    out = args.output or args.file
+    if todo == 0:
+        print(f"{args.file}: already trained to its limit (step {start_step}, epoch {start_epoch}); "
+              "pass --steps N or --epochs N to train more", file=sys.stderr)
+        return 0
+    bar = ProgressBar(sys.stderr) if (sys.stderr.isatty() and not args.quiet) else None
+    thread = threading.Thread(target=trainer.run, name="playground-train", daemon=True)
+    t0 = time.perf_counter()
+    thread.start()
+    interrupted = False
+    failure = None
+    try:
+        while thread.is_alive():
+            thread.join(REFRESH_S)
+            if trainer.state == "paused":  # the trainer pauses itself when the loss diverges
+                failure = trainer.buffer.status().get("message") or "training paused itself"
+                trainer.stop()
+            if bar is not None:
+                done = trainer.step - start_step
+                loss = _last(trainer.buffer, "train/loss")
+                rate = trainer.buffer.status().get("steps_per_s", 0.0)
+                loss_text = f" loss {loss:.4g}" if loss is not None else ""
+                bar.update(done / todo, f"step {trainer.step}/{target}{loss_text} {rate:.0f} steps/s")
+    except KeyboardInterrupt:
+        interrupted = True
+        trainer.stop()
+        thread.join()
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    if trainer.state == "error":
+        failure = trainer.buffer.status().get("message") or "training failed"
+    session.capture(trainer)
+    save_session(session, out)
+    if args.metrics_csv:
+        write_metrics_csv(trainer.buffer, args.metrics_csv)
+    steps = trainer.step - start_step
+    parts = [f"trained {steps} steps to step {trainer.step} (epoch {trainer.epoch}) in {elapsed:.1f} s"]
+    if elapsed > 0 and steps:
+        parts[0] += f", {steps / elapsed:.0f} steps/s"
+    for name, label in (("train/loss", "train loss"), ("val/loss", "val loss")):
+        v = _last(trainer.buffer, name)
+        if v is not None and math.isfinite(v):
+            parts.append(f"{label} {v:.4g}")
+    acc = _last(trainer.buffer, "val/accuracy")
+    if acc is not None:
+        parts.append(f"val accuracy {acc * 100:.1f}%")
+    print(f"{'stopped (Ctrl+C): ' if interrupted else ''}{', '.join(parts)}; saved {out}")
+    if failure:
+        print(f"playground: {failure}", file=sys.stderr)
+        return 1
+    return 130 if interrupted else 0

@@ -1,0 +1,67 @@
+"""ONNX export of a compiled network, weights included (needs the ``onnx`` extra)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+
+import torch
+
+from playground.compile.compiler import CompiledModel
+from playground.graph.spec import TaskSpec
+
+ONNX_MISSING = ("ONNX export needs the onnx package: pip install 'neural-playground[onnx]' "
+                "(or pip install onnx)")
+OPSET = 17
+
+
+class OnnxExportError(ValueError):
+    """The network could not be written as ONNX; the message says why."""
+
+
+def example_input(task: TaskSpec, batch: int = 2) -> torch.Tensor:
+    """A batch the exporter can trace: zeros of the input shape (token id 0 for token inputs)."""
+    if task.input_dtype == "long":
+        return torch.zeros((batch, *task.input_shape), dtype=torch.long)
+    return torch.zeros((batch, *task.input_shape), dtype=torch.float32)
+
+
+def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` (in eval mode, on CPU) to ``path`` with a dynamic batch dimension.
+
+    The graph takes ``x`` (N, *input_shape) and returns ``y``, the tensor fed to the Output
+    block (logits for classification, before any softmax).
+    """
+    try:
+        import onnx
+    except ImportError:
+        raise OnnxExportError(ONNX_MISSING) from None
+    was_training = model.training
+    model = model.cpu().eval()
+    taps, model.taps = model.taps, set()
+    model.record_attention(False)
+    try:
+        buf = io.BytesIO()
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model, (example_input(task),), buf, dynamo=False, input_names=["x"],
+                output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+                opset_version=OPSET, do_constant_folding=True,
+            )
+        proto = onnx.load_from_string(buf.getvalue())
+        onnx.checker.check_model(proto)
+    except OnnxExportError:
+        raise
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise OnnxExportError(f"this network cannot be exported to ONNX: {first}") from None
+    finally:
+        model.taps = taps
+        model.train(was_training)
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(buf.getvalue())
+    os.replace(tmp, path)

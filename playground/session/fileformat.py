@@ -1,0 +1,284 @@
+"""The ``.playground`` file: a zip of JSON parts, safetensors and ``.npy`` arrays.
+
+Members (all optional except the first four)::
+
+    manifest.json          kind marker, schema and app version, member list
+    graph.json config.json dataset.json
+    notes.json ui_state.json history.json runs.json
+    weights.safetensors                       model state_dict
+    optimizer.json + optimizer.safetensors    optimizer state (JSON skeleton + tensors)
+    trainer.json + trainer.safetensors        counters and RNG states
+    arrays/<key>.npy                          history series, embedded data, numpy state
+
+Loading never executes anything from the file (no pickle, no torch.load) and is
+all-or-nothing: any problem raises one SessionError saying what is wrong.
+Unknown members are ignored (never read), so later minor additions stay readable.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from playground import __version__
+from playground.graph.model import Graph, GraphFormatError
+from playground.session import archive, skeleton
+from playground.session.atomic import atomic_write
+from playground.session.errors import SessionError
+from playground.session.migrations import migrate
+from playground.session.model import DATA_ARRAYS, SCHEMA_VERSION, Session
+from playground.session.validate import check_weights, validate_document
+
+KIND = "neural-playground-session"
+JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer")
+REQUIRED = ("graph", "config", "dataset")
+_ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+# ------------------------------------------------------------------ saving
+def save_session(session: Session, path: str) -> None:
+    """Write ``session`` to ``path`` atomically (the old file survives any crash mid-save)."""
+    try:
+        members = _members(session)
+    except (ValueError, TypeError) as err:
+        raise SessionError(f"cannot save: {err}", str(path)) from None
+
+    def write(f: Any) -> None:
+        with zipfile.ZipFile(f, "w") as zf:
+            for name, data in members:
+                compress = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+                zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data,
+                            compress_type=compress)
+
+    try:
+        atomic_write(str(path), write)
+    except OSError as err:
+        raise SessionError(f"cannot save: {err.strerror or err}", str(path)) from None
+
+
+def session_bytes(session: Session) -> bytes:
+    """The file's bytes (for tests and in-memory copies)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in _members(session):
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _members(session: Session) -> list[tuple[str, bytes]]:
+    parts: dict[str, Any] = {}
+    arrays: dict[str, np.ndarray] = {}
+    binaries: dict[str, bytes] = {}
+    parts["graph"] = session.graph.to_dict()
+    parts["config"] = session.config.to_dict()
+    dataset: dict[str, Any] = {"name": session.dataset, "params": dict(session.dataset_params),
+                               "embedded": None}
+    if session.embedded_data is not None:
+        emb = session.embedded_data
+        refs = {}
+        for k in DATA_ARRAYS:
+            arrays[f"data_{k}"] = np.asarray(emb["arrays"][k])
+            refs[k] = f"data_{k}"
+        dataset["embedded"] = {"task": emb["task"], "meta": emb.get("meta", {}), "arrays": refs}
+    parts["dataset"] = dataset
+    parts["notes"] = {"notes": session.notes}
+    parts["ui_state"] = session.ui_state
+    parts["history"] = _encode_history(session.history, "history", arrays)
+    parts["runs"] = {"runs": [
+        {**{k: v for k, v in run.items() if k != "history"},
+         "history": _encode_history(run.get("history", {}), f"run{i}_", arrays)}
+        for i, run in enumerate(session.runs)
+    ]}
+    if session.weights is not None:
+        binaries["weights.safetensors"] = archive.tensors_bytes(session.weights)
+    for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
+        if state is None:
+            continue
+        skel, tensors, arrs = skeleton.encode(state, part)
+        parts[part] = {"state": skel}
+        binaries[f"{part}.safetensors"] = archive.tensors_bytes(tensors)
+        arrays.update(arrs)
+    members: list[tuple[str, bytes]] = []
+    for name, value in parts.items():
+        members.append((f"{name}.json", archive.json_bytes(value)))
+    members += sorted(binaries.items())
+    members += [(f"arrays/{k}.npy", archive.npy_bytes(a)) for k, a in arrays.items()]
+    manifest = {
+        "kind": KIND,
+        "schema": SCHEMA_VERSION,
+        "app_version": __version__,
+        "saved_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "members": [name for name, _ in members],
+    }
+    return [("manifest.json", archive.json_bytes(manifest)), *members]
+
+
+def _encode_history(history: Mapping[str, Mapping[str, list[float]]], prefix: str,
+                    arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    series = {}
+    for i, (name, cols) in enumerate(history.items()):
+        steps = np.asarray(cols.get("steps", []), dtype=np.float64)
+        values = np.asarray(cols.get("values", []), dtype=np.float64)
+        wall = np.asarray(cols.get("wall", [0.0] * len(steps)), dtype=np.float64)
+        if not (len(steps) == len(values) == len(wall)):
+            raise ValueError(f"history series {name!r} has columns of different lengths")
+        key = f"{prefix}{i}"
+        arrays[key] = np.stack([steps, values, wall])
+        stride = cols.get("stride") or [1.0]
+        series[name] = {"array": key, "stride": float(stride[0])}
+    return {"series": series}
+
+
+# ----------------------------------------------------------------- loading
+def load_session(path: str) -> Session:
+    """Read a session file; raise SessionError (and nothing else) if it cannot be used as a whole."""
+    path = str(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as err:
+        raise SessionError(f"cannot open: {err.strerror or err}", path) from None
+    if not head.startswith(b"PK"):
+        raise SessionError("not a Neural Playground session (not a zip archive)", path)
+    try:
+        with archive.SafeZipReader(path) as reader:
+            return _load(reader)
+    except SessionError as err:
+        raise SessionError(err.message, path) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as err:
+        raise SessionError(f"the file is damaged or truncated ({err})", path) from None
+    except MemoryError:
+        raise SessionError("the file is too large to open", path) from None
+    except Exception as err:  # any other oddity in a hostile file is still one clear error
+        raise SessionError(f"the file is damaged: {err}", path) from None
+
+
+def load_session_bytes(data: bytes) -> Session:
+    """Like :func:`load_session` for in-memory bytes."""
+    try:
+        with archive.SafeZipReader(data) as reader:
+            return _load(reader)
+    except SessionError:
+        raise
+    except MemoryError:
+        raise SessionError("the file is too large to open") from None
+    except Exception as err:
+        raise SessionError(f"the file is damaged: {err}") from None
+
+
+def _load(reader: archive.SafeZipReader) -> Session:
+    if not reader.has("manifest.json"):
+        raise SessionError("a zip archive, but not a Neural Playground session (no manifest)")
+    manifest = reader.read_json("manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
+        raise SessionError("a zip archive, but not a Neural Playground session")
+    schema = manifest.get("schema")
+    if isinstance(schema, bool) or not isinstance(schema, int) or schema < 1:
+        raise SessionError(f"invalid schema version {schema!r}")
+    if schema > SCHEMA_VERSION:
+        raise SessionError(
+            f"made by a newer Neural Playground (schema {schema}; this version {__version__} "
+            f"reads up to schema {SCHEMA_VERSION}); please update"
+        )
+    doc: dict[str, Any] = {"manifest": manifest}
+    for part in JSON_PARTS:
+        if reader.has(f"{part}.json"):
+            doc[part] = reader.read_json(f"{part}.json")
+        elif part in REQUIRED:
+            raise SessionError(f"the file is incomplete: {part}.json is missing")
+    doc = migrate(doc, schema, SCHEMA_VERSION)
+    validate_document(doc)
+    arrays = _LazyArrays(reader)
+    try:
+        graph = Graph.from_dict(doc["graph"])
+    except GraphFormatError as err:
+        raise SessionError("the network is invalid: " + "; ".join(err.problems[:5])) from None
+    session = Session(graph=graph, dataset=doc["dataset"]["name"],
+                      dataset_params=dict(doc["dataset"]["params"]), config=_config(doc["config"]))
+    emb = doc["dataset"].get("embedded")
+    if emb is not None:
+        session.embedded_data = {"task": emb["task"], "meta": emb.get("meta", {}),
+                                 "arrays": {k: arrays[emb["arrays"][k]] for k in DATA_ARRAYS}}
+    session.notes = doc.get("notes", {"notes": ""})["notes"]
+    session.ui_state = doc.get("ui_state", {})
+    session.history = _decode_history(doc.get("history", {"series": {}}), arrays)
+    for run in doc.get("runs", {"runs": []})["runs"]:
+        session.runs.append({**run, "history": _decode_history(run["history"], arrays)})
+    session.app_version = str(manifest.get("app_version", "?"))
+    if reader.has("weights.safetensors"):
+        session.weights = reader.read_tensors("weights.safetensors")
+    for part in ("optimizer", "trainer"):
+        if part not in doc:
+            continue
+        tensors = reader.read_tensors(f"{part}.safetensors")
+        try:
+            state = skeleton.decode(doc[part]["state"], tensors, arrays)
+        except ValueError as err:
+            raise SessionError(f"the saved {part} state is damaged: {err}") from None
+        if not isinstance(state, dict):
+            raise SessionError(f"the saved {part} state is damaged")
+        setattr(session, f"{part}_state", state)
+    check_weights(session)
+    return session
+
+
+def _config(data: Any) -> Any:
+    from playground.train import ConfigError, TrainConfig
+
+    try:
+        return TrainConfig.from_dict(data)
+    except ConfigError as err:
+        raise SessionError(f"the training settings are invalid: {err}") from None
+
+
+def _decode_history(data: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, list[float]]]:
+    if not isinstance(data, dict) or not isinstance(data.get("series"), dict):
+        raise SessionError("the metric history is damaged")
+    out = {}
+    for name, ref in data["series"].items():
+        if not isinstance(ref, dict) or not isinstance(ref.get("stride"), (int, float)) or len(name) > 200:
+            raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
+        a = arrays[ref.get("array")]
+        if a.ndim != 2 or a.shape[0] != 3 or a.dtype != np.float64:
+            raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
+        out[name] = {"steps": a[0].tolist(), "values": a[1].tolist(), "wall": a[2].tolist(),
+                     "stride": [float(ref["stride"])]}
+    return out
+
+
+class _LazyArrays(Mapping[str, np.ndarray]):
+    """``arrays/<key>.npy`` members, read (safely) when first referenced."""
+
+    def __init__(self, reader: archive.SafeZipReader) -> None:
+        self._reader = reader
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _member(self, key: object) -> str | None:
+        if not isinstance(key, str) or not _ARRAY_KEY.match(key):
+            return None
+        name = f"arrays/{key}.npy"
+        return name if self._reader.has(name) else None
+
+    def __contains__(self, key: object) -> bool:
+        return self._member(key) is not None
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        name = self._member(key)
+        if name is None:
+            raise SessionError(f"the file refers to a missing array {str(key)[:80]!r}")
+        if key not in self._cache:
+            self._cache[key] = self._reader.read_npy(name)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)

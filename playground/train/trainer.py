@@ -1,0 +1,425 @@
+"""Trainer: trains a compiled graph on a DataBundle and reports into a MetricsBuffer.
+
+A plain object (no Qt): ``run()`` blocks; ``pause``/``resume``/``stop``/
+``request_step``/``update_config``/``reset_weights`` may be called from any
+thread. Flags are read between steps and no lock is held while computing, so
+controls act within one step. Data and model live on the device; the per-step
+loss stays there and is copied to the host in one go about every 50 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from playground.compile.compiler import CompiledModel, compile_graph
+from playground.graph.model import Graph
+from playground.train.batches import BatchSampler, LossKit, describe_exception, resolve_device
+from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
+from playground.train.dynamics import ModeTracker
+from playground.train.metrics import MetricsBuffer
+from playground.train.optim import (
+    apply_hyperparameters,
+    init_weights,
+    lr_at,
+    make_optimizer,
+    schedule_horizon,
+    weight_matrices,
+)
+from playground.train.probes import Prober, grad_norms
+
+FLUSH_SECONDS = 0.05
+FLUSH_STEPS = 256
+EVAL_BUDGET = 0.03  # validation may take at most this share of the wall time ...
+PROBE_BUDGET = 0.03  # ... and so may probes; beyond it they are skipped until due again
+PROBE_MIN_SECONDS = 0.05  # nobody watches faster than this
+
+
+class TrainerError(RuntimeError):
+    """A trainer misuse or failure, phrased for a person."""
+
+
+class Trainer:
+    """Train ``graph`` on ``bundle`` with ``config``; metrics go to ``buffer``."""
+
+    def __init__(self, graph: Graph, bundle: Any, config: TrainConfig | None = None,
+                 buffer: MetricsBuffer | None = None) -> None:
+        self.config = config or TrainConfig()
+        self.config.validate()
+        self.device = resolve_device(self.config.device)
+        self.buffer = buffer if buffer is not None else MetricsBuffer()
+        self.bundle = bundle
+        self._graph = graph.copy()
+        self.labels = {nid: n.label for nid, n in graph.nodes.items()}
+        self.model: CompiledModel = self._fresh_model()
+        self.model.to(self.device)
+        self.model.record_attention(False)
+        self.loss = LossKit(self.model.loss_name, bundle.task)
+        self.data = BatchSampler(bundle, self.device, self.loss, self.config.batch_size, self.config.seed)
+        self._params = [p for p in self.model.parameters() if p.requires_grad]
+        self._weights = weight_matrices(self.model)
+        self._state_tensors = [t for t in self.model.state_dict().values() if t.is_floating_point()]
+        self.optimizer = make_optimizer(self._params, self.config)
+        self.prober = Prober(self.model, bundle, self.device, self.labels, self.model.node_types)
+        self.modes = self._mode_tracker(bundle)
+        self.step = 0
+        self.epoch = 0
+        self.state = "idle"
+        self._rng = self._seeded_rng_state()
+        self._cond = threading.Condition()
+        self._pause = False
+        self._stop = False
+        self._reset = False
+        self._budget = 0
+        self._dirty = True
+        self._good = [t.detach().clone() for t in self._state_tensors]
+        self._good_step = 0
+        self._pending: list[torch.Tensor] = []
+        self._pending_first = 0
+        self._lr = self.config.lr
+        self._costs = {"eval": 0.0, "probe": 0.0}
+        self._last = {"eval": -1e9, "probe": -1e9}
+        self._rate = 0.0
+        self._apply_config()
+        self.buffer.set_status(state="idle", step=0, epoch=0, device=str(self.device), message="")
+
+    # ------------------------------------------------------------ set-up
+    def _fresh_model(self) -> CompiledModel:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.config.seed)
+            model = compile_graph(self._graph, self.bundle.task)
+        init_weights(model, self.config.init, torch.Generator().manual_seed(self.config.seed))
+        return model
+
+    def _seeded_rng_state(self) -> torch.Tensor:
+        return torch.Generator().manual_seed(self.config.seed + 2).get_state()
+
+    def _mode_tracker(self, bundle: Any) -> ModeTracker | None:
+        meta = getattr(bundle, "meta", {}) or {}
+        if "correlation" not in meta or bundle.task.task != "regression":
+            return None
+        return ModeTracker(self.data.x, self.data.y, meta.get("items"))
+
+    # ------------------------------------------------------------ controls
+    def pause(self) -> None:
+        with self._cond:
+            self._pause = True
+            self._budget = 0
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._pause = False
+            self._budget = 0
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+    def request_step(self, n: int = 1) -> None:
+        """Run ``n`` more steps, then pause (a run() started later begins with them)."""
+        with self._cond:
+            self._pause = True
+            self._budget += max(int(n), 0)
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        self.update_config(lr=lr)
+
+    def update_config(self, **changes: Any) -> None:
+        """Change safe settings (see ``SAFE_FIELDS``) now, even while running."""
+        unsafe = sorted(set(changes) - SAFE_FIELDS)
+        if unsafe:
+            raise ConfigError([f"{k} cannot change during training; build a new trainer" for k in unsafe])
+        self.config = self.config.with_changes(**changes)
+        self._dirty = True
+
+    def reset_weights(self) -> None:
+        """Fresh initial weights (same seed ⇒ same start), step 0, empty history."""
+        if self.state == "running":
+            self._reset = True
+            return
+        self._do_reset()
+
+    def _do_reset(self) -> None:
+        self._reset = False
+        fresh = self._fresh_model().to(self.device)
+        self.model.load_state_dict(fresh.state_dict())
+        self.optimizer.state = defaultdict(dict)
+        self.step = self.epoch = 0
+        self.data.restart(self.config.seed)
+        self._rng = self._seeded_rng_state()
+        self._pending.clear()
+        torch._foreach_copy_(self._good, self._state_tensors)
+        self._good_step = 0
+        if self.modes is not None:
+            self.modes.a0 = None
+        self._dirty = True
+        self.buffer.clear()
+        self.buffer.post("info", "weights reset", 0)
+        self.buffer.set_status(step=0, epoch=0, message="weights reset")
+
+    # ------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: weights, optimizer, counters, RNG, batch order."""
+        return {
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._good_step},
+            "sampler": self.data.state(),
+            "rng": {"torch": self._rng.clone()},
+            "modes": self.modes.state() if self.modes is not None else None,
+            "config": self.config.to_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if self.state == "running":
+            raise TrainerError("pause or stop training before loading a saved state")
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            counters = state["counters"]
+            self.step, self.epoch = int(counters["step"]), int(counters["epoch"])
+            self.data.load_state(state["sampler"])
+            self._rng = state["rng"]["torch"].clone()
+            if self.modes is not None and state.get("modes"):
+                self.modes.load_state(state["modes"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as err:
+            raise TrainerError(f"saved training state does not fit this network: {err}") from err
+        torch._foreach_copy_(self._good, self._state_tensors)
+        self._good_step = self.step
+        self._dirty = True
+
+    # ------------------------------------------------------------ running
+    def run(self, max_steps: int | None = None, raise_errors: bool = False) -> str:
+        """Train until the config's limit, ``max_steps`` more steps, or stop(); return the final state.
+
+        Waits while paused. An exception sets state "error" and is posted to the
+        buffer; it is re-raised only with ``raise_errors``.
+        """
+        if self.state == "running":
+            raise TrainerError("this trainer is already running")
+        end = None if max_steps is None else self.step + max(int(max_steps), 0)
+        try:
+            with self._own_rng():
+                self._loop(end)
+        except Exception as err:  # report, never crash the app's thread
+            self._flush(final=True, failed=True)
+            message = describe_exception(err, self.step, self.config.batch_size)
+            self._set_state("error", message)
+            self.buffer.post("error", message, self.step)
+            if raise_errors:
+                raise
+        finally:
+            self._stop = False
+        return self.state
+
+    @contextlib.contextmanager
+    def _own_rng(self) -> Iterator[None]:
+        # Dropout and noise draw from torch's global generator: give this trainer its own stream.
+        outer = torch.get_rng_state()
+        torch.set_rng_state(self._rng)
+        cuda = self.device.type == "cuda"
+        outer_cuda = torch.cuda.get_rng_state(self.device) if cuda else None
+        try:
+            yield
+        finally:
+            self._rng = torch.get_rng_state()
+            torch.set_rng_state(outer)
+            if outer_cuda is not None:
+                torch.cuda.set_rng_state(outer_cuda, self.device)
+
+    def _limit_reached(self, end: int | None) -> bool:
+        cfg = self.config
+        return ((end is not None and self.step >= end) or (cfg.max_steps > 0 and self.step >= cfg.max_steps)
+                or (cfg.epochs > 0 and self.epoch >= cfg.epochs))
+
+    def _loop(self, end: int | None) -> None:
+        self._set_state("paused" if self._pause and not self._budget else "running")
+        self.model.train()
+        if self.step == 0:
+            self._observe(force=True)
+        self._last_flush = time.perf_counter()
+        self._flush_step = self.step
+        while True:
+            if self._stop:
+                self._finish("stopped")
+                return
+            if self._reset:
+                self._do_reset()
+                self._observe(force=True)
+            if self._limit_reached(end):
+                self._finish("finished")
+                return
+            if self._pause and self._budget <= 0:
+                self._wait_paused()
+                continue
+            if self._dirty or self._scheduled:
+                self._apply_config()
+            self._train_step()
+            if self._pause and self._budget > 0:
+                self._budget -= 1
+            step = self.step
+            if step % self._eval_every == 0 or step % self._probe_every == 0:
+                self._observe()
+            if time.perf_counter() - self._last_flush > FLUSH_SECONDS or len(self._pending) >= FLUSH_STEPS:
+                self._flush()
+
+    def _train_step(self) -> None:
+        xb, yb = self.data.next()
+        model = self.model
+        out = model(xb)
+        loss = self.loss.fn(out, yb)
+        if model._aux:
+            loss = loss + model.aux_loss()
+        self._pending.append(loss.detach())
+        if self._penalty:
+            loss = loss + self._penalty_term()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self._clip > 0:
+            torch.nn.utils.clip_grad_norm_(self._params, self._clip, foreach=True)
+        self.optimizer.step()
+        self.step += 1
+        self.epoch = self.data.epoch
+
+    def _penalty_term(self) -> torch.Tensor:
+        cfg = self.config
+        total = torch.zeros((), device=self.device)
+        for w in self._weights:
+            if cfg.l1:
+                total = total + cfg.l1 * w.abs().sum()
+            if cfg.l2:
+                total = total + cfg.l2 * w.square().sum()
+        return total
+
+    @property
+    def _scheduled(self) -> bool:
+        return self.config.schedule != "constant"
+
+    def _apply_config(self) -> None:
+        cfg = self.config
+        self._dirty = False
+        self._eval_every, self._probe_every = cfg.eval_every, cfg.probe_every
+        self._clip = cfg.grad_clip
+        self._penalty = bool(self._weights) and (cfg.l1 > 0 or cfg.l2 > 0)
+        lr = lr_at(cfg, self.step, schedule_horizon(cfg, self.data.steps_per_epoch))
+        self._lr = lr
+        apply_hyperparameters(self.optimizer, cfg, lr)
+
+    def _wait_paused(self) -> None:
+        self._flush()
+        self._set_state("paused")  # training has stopped; the final probe may take a moment
+        self._observe(force=True)
+        with self._cond:
+            while self._pause and self._budget <= 0 and not self._stop and not self._reset:
+                self._cond.wait(0.1)
+        if not self._stop:
+            self._set_state("running")
+            self._last_flush = time.perf_counter()
+            self._flush_step = self.step
+
+    def _finish(self, state: str) -> None:
+        self._flush(final=True)
+        if self.state != "error":
+            self._set_state(state)
+            self._observe(force=True)
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        if state != self.state:
+            self.state = state
+            self.buffer.post("state", state, self.step)
+        self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, message=message)
+
+    # ------------------------------------------------------------ metrics
+    def _flush(self, final: bool = False, failed: bool = False) -> None:
+        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights."""
+        now = time.perf_counter()
+        if self._pending:
+            n = len(self._pending)
+            first = self.step - n + 1
+            check = torch.stack(torch._foreach_norm(self._state_tensors)).sum().reshape(1) \
+                if self._state_tensors else torch.zeros(1, device=self.device)
+            values = torch.cat([torch.stack(self._pending).float(), check.float()]).tolist()
+            self._pending.clear()
+            losses, params_ok = values[:-1], values[-1] == values[-1] and abs(values[-1]) != float("inf")
+            bad = next((i for i, v in enumerate(losses) if v != v or abs(v) == float("inf")), None)
+            good = losses if bad is None else losses[:bad]
+            if good:
+                self.buffer.add_points("train/loss", list(range(first, first + len(good))), good)
+            if bad is None and params_ok:
+                torch._foreach_copy_(self._good, self._state_tensors)
+                self._good_step = self.step
+            elif not failed:
+                self._diverged(first + bad if bad is not None else self.step)
+        elapsed = now - self._last_flush
+        if elapsed > 0 and self.step > self._flush_step:
+            rate = (self.step - self._flush_step) / elapsed
+            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+        self._last_flush, self._flush_step = now, self.step
+        self.buffer.set_status(step=self.step, epoch=self.epoch, steps_per_s=self._rate)
+
+    def _diverged(self, bad_step: int) -> None:
+        torch._foreach_copy_(self._state_tensors, self._good)
+        self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
+        message = (f"loss became NaN or infinite at step {bad_step}; paused and restored the weights "
+                   f"from step {self._good_step}. Lower the learning rate (now {self._lr:g}) "
+                   f"or turn on gradient clipping.")
+        self.buffer.post("error", message, bad_step)
+        self._pause = True
+        self._budget = 0
+        self._set_state("paused", message)
+
+    def _observe(self, force: bool = False) -> None:
+        """Validation and probes when due (forced at start, pause and end), within their budgets."""
+        now = time.perf_counter()
+        step = self.step
+        do_eval = force or (step % self._eval_every == 0
+                            and now - self._last["eval"] >= self._costs["eval"] / EVAL_BUDGET)
+        do_probe = force or (step % self._probe_every == 0
+                             and now - self._last["probe"] >= max(PROBE_MIN_SECONDS,
+                                                                  self._costs["probe"] / PROBE_BUDGET))
+        if not (do_eval or do_probe):
+            return
+        self.model.eval()
+        try:
+            with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+                if do_eval:
+                    self._evaluate(step)
+                    t = time.perf_counter()
+                    self._costs["eval"], self._last["eval"] = t - now, t
+                    now = t
+                if do_probe:
+                    self.prober.run(self.model, step, self.buffer)
+                    if self.modes is not None:
+                        self.modes.probe(self.model, step, self._lr, self.buffer)
+                    t = time.perf_counter()
+                    self._costs["probe"], self._last["probe"] = t - now, t
+        finally:
+            self.model.train()
+
+    def _evaluate(self, step: int) -> None:
+        scalars: dict[str, float] = {"lr": self._lr, "epoch": float(self.epoch)}
+        val = self.data.evaluate(self.model, "val")
+        train = self.data.evaluate(self.model, "train")
+        for prefix, result in (("val", val), ("train", train)):
+            if result is None:
+                continue
+            loss, acc = result
+            if prefix == "val":
+                scalars["val/loss"] = loss
+            if acc is not None:
+                scalars[f"{prefix}/accuracy"] = acc
+        if self._rate:
+            scalars["steps_per_s"] = self._rate
+        if step > 0:
+            scalars.update(grad_norms(self.model, self.labels))
+        self.buffer.add_scalars(step, scalars)

@@ -1,0 +1,142 @@
+"""The main window's actions: menus, toolbars and standard shortcuts, each with a tooltip.
+
+Actions call window methods; this module holds no behaviour of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar
+
+from playground.graph.templates import TEMPLATES
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
+
+Key = QKeySequence.StandardKey
+
+
+class WindowActions:
+    """Creates every QAction of ``window`` and lays them out in menus and toolbars."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        w = window
+        f = w.file_ops
+        self.new = self._make("&New", f.new_blank, "Start an empty network", Key.New)
+        self.open = self._make("&Open…", f.open_dialog, "Open a saved session", Key.Open)
+        self.save = self._make("&Save", f.save, "Save this session", Key.Save)
+        self.save_as = self._make("Save &As…", f.save_as, "Save this session under a new name", "Ctrl+Shift+S")
+        self.quit = self._make("&Quit", w.close, "Close the window", Key.Quit)
+        self.undo = w.document.undo_stack.createUndoAction(w, "&Undo")
+        self.undo.setShortcut(Key.Undo)
+        self.undo.setToolTip("Undo the last edit (Ctrl+Z)")
+        self.redo = w.document.undo_stack.createRedoAction(w, "&Redo")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        self.redo.setToolTip("Redo the last undone edit (Ctrl+Y)")
+        c = w.canvas
+        self.cut = self._make("Cu&t", c.cut, "Cut the selected blocks", Key.Cut)
+        self.copy = self._make("&Copy", c.copy, "Copy the selected blocks and the wires between them", Key.Copy)
+        self.paste = self._make("&Paste", c.paste, "Paste copied blocks", Key.Paste)
+        self.duplicate = self._make("&Duplicate", c.duplicate, "Duplicate the selected blocks", "Ctrl+D")
+        self.delete = self._make("&Delete", c.delete_selected, "Delete the selected blocks or wires", "Delete")
+        self.delete.setShortcuts([QKeySequence("Delete"), QKeySequence("Backspace")])
+        self.select_all = self._make("Select &All", c.select_all, "Select every block", Key.SelectAll)
+        self.group = self._make("&Group", c.group_selected, "Put a titled box around the selected blocks",
+                                "Ctrl+G")
+        self.fit = self._make("&Fit View", c.fit_view, "Show the whole network (F)", "F")
+        self.layout = self._make("Auto &Layout", c.auto_layout, "Arrange the blocks left to right", "Ctrl+L")
+        self.zoom_in = self._make("Zoom &In", lambda: c.zoom_by(1.25), "Zoom in", Key.ZoomIn)
+        self.zoom_out = self._make("Zoom &Out", lambda: c.zoom_by(0.8), "Zoom out", Key.ZoomOut)
+        self.dark = self._make("&Dark Theme", w.toggle_theme, "Switch between the light and dark theme")
+        self.dark.setCheckable(True)
+        t = w.controller
+        self.start = self._make("Start", w.start_or_pause, "Start training, or pause it (Space)", "Space")
+        self.step = self._make("Step", w.step_once, "Take one optimizer step, then pause (Ctrl+Right)",
+                               "Ctrl+Right")
+        self.stop = self._make("Stop", t.stop, "Stop training (the weights are kept)", "Ctrl+.")
+        self.reset = self._make("Reset", w.reset_training, "Forget the trained weights and the history",
+                                "Ctrl+R")
+        self.recent_menu = QMenu("Open &Recent", w)
+        self.recent_menu.setToolTipsVisible(True)
+        self.template_menu = QMenu("New from &Template", w)
+        self.template_menu.setToolTipsVisible(True)
+        self.examples_menu = QMenu("&Examples", w)
+        self.examples_menu.setToolTipsVisible(True)
+        for name, template in TEMPLATES.items():
+            for menu, slot in ((self.template_menu, f.new_from_template), (self.examples_menu, f.open_example)):
+                action = menu.addAction(template.title)
+                action.setToolTip(f"{template.description} (dataset: {template.dataset})")
+                action.setObjectName(f"{'new' if menu is self.template_menu else 'example'}_{name}")
+                action.triggered.connect(lambda _=False, n=name, s=slot: s(n))
+        self._build_menus()
+        self._build_toolbars()
+
+    def _make(self, text: str, slot: Callable[[], object], tip: str,
+              shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName("action_" + text.replace("&", "").replace("…", "").strip().lower().replace(" ", "_"))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            tip = f"{tip} ({keys})" if keys and keys not in tip else tip
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        self.window.addAction(action)  # shortcuts work even when menus are hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.window.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setToolTipsVisible(True)
+        file_menu.addAction(self.new)
+        file_menu.addMenu(self.template_menu)
+        file_menu.addAction(self.open)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addMenu(self.examples_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save, self.save_as])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo, self.redo])
+        edit.addSeparator()
+        edit.addActions([self.cut, self.copy, self.paste, self.duplicate, self.delete])
+        edit.addSeparator()
+        edit.addActions([self.select_all, self.group])
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addActions([self.fit, self.layout, self.zoom_in, self.zoom_out])
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.dark)
+        self.view_menu.addSeparator()
+        train = bar.addMenu("&Train")
+        train.addActions([self.start, self.step, self.stop, self.reset])
+
+    def _build_toolbars(self) -> None:
+        files = QToolBar("File", self.window)
+        files.setObjectName("toolbar_file")
+        files.addActions([self.new, self.open, self.save])
+        files.addSeparator()
+        files.addActions([self.undo, self.redo])
+        files.addSeparator()
+        files.addActions([self.fit, self.layout])
+        self.window.addToolBar(files)
+        train = QToolBar("Training", self.window)
+        train.setObjectName("toolbar_training")
+        train.addActions([self.start, self.step, self.stop, self.reset])
+        self.window.addToolBar(train)
+        self.training_toolbar = train
+
+    def add_dock_toggle(self, action: QAction) -> None:
+        self.view_menu.addAction(action)
+
+    def show_state(self, state: str) -> None:
+        """Start/Pause text and which controls make sense in ``state``."""
+        running = state == "running"
+        self.start.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
+        self.start.setToolTip(("Pause training" if running else "Start training") + " (Space)")
+        self.stop.setEnabled(state in ("running", "paused"))

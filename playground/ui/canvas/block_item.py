@@ -1,0 +1,240 @@
+"""A block on the canvas: title, type, named ports, a parameter summary, a problem badge
+and an optional small heatmap thumbnail. It mirrors a Node; it never owns state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
+
+from playground.graph.model import Node
+from playground.graph.spec import BlockSpec, Diagnostic
+from playground.ui.canvas.port_item import PortItem
+
+if TYPE_CHECKING:
+    from playground.ui.canvas.edge_item import EdgeItem
+    from playground.ui.canvas.group_item import GroupItem
+
+WIDTH = 170.0
+HEADER = 26.0
+ROW = 20.0
+SUMMARY = 16.0
+THUMB = 48.0
+_BADGE = 8.0
+
+CATEGORY_COLORS = {
+    "Input/Output": QColor(70, 130, 90), "Dense": QColor(60, 110, 180), "Convolution": QColor(120, 90, 170),
+    "Activation": QColor(190, 120, 50), "Normalization": QColor(60, 150, 160), "Sequence": QColor(170, 80, 120),
+    "Attention": QColor(200, 80, 70), "Structure": QColor(110, 110, 120),
+}
+_UNKNOWN_COLOR = QColor(150, 60, 60)
+_FONTS: dict[str, Any] = {}  # built on first use: fonts need a running QGuiApplication
+_BODY = QBrush(QColor(246, 247, 249))
+_BODY_TEXT = QPen(QColor(35, 38, 44))
+_SUBTLE_TEXT = QPen(QColor(95, 100, 110))
+_OUTLINE = QPen(QColor(70, 74, 82), 1.0)
+_SELECTED = QPen(QColor(255, 170, 0), 2.5)
+_BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
+
+
+def _fonts() -> dict[str, Any]:
+    if not _FONTS:
+        title = QFont()
+        title.setBold(True)
+        title.setPointSizeF(9.0)
+        small = QFont()
+        small.setPointSizeF(7.5)
+        _FONTS.update(title=title, small=small, title_m=QFontMetricsF(title), small_m=QFontMetricsF(small))
+    return _FONTS
+
+
+def _summary(spec: BlockSpec | None, params: dict[str, Any]) -> str:
+    """A short "name=value" list of the params that differ from nothing, for the block body."""
+    if spec is None:
+        return ""
+    parts = []
+    for p in spec.params[:4]:
+        value = params.get(p.name, p.default)
+        if value is None:
+            continue
+        if p.kind == "bool":
+            if p.name in ("bias",):
+                continue
+            if value:
+                parts.append(p.name)
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        elif isinstance(value, list | tuple):
+            value = "×".join(str(v) for v in value)
+        parts.append(f"{p.name}={value}")
+    return ", ".join(parts)
+
+
+class BlockItem(QGraphicsItem):
+    """Positions come from ``Node.pos`` (the top-left corner); gestures move it and then
+    push one MoveNode edit, after which the model and the item agree again."""
+
+    def __init__(self, node: Node, spec: BlockSpec | None) -> None:
+        super().__init__()
+        self.node_id = node.id
+        self.spec = spec
+        self.edges: list[EdgeItem] = []
+        self.groups: list[GroupItem] = []
+        self._diagnostics: tuple[tuple[str, str], ...] = ()
+        self._thumbnail: QImage | None = None
+        self._color = CATEGORY_COLORS.get(spec.category, QColor(100, 100, 110)) if spec else _UNKNOWN_COLOR
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.inputs: dict[str, PortItem] = {}
+        self.outputs: dict[str, PortItem] = {}
+        if spec is not None:
+            for p in spec.inputs:
+                self.inputs[p.name] = PortItem(node.id, p.name, False, self, p.help)
+            for p in spec.outputs:
+                self.outputs[p.name] = PortItem(node.id, p.name, True, self, p.help)
+        self._rows = max(len(self.inputs), len(self.outputs), 1)
+        self._height = 0.0
+        self._layout()
+        self.sync(node)
+
+    # ------------------------------------------------------------- model sync
+    def sync(self, node: Node) -> None:
+        """Take label, params and position from the model."""
+        self.label = node.label
+        self.type_name = node.type
+        fonts = _fonts()
+        self._title = fonts["title_m"].elidedText(node.label, Qt.TextElideMode.ElideRight, WIDTH - 70)
+        self._type_text = fonts["small_m"].elidedText(node.type, Qt.TextElideMode.ElideRight, 64)
+        summary = _summary(self.spec, node.params)
+        self._summary = fonts["small_m"].elidedText(summary, Qt.TextElideMode.ElideRight, WIDTH - 12)
+        self._update_tooltip()
+        if self.pos() != QPointF(*node.pos):
+            self.setPos(QPointF(*node.pos))
+        self.update()
+
+    def port(self, name: str, is_output: bool) -> PortItem:
+        """The named port, created (marked unknown) when the block type lacks it."""
+        table = self.outputs if is_output else self.inputs
+        if name not in table:
+            table[name] = PortItem(self.node_id, name, is_output, self, known=False)
+            self._rows = max(len(self.inputs), len(self.outputs), 1)
+            self._layout()
+        return table[name]
+
+    def ports(self) -> list[PortItem]:
+        return [*self.inputs.values(), *self.outputs.values()]
+
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        key = tuple((d.severity, d.message) for d in diagnostics)
+        if key != self._diagnostics:
+            self._diagnostics = key
+            self._update_tooltip()
+            self.update()
+
+    @property
+    def badge(self) -> str | None:
+        """"error", "warning" or None: what the badge shows."""
+        severities = {s for s, _ in self._diagnostics}
+        return "error" if "error" in severities else ("warning" if severities else None)
+
+    def set_thumbnail(self, image: QImage | None) -> None:
+        """A small heatmap drawn in the block (e.g. a hidden unit's response); None removes it."""
+        if image is None and self._thumbnail is None:
+            return
+        self._thumbnail = None if image is None or image.isNull() else image
+        self._layout()
+        self.update()
+
+    @property
+    def thumbnail(self) -> QImage | None:
+        return self._thumbnail
+
+    # --------------------------------------------------------------- geometry
+    def _layout(self) -> None:
+        self.prepareGeometryChange()
+        for i, item in enumerate(self.inputs.values()):
+            item.setPos(0.0, HEADER + ROW * (i + 0.5))
+        for i, item in enumerate(self.outputs.values()):
+            item.setPos(WIDTH, HEADER + ROW * (i + 0.5))
+        self._height = HEADER + ROW * self._rows + SUMMARY + (THUMB if self._thumbnail is not None else 0.0)
+        for edge in self.edges:
+            edge.update_path()
+        for group in self.groups:
+            group.update_geometry()
+
+    def size(self) -> tuple[float, float]:
+        return WIDTH, self._height
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -_BADGE - 2, WIDTH + _BADGE + 4, self._height + _BADGE + 4)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, WIDTH, self._height), 6, 6)
+        return path
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+            for group in self.groups:
+                group.update_geometry()
+        return super().itemChange(change, value)
+
+    # ---------------------------------------------------------------- drawing
+    def _update_tooltip(self) -> None:
+        lines = [f"{self.label} ({self.type_name})"]
+        if self.spec is not None:
+            lines.append(self.spec.description)
+        else:
+            lines.append("Unknown block type: it cannot be compiled")
+        lines += [f"{s}: {m}" for s, m in self._diagnostics]
+        self.setToolTip("\n".join(lines))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        fonts = _fonts()
+        body = QRectF(0, 0, WIDTH, self._height)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(_SELECTED if selected else _OUTLINE)
+        painter.setBrush(_BODY)
+        painter.drawRoundedRect(body, 6, 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._color)
+        painter.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEADER - 1), 5.5, 5.5)
+        painter.drawRect(QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5))
+        painter.setPen(Qt.GlobalColor.white)
+        painter.setFont(fonts["title"])
+        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, self._title)
+        painter.setFont(fonts["small"])
+        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self._type_text)
+        painter.setPen(_BODY_TEXT)
+        for port in self.inputs.values():
+            y = port.pos().y()
+            painter.drawText(QRectF(10, y - ROW / 2, WIDTH / 2 - 10, ROW), Qt.AlignmentFlag.AlignVCenter,
+                             port.name)
+        for port in self.outputs.values():
+            y = port.pos().y()
+            painter.drawText(QRectF(WIDTH / 2, y - ROW / 2, WIDTH / 2 - 10, ROW),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, port.name)
+        top = HEADER + ROW * self._rows
+        if self._thumbnail is not None:
+            target = QRectF((WIDTH - THUMB + 6) / 2, top + 2, THUMB - 6, THUMB - 6)
+            painter.drawImage(target, self._thumbnail)
+            top += THUMB
+        painter.setPen(_SUBTLE_TEXT)
+        painter.drawText(QRectF(6, top, WIDTH - 12, SUMMARY), Qt.AlignmentFlag.AlignVCenter, self._summary)
+        badge = self.badge
+        if badge is not None:
+            painter.setPen(_OUTLINE)
+            painter.setBrush(_BADGE_COLORS[badge])
+            painter.drawEllipse(QPointF(WIDTH, 0), _BADGE, _BADGE)
+            painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
+            painter.setFont(fonts["title"])
+            painter.drawText(QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE),
+                             Qt.AlignmentFlag.AlignCenter, "!")

@@ -1,0 +1,422 @@
+"""The canvas view: mouse gestures, keys, zoom/pan, drops from the palette and the editing
+commands the window's menus call (copy, paste, delete, group, auto-layout...)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QInputDialog, QWidget
+
+from playground.compile.blocks import BLOCKS
+from playground.graph.edits import AddNode, Disconnect, Edit, Macro, MoveNode, RemoveNode, SetGroup
+from playground.graph.layout import auto_layout as compute_layout
+from playground.graph.model import GraphFormatError, Group
+from playground.ui.canvas import clipboard
+from playground.ui.canvas.add_block_popup import AddBlockPopup
+from playground.ui.canvas.block_item import HEADER, WIDTH, BlockItem
+from playground.ui.canvas.edge_item import EdgeItem
+from playground.ui.canvas.group_item import GroupItem
+from playground.ui.canvas.interactions import (
+    GRID,
+    Interaction,
+    MoveInteraction,
+    NewWireInteraction,
+    PanInteraction,
+    RubberBandInteraction,
+    snap,
+    topmost_item,
+)
+from playground.ui.canvas.port_item import PortItem
+from playground.ui.canvas.scene import GraphScene
+from playground.ui.document import Document
+from playground.ui.palette import BLOCK_MIME
+
+MIN_SCALE, MAX_SCALE = 0.1, 4.0
+PASTE_OFFSET = 40.0
+_GRID_PEN = QPen(QColor(128, 128, 128, 40), 0)
+_GRID_PEN_MAJOR = QPen(QColor(128, 128, 128, 80), 0)
+
+
+class GraphCanvasView(QGraphicsView):
+    """Signal ``space_tapped()``: Space pressed and released without panning (the window
+    connects it to start/pause, since the canvas takes Space for Space+drag panning)."""
+
+    space_tapped = Signal()
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.graph_scene = GraphScene(document, self)
+        self.setScene(self.graph_scene)
+        self.snap_enabled = True
+        self._interaction: Interaction | None = None
+        self._space_down = False
+        self._space_used = False
+        self._paste_count = 0
+        self._popup: AddBlockPopup | None = None
+        self._popup_pos = QPointF()
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("")
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(0)
+        self._selection_timer.timeout.connect(
+            lambda: self.document.set_selection(self.selected_node_ids()))
+        self.graph_scene.selectionChanged.connect(self._selection_timer.start)
+        self.centerOn(0, 0)
+
+    # ------------------------------------------------------------ queries
+    def selected_node_ids(self) -> list[str]:
+        return self.graph_scene.selected_node_ids()
+
+    def block_item(self, node_id: str) -> BlockItem | None:
+        return self.graph_scene.blocks.get(node_id)
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.graph_scene.clearSelection()
+        for nid in node_ids:
+            item = self.graph_scene.blocks.get(nid)
+            if item is not None:
+                item.setSelected(True)
+
+    def select_all(self) -> None:
+        self.select_nodes(list(self.graph_scene.blocks))
+
+    # -------------------------------------------------------------- adding
+    def add_block(self, block_type: str, scene_pos: QPointF) -> str | None:
+        """Add ``block_type`` with its title bar centred at ``scene_pos``; returns the new id."""
+        block = BLOCKS.get(block_type)
+        if block is None:
+            self.document.message.emit(f"Unknown block type {block_type!r}; it cannot be added")
+            return None
+        x, y = scene_pos.x() - WIDTH / 2, scene_pos.y() - HEADER / 2
+        if self.snap_enabled:
+            x, y = snap(x), snap(y)
+        edit = AddNode(block_type, block.spec().defaults(), (x, y))
+        if not self.document.push(edit):
+            return None
+        self.select_nodes([edit.node_id or ""])
+        return edit.node_id
+
+    def add_block_at_center(self, block_type: str) -> str | None:
+        return self.add_block(block_type, self.mapToScene(self.viewport().rect().center()))
+
+    def open_add_popup(self, view_pos: QPoint) -> AddBlockPopup:
+        if self._popup is None:
+            self._popup = AddBlockPopup(self)
+            self._popup.chosen.connect(lambda name: self.add_block(name, self._popup_pos))
+        self._popup_pos = self.mapToScene(view_pos)
+        self._popup.open_at(self.viewport().mapToGlobal(view_pos))
+        return self._popup
+
+    # ------------------------------------------------------------- drops
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not event.mimeData().hasFormat(BLOCK_MIME):
+            event.ignore()
+            return
+        name = bytes(event.mimeData().data(BLOCK_MIME).data()).decode("utf-8", "replace")
+        event.acceptProposedAction()
+        self.add_block(name, self.mapToScene(event.position().toPoint()))
+
+    # ------------------------------------------------------------- mouse
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._interaction is not None:
+            return
+        view_pos = event.position().toPoint()
+        scene_pos = self.mapToScene(view_pos)
+        button, mods = event.button(), event.modifiers()
+        self.setFocus()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_down):
+            self._space_used = True
+            self._interaction = PanInteraction(self, view_pos)
+        elif button == Qt.MouseButton.LeftButton:
+            self._interaction = self._start_left_gesture(self.items(view_pos), scene_pos,
+                                                         bool(mods & Qt.KeyboardModifier.ControlModifier))
+        else:
+            super().mousePressEvent(event)
+            return
+        event.accept()
+
+    def _start_left_gesture(self, items: list, scene_pos: QPointF, ctrl: bool) -> Interaction | None:
+        item = topmost_item(items)
+        if isinstance(item, PortItem):
+            return NewWireInteraction(self, item)
+        if isinstance(item, BlockItem):
+            if ctrl:
+                item.setSelected(not item.isSelected())
+                if not item.isSelected():
+                    return None
+            elif not item.isSelected():
+                self.select_nodes([item.node_id])
+            blocks = [b for b in self.graph_scene.blocks.values() if b.isSelected()]
+            return MoveInteraction(self, blocks, item, scene_pos)
+        if isinstance(item, GroupItem):
+            if not ctrl:
+                self.graph_scene.clearSelection()
+            item.setSelected(True)
+            return MoveInteraction(self, item.members(), None, scene_pos)
+        if isinstance(item, EdgeItem):
+            if not ctrl:
+                self.graph_scene.clearSelection()
+            item.setSelected(not item.isSelected() if ctrl else True)
+            return None
+        return RubberBandInteraction(self, scene_pos, ctrl)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._interaction is None:
+            super().mouseMoveEvent(event)
+            return
+        view_pos = event.position().toPoint()
+        self._interaction.move(self.mapToScene(view_pos), view_pos)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._interaction is None:
+            super().mouseReleaseEvent(event)
+            return
+        interaction, self._interaction = self._interaction, None
+        view_pos = event.position().toPoint()
+        interaction.release(self.mapToScene(view_pos), view_pos)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        view_pos = event.position().toPoint()
+        item = topmost_item(self.items(view_pos))
+        if item is None:
+            self.open_add_popup(view_pos)
+        elif isinstance(item, GroupItem):
+            title, ok = QInputDialog.getText(self, "Rename group", "Title:", text=item.title)
+            if ok and title.strip():
+                self.rename_group(item.group_id, title.strip())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15 ** steps, event.position().toPoint())
+        event.accept()
+
+    # ----------------------------------------------------------------- keys
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:  # type: ignore[attr-defined]
+            event.accept()  # Space belongs to panning while the canvas has focus
+            return True
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:  # type: ignore[attr-defined]
+            pos = self.viewport().mapFromGlobal(self.cursor().pos())
+            if not self.viewport().rect().contains(pos):
+                pos = self.viewport().rect().center()
+            self.open_add_popup(pos)
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if key == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space_down, self._space_used = True, False
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key == Qt.Key.Key_Escape and self._interaction is not None:
+            self._interaction.cancel()
+            self._interaction = None
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selected()
+        elif key == Qt.Key.Key_F and not ctrl:
+            self.fit_view()
+        elif ctrl and key in self._ctrl_keys():
+            self._ctrl_keys()[key]()
+        else:
+            super().keyPressEvent(event)
+
+    def _ctrl_keys(self) -> dict:
+        return {Qt.Key.Key_C: self.copy, Qt.Key.Key_X: self.cut, Qt.Key.Key_V: self.paste,
+                Qt.Key.Key_D: self.duplicate, Qt.Key.Key_A: self.select_all,
+                Qt.Key.Key_G: lambda: self.group_selected("Group")}
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            self.viewport().unsetCursor()
+            if not self._space_used:
+                self.space_tapped.emit()
+            return
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------ zoom/fit
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float, view_pos: QPoint | None = None) -> None:
+        """Scale by ``factor`` keeping the scene point under ``view_pos`` (default: centre) fixed."""
+        anchor = view_pos if view_pos is not None else self.viewport().rect().center()
+        factor = max(MIN_SCALE, min(MAX_SCALE, self.zoom() * factor)) / self.zoom()
+        before = self.mapToScene(anchor)
+        self.scale(factor, factor)
+        after = self.mapToScene(anchor)
+        delta = (after - before) * self.zoom()
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(round(h.value() - delta.x()))
+        v.setValue(round(v.value() - delta.y()))
+
+    def fit_view(self) -> None:
+        rect = QRectF()
+        for item in self.graph_scene.blocks.values():
+            rect = rect.united(item.sceneBoundingRect())
+        if rect.isNull():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            return
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.5 or self.zoom() < MIN_SCALE:
+            self.zoom_by(max(MIN_SCALE, min(1.5, self.zoom())) / self.zoom())
+        self.centerOn(rect.center())
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, self.palette().base())
+        if self.zoom() < 0.35:
+            return
+        left, top = int(rect.left() // GRID) * GRID, int(rect.top() // GRID) * GRID
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            (major if x % (GRID * 5) == 0 else minor).append((x, True))
+            x += GRID
+        y = top
+        while y < rect.bottom():
+            (major if y % (GRID * 5) == 0 else minor).append((y, False))
+            y += GRID
+        for pen, lines in ((_GRID_PEN, minor), (_GRID_PEN_MAJOR, major)):
+            painter.setPen(pen)
+            for value, vertical in lines:
+                if vertical:
+                    painter.drawLine(QPointF(value, rect.top()), QPointF(value, rect.bottom()))
+                else:
+                    painter.drawLine(QPointF(rect.left(), value), QPointF(rect.right(), value))
+
+    def set_snap(self, enabled: bool) -> None:
+        self.snap_enabled = enabled
+
+    def set_thumbnails(self, images: dict[str, QImage]) -> None:
+        """Per-block heatmaps (e.g. ``views.unit_thumbnails``); blocks not named lose theirs."""
+        for nid, block in self.graph_scene.blocks.items():
+            block.set_thumbnail(images.get(nid))
+
+    # -------------------------------------------------------------- editing
+    def delete_selected(self) -> None:
+        scene, graph = self.graph_scene, self.document.graph
+        nodes = set(scene.selected_node_ids())
+        edits: list[Edit] = [
+            Disconnect(eid) for eid in scene.selected_edge_ids()
+            if eid in graph.edges and not ({graph.edges[eid].src.node_id, graph.edges[eid].dst.node_id} & nodes)
+        ]
+        edits += [SetGroup(gid, None) for gid in scene.selected_group_ids()]
+        edits += [RemoveNode(nid) for nid in graph.nodes if nid in nodes]
+        if edits:
+            self.document.push(Macro(edits, f"Delete {len(edits)} item(s)"))
+
+    def copy(self) -> None:
+        ids = self.selected_node_ids()
+        if not ids:
+            self.document.message.emit("Nothing to copy: select some blocks first")
+            return
+        clipboard.put_on_clipboard(clipboard.copy_fragment(self.document.graph, ids))
+        self._paste_count = 0
+
+    def cut(self) -> None:
+        ids = self.selected_node_ids()
+        if not ids:
+            self.document.message.emit("Nothing to cut: select some blocks first")
+            return
+        clipboard.put_on_clipboard(clipboard.copy_fragment(self.document.graph, ids))
+        self._paste_count = 0
+        graph = self.document.graph
+        self.document.push(Macro([RemoveNode(n) for n in graph.nodes if n in set(ids)], "Cut"))
+
+    def paste(self) -> None:
+        try:
+            fragment = clipboard.take_from_clipboard()
+        except GraphFormatError as err:
+            self.document.message.emit(f"Cannot paste: {'; '.join(err.problems)}")
+            return
+        if fragment is None:
+            self.document.message.emit("Nothing to paste: copy some blocks first")
+            return
+        self._paste_count += 1
+        self._paste_fragment(fragment, PASTE_OFFSET * self._paste_count)
+
+    def duplicate(self) -> None:
+        ids = self.selected_node_ids()
+        if not ids:
+            self.document.message.emit("Nothing to duplicate: select some blocks first")
+            return
+        self._paste_fragment(clipboard.copy_fragment(self.document.graph, ids), PASTE_OFFSET)
+
+    def _paste_fragment(self, fragment: object, offset: float) -> None:
+        try:
+            macro, new_ids = clipboard.paste_edits(self.document.graph, fragment, (offset, offset))
+        except GraphFormatError as err:
+            self.document.message.emit(f"Cannot paste: {'; '.join(err.problems)}")
+            return
+        if new_ids and self.document.push(macro):
+            self.select_nodes(new_ids)
+
+    def group_selected(self, title: str = "Group") -> str | None:
+        ids = self.selected_node_ids()
+        if not ids:
+            self.document.message.emit("Select the blocks to group first")
+            return None
+        gid = self.document.graph.new_id("g")
+        if self.document.push(SetGroup(gid, Group(gid, title, ids))):
+            return gid
+        return None
+
+    def rename_group(self, group_id: str, title: str) -> None:
+        group = self.document.graph.groups.get(group_id)
+        if group is not None and title != group.title:
+            self.document.push(SetGroup(group_id, Group(group_id, title, list(group.node_ids))))
+
+    def auto_layout(self) -> None:
+        """Layered left-to-right layout as one undoable step, kept where the graph was."""
+        graph = self.document.graph
+        if not graph.nodes:
+            return
+        tallest = max(b.size()[1] for b in self.graph_scene.blocks.values())
+        positions = compute_layout(graph, column_gap=WIDTH + 90, row_gap=max(100.0, tallest + 40))
+        x0 = min(n.pos[0] for n in graph.nodes.values())
+        y0 = min(n.pos[1] for n in graph.nodes.values())
+        edits: list[Edit] = []
+        for nid, (x, y) in positions.items():
+            new = (snap(x0 + x), snap(y0 + y)) if self.snap_enabled else (x0 + x, y0 + y)
+            if new != graph.nodes[nid].pos:
+                edits.append(MoveNode(nid, new))
+        if edits:
+            self.document.push(Macro(edits, "Auto-layout"))
+        self.fit_view()

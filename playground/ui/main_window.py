@@ -1,0 +1,360 @@
+"""The main window: canvas in the middle, palette, inspector, dataset and training docks,
+one dock per plot view, a training toolbar and a status bar.
+
+Wiring only: file work lives in ``file_ops``, actions in ``actions``, training in
+``training_controller``, session packing in ``session_bridge``. A ~30 Hz timer
+pulls the MetricsBuffer and refreshes only visible views whose data changed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QWidget
+
+from playground.data import DataBundle
+from playground.graph.model import Graph
+from playground.train.config import TrainConfig
+from playground.ui import dialogs, session_bridge
+from playground.ui.actions import WindowActions
+from playground.ui.canvas import GraphCanvasView
+from playground.ui.dataset_panel import DatasetPanel
+from playground.ui.document import Document
+from playground.ui.file_ops import FileOps
+from playground.ui.inspector import Inspector
+from playground.ui.palette import BlockPalette
+from playground.ui.settings import app_settings
+from playground.ui.status_bar import TrainingStatusBar
+from playground.ui.theme import apply_theme, current_theme
+from playground.ui.training_controller import TrainingController
+from playground.ui.training_panel import TrainingPanel
+from playground.ui.views import ALL_VIEWS, ViewBase, ViewContext, unit_thumbnails
+
+TICK_MS = 33
+LAYOUT_VERSION = 1
+KEEP, RESET = "Keep matching weights", "Reset weights"
+
+
+class MainWindow(QMainWindow):
+    """``settings`` defaults to the app's QSettings; tests pass a private ini file.
+    ``autosave=False`` keeps the window from writing autosaves (e.g. benchmarks)."""
+
+    def __init__(self, settings: QSettings | None = None, autosave: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else app_settings()
+        self.setObjectName("main_window")
+        self.document = Document(parent=self)
+        self.controller = TrainingController(self)
+        self.canvas = GraphCanvasView(self.document)
+        self.canvas.setObjectName("canvas")
+        self.setCentralWidget(self.canvas)
+        self.block_palette = BlockPalette()
+        self.inspector = Inspector(self.document)
+        self.dataset_panel = DatasetPanel()
+        self.training_panel = TrainingPanel()
+        self.status_widget = TrainingStatusBar(self)
+        self.setStatusBar(self.status_widget)
+        self._loading = False
+        self._modified = False
+        self._question_pending = False
+        self._seen_version = -1
+        self._had_thumbnails = False
+        self._view_errors: set[str] = set()
+        self.file_ops = FileOps(self, autosave)
+        self.window_actions = WindowActions(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("blocks", "Blocks", self.block_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("dataset", "Dataset", self._scrolled(self.dataset_panel),
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("training", "Training", self._scrolled(self.training_panel),
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["dataset"], self.docks["training"])
+        self.docks["dataset"].raise_()
+        self.views: list[tuple[QDockWidget, ViewBase]] = []
+        self._view_versions: dict[int, int] = {}
+        self._build_views()
+        self._connect()
+        self.window_actions.show_state("idle")
+        self.file_ops.refresh_recent_menu()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._autosave_ticks = 0
+        self.resize(1400, 860)
+        self.restore_layout()
+        self.update_title()
+
+    # ---------------------------------------------------------------- build
+    @staticmethod
+    def _scrolled(widget: QWidget) -> QScrollArea:
+        area = QScrollArea()
+        area.setWidget(widget)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        return area
+
+    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        dock.setToolTip(title)
+        self.addDockWidget(area, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setToolTip(f"Show or hide the {title} panel")
+        self.window_actions.add_dock_toggle(toggle)
+        self.docks[key] = dock
+        return dock
+
+    def _build_views(self) -> None:
+        first: QDockWidget | None = None
+        for cls in ALL_VIEWS:
+            view = cls()
+            key = "view_" + cls.__name__.lower()
+            dock = self._add_dock(key, view.title, view, Qt.DockWidgetArea.BottomDockWidgetArea)
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._tick())
+            if first is None:
+                first = dock
+            else:
+                self.tabifyDockWidget(first, dock)
+            self.views.append((dock, view))
+        if first is not None:
+            first.raise_()
+
+    def _connect(self) -> None:
+        doc, ctl = self.document, self.controller
+        doc.message.connect(lambda text: self.show_message(text, 8000))
+        doc.dirty_changed.connect(lambda _dirty: self.update_title())
+        doc.undo_stack.indexChanged.connect(lambda _i: self._graph_edited())
+        doc.selection_changed.connect(self._selection_changed)
+        self.block_palette.block_activated.connect(self.canvas.add_block_at_center)
+        self.canvas.space_tapped.connect(self.start_or_pause)
+        self.dataset_panel.bundle_changed.connect(self._dataset_changed)
+        self.training_panel.config_changed.connect(self._config_changed)
+        ctl.message.connect(lambda text: self.show_message(text, 10000))
+        ctl.state_changed.connect(self._state_changed)
+        ctl.run_finished.connect(self.file_ops.training_stopped)
+
+    # -------------------------------------------------------------- status
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        self.status_widget.showMessage(text, timeout_ms)
+
+    def is_modified(self) -> bool:
+        return self._modified or self.document.is_dirty()
+
+    def set_modified(self) -> None:
+        if not self._loading and not self._modified:
+            self._modified = True
+            self.update_title()
+
+    def mark_saved(self) -> None:
+        self._modified = False
+        self.document.mark_saved()
+        self.update_title()
+
+    def update_title(self) -> None:
+        name = os.path.basename(self.file_ops.path) if self.file_ops.path else "untitled"
+        self.setWindowTitle(f"{name}[*] — Neural Playground")
+        self.setWindowModified(self.is_modified())
+
+    # -------------------------------------------------------------- loading
+    def load_network(self, graph: Graph, dataset: str | None, params: dict[str, Any] | None,
+                     config: TrainConfig | None, title_path: str | None = None) -> bool:
+        """Show ``graph`` (with ``dataset`` and ``config`` when given) with fresh training state."""
+        self._loading = True
+        try:
+            self.controller.reset()
+            ok = True
+            if dataset is not None:
+                ok = self.dataset_panel.set_dataset(dataset, params, emit=False)
+            bundle = self.dataset_panel.bundle
+            self.document.set_task(bundle.task if bundle is not None else None)
+            self.document.set_graph(graph)
+            if config is not None:
+                self.training_panel.set_config(config)
+            self._sync_inputs()
+        finally:
+            self._loading = False
+        self._modified = False
+        self.canvas.fit_view()
+        self.update_title()
+        return ok
+
+    def apply_session(self, session: Any, bundle: DataBundle) -> bool:
+        self._loading = True
+        try:
+            ok = session_bridge.apply_session(self, session, bundle)
+        finally:
+            self._loading = False
+        self._modified = False
+        self.update_title()
+        return ok
+
+    def snapshot_session(self) -> Any:
+        return session_bridge.snapshot_session(self)
+
+    def _sync_inputs(self) -> None:
+        self.controller.set_inputs(self.document.graph, self.dataset_panel.bundle, self.training_panel.config())
+
+    # ------------------------------------------------------------- changes
+    def _graph_edited(self) -> None:
+        if self._loading:
+            return
+        self._sync_inputs()
+        self._check_trainer_inputs()
+
+    def _dataset_changed(self, bundle: DataBundle) -> None:
+        self.document.set_task(bundle.task)
+        if self._loading:
+            return
+        self.set_modified()
+        self._sync_inputs()
+        self._check_trainer_inputs()
+
+    def _check_trainer_inputs(self) -> None:
+        ctl = self.controller
+        if ctl.trainer is None or ctl.trainer_matches_inputs():
+            return
+        if not ctl.has_weights():
+            ctl.discard_trainer(keep_weights=False)
+        elif not self._question_pending:
+            self._question_pending = True
+            QTimer.singleShot(0, self._ask_keep_weights)
+
+    def _ask_keep_weights(self) -> None:
+        """The network or data changed after training: keep the weights that still fit, or reset?"""
+        self._question_pending = False
+        ctl = self.controller
+        if ctl.trainer is None or ctl.trainer_matches_inputs():
+            return
+        was_running = ctl.state == "running"
+        if was_running:
+            ctl.pause()
+        answer = dialogs.ask(self, "The network changed",
+                             "The network changed since it was trained. Keep the trained weights of the "
+                             "layers that still fit (same name and shape), or start again from fresh "
+                             "weights?", [KEEP, RESET], KEEP)
+        ctl.discard_trainer(keep_weights=answer == KEEP)
+        self.show_message("Kept the weights that still fit" if answer == KEEP else "Weights reset")
+        if was_running:
+            ctl.start()
+
+    def _config_changed(self, fields: dict[str, Any]) -> None:
+        self.set_modified()
+        self.controller.apply_config(fields)
+
+    def _selection_changed(self, node_ids: list[str]) -> None:
+        self.inspector.set_node(node_ids[0] if len(node_ids) == 1 else None)
+
+    def _state_changed(self, state: str) -> None:
+        self.window_actions.show_state(state)
+        if state == "running":
+            self.set_modified()
+        self._tick()
+
+    # ------------------------------------------------------------ training
+    def start_or_pause(self) -> None:
+        self._sync_inputs()
+        self.controller.toggle()
+
+    def step_once(self) -> None:
+        self._sync_inputs()
+        self.controller.step(1)
+
+    def reset_training(self) -> None:
+        self.controller.reset()
+        self._view_versions.clear()
+        self.show_message("Weights and history reset")
+
+    # ----------------------------------------------------------------- tick
+    def view_context(self) -> ViewContext:
+        return ViewContext(graph=self.document.graph, task=self.document.task, bundle=self.dataset_panel.bundle,
+                           selected=list(self.document.selection), theme=current_theme())
+
+    def _tick(self) -> None:
+        ctl = self.controller
+        ctl.poll()
+        buffer = ctl.buffer
+        version = buffer.version
+        if version != self._seen_version:
+            self._seen_version = version
+            self.status_widget.show_status(buffer.status())
+            for event in buffer.drain_events():
+                if event.kind in ("error", "warning"):
+                    self.show_message(event.message, 15000)
+            thumbs = unit_thumbnails(buffer)
+            if thumbs or self._had_thumbnails:
+                self.canvas.set_thumbnails(thumbs)
+                self._had_thumbnails = bool(thumbs)
+        self.refresh_views()
+        self._autosave_ticks += 1
+        if self._autosave_ticks % 30 == 0:
+            self.file_ops.tick_autosave()
+
+    def refresh_views(self) -> int:
+        """Refresh visible views whose data changed; returns how many were refreshed."""
+        buffer = self.controller.buffer
+        version = buffer.version
+        context: ViewContext | None = None
+        done = 0
+        for dock, view in self.views:
+            if not dock.isVisible() or self._view_versions.get(id(view)) == version:
+                continue
+            context = context or self.view_context()
+            self._view_versions[id(view)] = version
+            try:
+                view.refresh(buffer, context)
+                done += 1
+            except Exception as exc:  # one broken view must not stop the others
+                if view.title not in self._view_errors:
+                    self._view_errors.add(view.title)
+                    self.show_message(f"{view.title} cannot draw: {exc}", 15000)
+        return done
+
+    # --------------------------------------------------------- appearance
+    def toggle_theme(self) -> None:
+        app = QApplication.instance()
+        if not isinstance(app, QApplication):
+            return
+        theme = apply_theme(app, "light" if current_theme(app) == "dark" else "dark")
+        self.settings.setValue("theme", theme)
+        self.window_actions.dark.setChecked(theme == "dark")
+        self._view_versions.clear()
+        self.canvas.viewport().update()
+
+    def restore_layout(self) -> None:
+        geometry = self.settings.value("main_window/geometry")
+        state = self.settings.value("main_window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+        self.window_actions.dark.setChecked(current_theme() == "dark")
+
+    def save_layout(self) -> None:
+        self.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    # ---------------------------------------------------------------- close
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Pause training, offer to save, then stop and join the training thread."""
+        ctl = self.controller
+        was_running = ctl.state == "running"
+        if was_running:
+            ctl.pause()
+        if not self.file_ops.maybe_save("close the window"):
+            if was_running:
+                ctl.resume()
+            event.ignore()
+            return
+        ctl.shutdown()
+        self._timer.stop()
+        self.save_layout()
+        self.file_ops.close_autosave()
+        event.accept()

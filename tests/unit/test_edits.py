@@ -1,0 +1,156 @@
+"""Reversible edits: apply, revert and re-apply give back exactly the same graph."""
+
+import pytest
+
+from playground.graph.edits import (
+    AddNode,
+    Connect,
+    Disconnect,
+    Edit,
+    Macro,
+    MoveNode,
+    RemoveNode,
+    RenameNode,
+    SetGroup,
+    SetParam,
+    remove_nodes,
+)
+from playground.graph.model import Graph, GraphEditError, Group, Node, PortRef
+
+
+def sample() -> Graph:
+    """input -> fc1 -> relu1 -> add1(a); input -> add1(b); add1 -> output; a group; a loose block."""
+    g = Graph()
+    for nid, t, label in [("n1", "Input", "input"), ("n2", "Linear", "fc1"), ("n3", "ReLU", "relu1"),
+                          ("n4", "Add", "add1"), ("n5", "Output", "output"), ("n6", "Tanh", "loose")]:
+        g.add_node(Node(nid, t, label, {}, (float(len(g.nodes)) * 100, 0.0)))
+    g.set_param("n2", "out_features", 2)
+    for s, d, port in [("n1", "n2", "in"), ("n2", "n3", "in"), ("n3", "n4", "a"), ("n1", "n4", "b"),
+                       ("n4", "n5", "in")]:
+        g.connect(PortRef(s, "out"), PortRef(d, port))
+    g.set_group(Group("g1", "hidden", ["n2", "n3", "n6"]))
+    return g
+
+
+def state(g: Graph) -> dict:
+    """to_dict with blocks, wires and groups keyed by id.
+
+    Undoing a delete re-inserts the block at the end of the graph's dicts, so list order is
+    not compared; every id, label, param, position, wire and group membership is.
+    """
+    d = g.to_dict()
+    return {"schema": d["schema"], **{k: {item["id"]: item for item in d[k]} for k in ("nodes", "edges", "groups")}}
+
+
+def round_trip(edit: Edit) -> None:
+    """Apply, revert, re-apply, revert; each undo restores and each redo recreates exactly."""
+    g = sample()
+    before = state(g)
+    edit.apply(g)
+    after = state(g)
+    assert after != before, f"{edit.text} changed nothing"
+    edit.revert(g)
+    assert state(g) == before, f"undo of {edit.text} did not restore the graph"
+    edit.apply(g)
+    assert state(g) == after, f"redo of {edit.text} did not recreate the same graph (ids included)"
+    edit.revert(g)
+    assert state(g) == before
+    assert Graph.from_dict(g.to_dict()).to_dict() == g.to_dict()
+
+
+EDITS = {
+    "add": lambda: AddNode("Linear", {"out_features": 3}, (10.0, 20.0)),
+    "add_labelled": lambda: AddNode("ReLU", label="act"),
+    "remove_middle": lambda: RemoveNode("n2"),
+    "remove_input": lambda: RemoveNode("n1"),
+    "remove_grouped": lambda: RemoveNode("n3"),
+    "connect": lambda: Connect(PortRef("n3", "out"), PortRef("n6", "in")),
+    "disconnect": lambda: Disconnect("e2"),
+    "set_existing_param": lambda: SetParam("n2", "out_features", 7),
+    "set_new_param": lambda: SetParam("n2", "bias", False),
+    "move": lambda: MoveNode("n3", (1.5, -2.5)),
+    "rename": lambda: RenameNode("n2", "hidden"),
+    "group_new": lambda: SetGroup("g2", Group("g2", "new", ["n1"])),
+    "group_change": lambda: SetGroup("g1", Group("g1", "renamed", ["n2"])),
+    "group_delete": lambda: SetGroup("g1", None),
+    "macro": lambda: Macro([AddNode("ReLU", node_id="n9"), Connect(PortRef("n3", "out"), PortRef("n9", "in")),
+                            SetParam("n2", "out_features", 5)], "Insert"),
+    "remove_many": lambda: remove_nodes(sample(), ["n2", "n4", "n6"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_apply_revert_reapply_is_exact(name):
+    round_trip(EDITS[name]())
+
+
+def test_add_then_redo_reuses_id_and_label():
+    g = sample()
+    edit = AddNode("Linear")
+    edit.apply(g)
+    nid, label = edit.node_id, edit.label
+    assert g.nodes[nid].label == label and label.startswith("linear")
+    edit.revert(g)
+    assert nid not in g.nodes
+    edit.apply(g)
+    assert g.nodes[nid].label == label
+
+
+def test_remove_restores_wires_and_group_position():
+    g = sample()
+    edit = RemoveNode("n3")
+    edit.apply(g)
+    assert "n3" not in g.nodes and all("n3" not in (e.src.node_id, e.dst.node_id) for e in g.edges.values())
+    assert g.groups["g1"].node_ids == ["n2", "n6"]
+    edit.revert(g)
+    assert g.groups["g1"].node_ids == ["n2", "n3", "n6"]
+    assert {e.id for e in g.edges.values() if "n3" in (e.src.node_id, e.dst.node_id)} == {"e2", "e3"}
+
+
+def test_remove_nodes_ignores_unknown_ids_and_names_the_count():
+    g = sample()
+    macro = remove_nodes(g, ["n2", "nope"])
+    assert len(macro.edits) == 1 and "Delete" in macro.text
+
+
+def test_macro_rolls_back_when_a_step_fails():
+    g = sample()
+    state_before = state(g)
+    macro = Macro([
+        SetParam("n2", "out_features", 9),
+        AddNode("ReLU", node_id="n9"),
+        Connect(PortRef("n1", "out"), PortRef("n9", "in")),
+        Connect(PortRef("n1", "out"), PortRef("n2", "in")),  # n2's input is already wired
+    ])
+    with pytest.raises(GraphEditError, match="already wired"):
+        macro.apply(g)
+    assert state(g) == state_before
+
+
+def test_failed_single_edits_leave_the_graph_alone():
+    g = sample()
+    before = g.to_dict()
+    for edit in (RenameNode("n2", "relu1"), RenameNode("n2", "1bad"), Connect(PortRef("n1", "out"),
+                 PortRef("n5", "in")), Disconnect("e42"), RemoveNode("n42"), SetParam("n42", "p", 1)):
+        with pytest.raises(GraphEditError):
+            edit.apply(g)
+        assert g.to_dict() == before, edit
+
+
+def test_edits_emit_change_signals_for_listeners():
+    g = sample()
+    changes = []
+    g.changed.connect(lambda: changes.append(1))
+    moved = []
+    g.node_changed.connect(lambda node, what: moved.append((node.id, what)))
+    SetParam("n2", "out_features", 4).apply(g)
+    assert changes
+    count = len(changes)
+    MoveNode("n2", (0, 0)).apply(g)
+    assert moved[-1] == ("n2", "pos") and len(changes) == count
+
+
+def test_every_edit_has_readable_text():
+    for name, make in EDITS.items():
+        text = make().text
+        assert isinstance(text, str) and text and text[0].isupper(), name
