@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self.views: list[tuple[QDockWidget, ViewBase]] = []
         self._view_versions: dict[int, int] = {}
         self._build_views()
+        self.resizeDocks([self.docks["blocks"], self.docks["inspector"]], [190, 330], Qt.Orientation.Horizontal)
+        if self.views:
+            self.resizeDocks([self.views[0][0]], [270], Qt.Orientation.Vertical)
         self._connect()
         self.window_actions.show_state("idle")
         self.file_ops.refresh_recent_menu()
@@ -131,7 +134,6 @@ class MainWindow(QMainWindow):
         doc.message.connect(lambda text: self.show_message(text, 8000))
         doc.dirty_changed.connect(lambda _dirty: self.update_title())
         doc.undo_stack.indexChanged.connect(lambda _i: self._graph_edited())
-        doc.selection_changed.connect(self._selection_changed)
         self.block_palette.block_activated.connect(self.canvas.add_block_at_center)
         self.canvas.space_tapped.connect(self.start_or_pause)
         self.dataset_panel.bundle_changed.connect(self._dataset_changed)
@@ -247,9 +249,6 @@ class MainWindow(QMainWindow):
     def _config_changed(self, fields: dict[str, Any]) -> None:
         self.set_modified()
         self.controller.apply_config(fields)
-
-    def _selection_changed(self, node_ids: list[str]) -> None:
-        self.inspector.set_node(node_ids[0] if len(node_ids) == 1 else None)
 
     def _state_changed(self, state: str) -> None:
         self.window_actions.show_state(state)

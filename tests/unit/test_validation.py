@@ -162,8 +162,10 @@ def test_add_of_unequal_shapes():
          .add("output", "Output"))
     b.wire("input", "fc").wire("fc", "add", "a").wire("input", "add", "b").wire("add", "output")
     report = check(b.g, TaskSpec("regression", (4,), target_shape=(5,)))
-    [msg] = messages(report)
-    assert msg.startswith('Add "add"') and msg.endswith('needs equal shapes but receives N×5 and N×4 from "input" (N×4)')
+    [diag] = report.errors
+    assert diag.message.startswith('Add "add"')
+    assert 'needs equal shapes but receives N×5 and N×4' in diag.message and 'from "input"' in diag.message
+    assert diag.edge_id == b.g.edge_into(PortRef("add", "b")).id
 
 
 @pytest.mark.parametrize("task, out, loss, text", [

@@ -1,0 +1,94 @@
+"""``playground export FILE --python OUT.py | --onnx OUT.onnx | --torchrun OUT.py``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+_LOADER = '''
+
+def load_trained(path=None):
+    """The network with the weights it learned in the playground.
+
+    They are kept next to this file as {weights} (safetensors: tensors only, no code).
+    """
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    model = Net()
+    model.load_state_dict(load_file(path or Path(__file__).with_name("{weights}")))
+    return model.eval()
+'''
+
+
+def add_export_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "export", help="export a session's network as Python, ONNX or a torchrun training script",
+        description="Export the network of a session. Give one or more of the outputs.")
+    p.add_argument("file", help="a .playground session")
+    p.add_argument("--python", metavar="OUT.py",
+                   help="standalone PyTorch code; trained weights go next to it as OUT.safetensors")
+    p.add_argument("--onnx", metavar="OUT.onnx", help="ONNX model with weights (needs the onnx extra)")
+    p.add_argument("--torchrun", metavar="OUT.py",
+                   help="standalone training script (model, data, settings baked in) for "
+                        "'torchrun --nproc_per_node=N OUT.py' or plain 'python OUT.py'")
+    p.set_defaults(func=_export)
+
+
+def _write_text(path: str, text: str) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from playground.cli import CliError
+    from playground.cli_session import open_session
+    from playground.compile import CompileError, compile_graph
+    from playground.compile.export_code import ExportError
+
+    if not (args.python or args.onnx or args.torchrun):
+        raise CliError("say what to export: --python OUT.py, --onnx OUT.onnx or --torchrun OUT.py", 2)
+    session = open_session(args.file)
+    bundle = session.bundle()
+    task = bundle.task
+    try:
+        if args.python:
+            from playground.compile.export_code import export_python
+
+            code = export_python(session.graph, task, "Net")
+            if session.weights is not None:
+                from safetensors.torch import save_file
+
+                weights = os.path.splitext(args.python)[0] + ".safetensors"
+                save_file({k: v.contiguous() for k, v in session.weights.items()}, weights)
+                code += _LOADER.format(weights=os.path.basename(weights))
+                print(f"wrote {args.python} and its weights {weights}")
+            else:
+                print(f"wrote {args.python} (untrained: the session has no weights yet)")
+            _write_text(args.python, code)
+        if args.onnx:
+            from playground.compile.export_onnx import OnnxExportError, export_onnx
+
+            model = compile_graph(session.graph, task)
+            if session.weights is not None:
+                model.load_state_dict(session.weights)
+            try:
+                export_onnx(model, task, args.onnx)
+            except OnnxExportError as err:
+                raise CliError(str(err)) from None
+            print(f"wrote {args.onnx}" + ("" if session.weights is not None else " (untrained weights)"))
+        if args.torchrun:
+            from playground.compile.export_torchrun import export_torchrun
+
+            arrays = {k: getattr(bundle, k).numpy() for k in ("x_train", "y_train", "x_val", "y_val")}
+            code = export_torchrun(session.graph, task, arrays, session.config.to_dict(),
+                                   title=os.path.basename(args.file))
+            _write_text(args.torchrun, code)
+            print(f"wrote {args.torchrun}: run it with 'torchrun --nproc_per_node=2 {args.torchrun}'")
+    except (CompileError, ExportError) as err:
+        raise CliError(f"cannot export: {err}") from None
+    return 0
