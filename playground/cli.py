@@ -156,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("playground: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `playground list blocks | head`: the reader left, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -68,7 +68,14 @@ def apply_settings(graph: Graph, dataset_params: dict[str, Any], config: dict[st
         elif scope == "data":
             spec = get_dataset(dataset).param(name)
             if spec is None:
-                raise CliError(f"--set {name}: dataset {dataset!r} has no parameter {name!r}", 2)
+                known = ", ".join(p.name for p in get_dataset(dataset).params)
+                raise CliError(f"--set {name}: dataset {dataset!r} has no parameter {name!r} "
+                               f"(it takes {known})", 2)
+            if spec.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            problem = spec.check(value)
+            if problem:
+                raise CliError(f"--set {name}: {problem}", 2)
             dataset_params[name] = value
         else:
             node = graph.node_by_label(scope)
@@ -92,7 +99,7 @@ def _new(args: argparse.Namespace) -> int:
     from playground.compile import check
     from playground.graph.templates import TEMPLATES
     from playground.session import Session, save_session
-    from playground.train import TrainConfig
+    from playground.train import ConfigError, TrainConfig
 
     template = TEMPLATES.get(args.template)
     if template is None:
@@ -107,9 +114,13 @@ def _new(args: argparse.Namespace) -> int:
     dataset_params = dict(template.dataset_params) if dataset == template.dataset else {}
     config = {**TrainConfig().to_dict(), **template.config}
     apply_settings(graph, dataset_params, config, parse_settings(args.settings), dataset)
-    session = Session(graph=graph, dataset=dataset, dataset_params=dataset_params,
-                      config=TrainConfig.from_dict(config))
+    try:
+        train_config = TrainConfig.from_dict(config)
+    except ConfigError as err:
+        raise CliError(f"--set: {'; '.join(err.problems)}", 2) from None
+    session = Session(graph=graph, dataset=dataset, dataset_params=dataset_params, config=train_config)
     bundle = session.bundle()
+    session.dataset_params = dict(bundle.params)  # resolved: later default changes keep this data
     report = check(graph, bundle.task)
     save_session(session, args.output)
     for d in report.errors:

@@ -44,7 +44,7 @@ class ProgressBar:
             bar = ""
         else:
             fraction = min(max(fraction, 0.0), 1.0)
-            filled = int(round(fraction * self.width))
+            filled = round(fraction * self.width)
             bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:3.0f}% "
         self.stream.write(f"\r{bar}{text}\x1b[K")
         self.stream.flush()

@@ -26,9 +26,12 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
     report = report or ShapeReport()
     order, _ = topological_order(graph)
     incoming: dict[str, dict[str, Any]] = {nid: {} for nid in graph.nodes}
+    outgoing: dict[str, list[Any]] = {nid: [] for nid in graph.nodes}
     for e in graph.edges.values():
         if e.dst.node_id in incoming:
             incoming[e.dst.node_id][e.dst.port] = e
+        if e.src.node_id in outgoing:
+            outgoing[e.src.node_id].append(e)
     total_params = 0
     for nid in order:
         node = graph.nodes[nid]
@@ -73,7 +76,7 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
                 "error", f'{node.type} "{node.label}" output {format_shape(s)} {why}', nid))
             continue
         report.node_outputs[nid] = {k: tuple(v) for k, v in outs.items()}
-        for e in graph.edges_out_of(nid):
+        for e in outgoing[nid]:
             if e.src.port in outs:
                 report.edge_shapes[e.id] = tuple(outs[e.src.port])
     if total_params > MAX_PARAMETERS:
@@ -94,7 +97,10 @@ def _elements(shape: Shape) -> int:
 
 def _shape_diag(graph: Graph, node: Any, block: type[Block], err: ShapeError,
                 incoming: dict[str, Any], ins: dict[str, Shape]) -> Diagnostic:
-    message = f'{node.type} "{node.label}" {err.message}'
+    text = err.message
+    if text.startswith(node.type + " "):
+        text = text[len(node.type) + 1:]
+    message = f'{node.type} "{node.label}" {text}'
     edge_id = None
     if err.port and err.port in incoming:
         edge = incoming[err.port]

@@ -54,7 +54,8 @@ class AddNode(Edit):
 class RemoveNode(Edit):
     node_id: str
     _node: Node | None = None
-    _edges: list[Edge] = field(default_factory=list)
+    _index: int = 0
+    _edges: list[tuple[int, Edge]] = field(default_factory=list)
     _groups: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -67,13 +68,16 @@ class RemoveNode(Edit):
             for g in graph.groups.values()
             if self.node_id in g.node_ids
         ]
-        self._node, self._edges = graph.remove_node(self.node_id)
+        self._index = graph.node_index(self.node_id)
+        positions = {eid: i for i, eid in enumerate(graph.edges)}
+        self._node, removed = graph.remove_node(self.node_id)
+        self._edges = sorted((positions[e.id], e) for e in removed)
 
     def revert(self, graph: Graph) -> None:
         assert self._node is not None
-        graph.add_node(self._node)
-        for e in self._edges:
-            graph.connect(e.src, e.dst, e.id)
+        graph.add_node(self._node, self._index)
+        for index, e in self._edges:
+            graph.connect(e.src, e.dst, e.id, index)
         for gid, index in self._groups:
             group = graph.groups.get(gid)
             if group is not None:
@@ -101,14 +105,16 @@ class Connect(Edit):
 class Disconnect(Edit):
     edge_id: str
     _edge: Edge | None = None
+    _index: int = 0
     text = "Disconnect"
 
     def apply(self, graph: Graph) -> None:
+        self._index = graph.edge_index(self.edge_id)
         self._edge = graph.disconnect(self.edge_id)
 
     def revert(self, graph: Graph) -> None:
         assert self._edge is not None
-        graph.connect(self._edge.src, self._edge.dst, self._edge.id)
+        graph.connect(self._edge.src, self._edge.dst, self._edge.id, self._index)
 
 
 @dataclass

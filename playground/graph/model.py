@@ -80,6 +80,17 @@ class Group:
         return {"id": self.id, "title": self.title, "node_ids": list(self.node_ids)}
 
 
+def _insert(table: dict, key: str, value: Any, index: int | None) -> None:
+    """Put ``key`` at position ``index`` (undo restores things where they were)."""
+    if index is None or index >= len(table):
+        table[key] = value
+        return
+    items = list(table.items())
+    items.insert(max(index, 0), (key, value))
+    table.clear()
+    table.update(items)
+
+
 def is_valid_label(label: str) -> bool:
     return bool(_LABEL_RE.match(label))
 
@@ -127,6 +138,16 @@ class Graph:
         return f"{base}{i}"
 
     # -------------------------------------------------------------- queries
+    def node_index(self, node_id: str) -> int:
+        if node_id not in self.nodes:
+            raise GraphEditError(f"no block with id {node_id!r}")
+        return list(self.nodes).index(node_id)
+
+    def edge_index(self, edge_id: str) -> int:
+        if edge_id not in self.edges:
+            raise GraphEditError(f"no wire with id {edge_id!r}")
+        return list(self.edges).index(edge_id)
+
     def node(self, node_id: str) -> Node:
         try:
             return self.nodes[node_id]
@@ -152,12 +173,12 @@ class Graph:
         return None
 
     # ------------------------------------------------------------ mutations
-    def add_node(self, node: Node) -> Node:
+    def add_node(self, node: Node, index: int | None = None) -> Node:
         if node.id in self.nodes:
             raise GraphEditError(f"a block with id {node.id!r} already exists")
         if not is_valid_label(node.label) or self.node_by_label(node.label):
             node.label = self.unique_label(node.label or node.type)
-        self.nodes[node.id] = node
+        _insert(self.nodes, node.id, node, index)
         self.node_added.emit(node)
         self.changed.emit()
         return node
@@ -174,7 +195,8 @@ class Graph:
         self.changed.emit()
         return node, removed
 
-    def connect(self, src: PortRef, dst: PortRef, edge_id: str | None = None) -> Edge:
+    def connect(self, src: PortRef, dst: PortRef, edge_id: str | None = None,
+                index: int | None = None) -> Edge:
         for ref, what in ((src, "source"), (dst, "target")):
             if ref.node_id not in self.nodes:
                 raise GraphEditError(f"{what} block {ref.node_id!r} does not exist")
@@ -188,7 +210,7 @@ class Graph:
         edge = Edge(edge_id or self.new_id("e"), src, dst)
         if edge.id in self.edges:
             raise GraphEditError(f"an edge with id {edge.id!r} already exists")
-        self.edges[edge.id] = edge
+        _insert(self.edges, edge.id, edge, index)
         self.edge_added.emit(edge)
         self.changed.emit()
         return edge

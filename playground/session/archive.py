@@ -51,7 +51,7 @@ class SafeZipReader:
     """Open a zip from bytes or a path and check its directory; read members with limits."""
 
     def __init__(self, source: str | bytes) -> None:
-        fileobj = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        fileobj = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
         try:
             self._zip = zipfile.ZipFile(fileobj)
         except Exception:
@@ -156,9 +156,9 @@ def npy_from_bytes(data: bytes, name: str = "array") -> np.ndarray:
     try:
         version = fmt.read_magic(f)
         if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(f, max_header_size=10_000)
+            shape, _fortran, dtype = fmt.read_array_header_1_0(f, max_header_size=10_000)
         elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(f, max_header_size=10_000)
+            shape, _fortran, dtype = fmt.read_array_header_2_0(f, max_header_size=10_000)
         else:
             raise ValueError(f"unsupported npy version {version}")
     except ValueError as err:

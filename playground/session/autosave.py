@@ -130,7 +130,7 @@ class Autosaver:
         ident = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.marker_path = self.folder / f"{ident}.json"
         self.autosave_path = self.folder / f"{ident}.playground"
-        self._lock_file: IO[bytes] | None = open(self.marker_path.with_suffix(".lock"), "ab")  # noqa: SIM115
+        self._lock_file: IO[bytes] | None = open(self.marker_path.with_suffix(".lock"), "ab")
         if not _lock(self._lock_file):
             raise SessionError("cannot lock the autosave marker", str(self.marker_path))
         self._write_marker()

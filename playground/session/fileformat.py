@@ -25,7 +25,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError

@@ -14,7 +14,7 @@ from playground.session.errors import SessionError
 
 if TYPE_CHECKING:
     from playground.data import DataBundle
-    from playground.train import MetricsBuffer, Trainer, TrainConfig
+    from playground.train import MetricsBuffer, TrainConfig, Trainer
 
 SCHEMA_VERSION = 1
 DATA_ARRAYS = ("x_train", "y_train", "x_val", "y_val")
@@ -67,7 +67,7 @@ class Session:
             try:
                 return make_dataset(self.dataset, dict(self.dataset_params))
             except DatasetError as err:
-                raise SessionError(f"dataset {self.dataset!r}: {err}") from None
+                raise SessionError(str(err)) from None
         emb = self.embedded_data
         t = dict(emb["task"])
         for key in ("input_shape", "target_shape"):

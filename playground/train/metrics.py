@@ -69,6 +69,32 @@ class _Series:
             self.n = keep
             self.stride *= 2
 
+    def add_many(self, steps: np.ndarray, values: np.ndarray, wall: float) -> None:
+        """Vectorised ``add`` for increasing steps: keeps the points on the current stride."""
+        while len(steps):
+            keep = steps % self.stride == 0
+            if self.n == 0:
+                keep[0] = True
+            steps, values = steps[keep], values[keep]
+            if not len(steps):
+                return
+            n = self.n
+            if len(self.steps) < self.capacity + 1:
+                size = min(max(2 * n, n + len(steps)), self.capacity + 1)
+                self.steps, self.values, self.wall = (np.resize(a, size) for a in (self.steps, self.values, self.wall))
+            take = min(len(self.steps) - n, len(steps))
+            self.steps[n:n + take] = steps[:take]
+            self.values[n:n + take] = values[:take]
+            self.wall[n:n + take] = wall
+            self.n = n + take
+            steps, values = steps[take:], values[take:]
+            if self.n > self.capacity:
+                keep_n = (self.n + 1) // 2
+                for a in (self.steps, self.values, self.wall):
+                    a[:keep_n] = a[: self.n : 2]
+                self.n = keep_n
+                self.stride *= 2
+
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = self.n
         return self.steps[:n], self.values[:n], self.wall[:n]
@@ -124,8 +150,8 @@ class MetricsBuffer:
             series = self._series.get(name)
             if series is None:
                 series = self._series[name] = _Series(self._capacity)
-            for step, value in zip(steps, values, strict=False):
-                series.add(int(step), float(value), wall)
+            series.add_many(np.asarray(steps, dtype=np.int64).reshape(-1),
+                            np.asarray(values, dtype=np.float64).reshape(-1), wall)
             self.version += 1
 
     def put_snapshot(self, kind: str, step: int, data: Any, keep_history: bool = False) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -44,9 +45,18 @@ def open_main_window(path: str | None = None, settings: QSettings | None = None,
     return window
 
 
+def _warm_up_torch() -> None:
+    # The first optimizer a process builds imports torch._dynamo (seconds); do it off the GUI thread
+    # while the person looks at the example, so the first Start responds at once.
+    import torch
+
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def launch(path: str | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     app = make_application()
+    threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
     window = open_main_window(path)
     code = app.exec()
     del window

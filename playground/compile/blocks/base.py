@@ -76,9 +76,15 @@ def register(cls: type[Block]) -> type[Block]:
     return cls
 
 
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
 def params_with_defaults(block: type[Block], params: dict[str, Any]) -> dict[str, Any]:
     """The node's params over the block's defaults (unknown keys dropped)."""
-    out = block.spec().defaults()
+    defaults = _DEFAULTS.get(block)
+    if defaults is None:
+        defaults = _DEFAULTS[block] = block.spec().defaults()
+    out = {k: (list(v) if isinstance(v, list) else v) for k, v in defaults.items()}
     for k, v in params.items():
         if k in out:
             out[k] = v

@@ -1,0 +1,86 @@
+"""Fit a network to a newly chosen dataset: the edits a person would make by hand.
+
+When someone switches the mlp template from spirals (2 classes) to "gaussians"
+with 5 classes or to a regression set, the head no longer fits. ``fit_to_task``
+proposes the obvious fixes as ordinary reversible edits (so the app can offer
+them as one undoable step and the CLI can apply them):
+
+* the Linear feeding the Output gets as many units as the task needs;
+* a Features2D block whose input is not 2-D is bypassed (removed, its input
+  wired straight to its consumers).
+"""
+
+from __future__ import annotations
+
+from playground.compile.check import check
+from playground.graph.edits import Connect, Edit, Macro, RemoveNode, SetParam
+from playground.graph.model import Graph, PortRef
+from playground.graph.spec import TaskSpec
+
+
+def _bypass_features(graph: Graph, task: TaskSpec) -> list[Edit]:
+    edits: list[Edit] = []
+    if tuple(task.input_shape) == (2,):
+        return edits
+    for node in list(graph.nodes.values()):
+        if node.type != "Features2D":
+            continue
+        into = graph.edges_into(node.id)
+        if len(into) != 1:
+            continue
+        src = into[0].src
+        edits.append(RemoveNode(node.id))
+        for e in graph.edges_out_of(node.id):
+            edits.append(Connect(PortRef(src.node_id, src.port), e.dst))
+    return edits
+
+
+def _resize_head(graph: Graph, task: TaskSpec) -> list[Edit]:
+    report = check(graph, task)
+    output = next((n for n in graph.nodes.values() if n.type == "Output"), None)
+    if output is None:
+        return []
+    into = graph.edges_into(output.id)
+    if len(into) != 1:
+        return []
+    head = graph.nodes[into[0].src.node_id]
+    if head.type != "Linear":
+        return []
+    got = report.edge_shapes.get(into[0].id)
+    wanted = task.expected_output_shapes()
+    if got is None or tuple(got) in [tuple(w) for w in wanted]:
+        return []
+    for w in wanted:
+        if len(w) == len(got) and tuple(w[:-1]) == tuple(got[:-1]):
+            return [SetParam(head.id, "out_features", int(w[-1]))]
+    return []
+
+
+def fit_to_task(graph: Graph, task: TaskSpec) -> Macro | None:
+    """One undoable Macro that makes ``graph`` fit ``task``, or None if nothing obvious helps.
+
+    The graph is left unchanged: callers apply the macro themselves (through the
+    undo stack in the app)."""
+    trial = graph.copy()
+    edits: list[Edit] = []
+    for step in (_bypass_features, _resize_head):
+        found = step(trial, task)
+        if found:
+            Macro(list(found)).apply(trial)
+            edits.extend(found)
+    if not edits:
+        return None
+    # Replaying on the real graph must give the same ids: rebuild fresh edits from the trial.
+    return Macro(_fresh(edits), "Fit network to dataset")
+
+
+def _fresh(edits: list[Edit]) -> list[Edit]:
+    out: list[Edit] = []
+    for e in edits:
+        if isinstance(e, RemoveNode):
+            out.append(RemoveNode(e.node_id))
+        elif isinstance(e, Connect):
+            out.append(Connect(e.src, e.dst, e.edge_id))
+        elif isinstance(e, SetParam):
+            out.append(SetParam(e.node_id, e.name, e.value))
+    return out

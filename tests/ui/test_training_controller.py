@@ -1,0 +1,162 @@
+"""TrainingController: real training on a QThread, driven the way the window drives it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import torch
+from PySide6.QtCore import QThread
+
+from playground.data import make_dataset
+from playground.graph.edits import SetParam
+from playground.graph.templates import make_template
+from playground.train import TrainConfig
+from playground.ui.training_controller import TrainingController, carry_matching, graph_fingerprint
+
+CONFIG = TrainConfig(optimizer="adam", lr=0.03, batch_size=0, eval_every=10, probe_every=25)
+
+
+@pytest.fixture
+def controller(qtbot):
+    ctl = TrainingController()
+    graph = make_template("mlp")
+    ctl.set_inputs(graph, make_dataset("spirals", {"n_samples": 200}), CONFIG)
+    yield ctl
+    ctl.shutdown()
+
+
+def wait_for(qtbot, condition, timeout=15000):
+    qtbot.waitUntil(condition, timeout=timeout)
+
+
+def test_start_pause_step_stop(controller, qtbot):
+    states = []
+    controller.state_changed.connect(states.append)
+    assert controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step >= 20)
+    controller.pause()
+    wait_for(qtbot, lambda: controller.poll() == "paused")
+    before = controller.trainer.step
+    controller.step(5)
+    wait_for(qtbot, lambda: controller.trainer.step == before + 5 and controller.poll() == "paused")
+    time.sleep(0.1)
+    assert controller.trainer.step == before + 5  # exactly five, then paused again
+    controller.resume()
+    wait_for(qtbot, lambda: controller.trainer.step > before + 20)
+    thread = controller._thread
+    controller.stop()
+    assert controller._thread is None and thread is not None
+    assert controller.state == "stopped"
+    assert "running" in states and "paused" in states
+    steps, loss = controller.buffer.series("train/loss")
+    assert len(steps) > 20 and loss[-1] < loss[0]
+
+
+def test_step_from_idle_takes_one_step_and_waits(controller, qtbot):
+    assert controller.step(1)
+    wait_for(qtbot, lambda: controller.trainer is not None and controller.trainer.step == 1
+             and controller.poll() == "paused")
+    assert controller.is_running()
+    controller.toggle()  # Space resumes
+    wait_for(qtbot, lambda: controller.trainer.step > 10)
+    controller.toggle()  # and pauses
+    wait_for(qtbot, lambda: controller.poll() == "paused")
+
+
+def test_run_finishes_by_itself_and_joins_its_thread(controller, qtbot):
+    controller.apply_config({"epochs": 30})
+    finished = []
+    controller.run_finished.connect(lambda: finished.append(True))
+    controller.start()
+    wait_for(qtbot, lambda: bool(finished))
+    assert controller.state == "finished" and controller.trainer.step == 30
+    assert controller._thread is None
+    assert not controller.start()  # the limit is reached: says so instead of spinning
+    controller.apply_config({"epochs": 40})
+    assert controller.start()
+    wait_for(qtbot, lambda: controller.state == "finished" and controller.trainer.step == 40)
+
+
+def test_shutdown_mid_run_leaves_no_thread(controller, qtbot):
+    before = {t.ident for t in threading.enumerate()}
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 5)
+    thread: QThread = controller._thread
+    assert controller.shutdown()
+    assert thread.isFinished() and not thread.isRunning()
+    assert controller.state == "stopped"
+    extra = [t for t in threading.enumerate() if t.ident not in before and not isinstance(t, threading._DummyThread)]
+    assert extra == []
+
+
+def test_live_learning_rate_and_rebuild_for_batch_size(controller, qtbot):
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 5)
+    trainer = controller.trainer
+    controller.apply_config({"lr": 0.001})
+    assert controller.trainer is trainer and trainer.config.lr == 0.001
+    controller.apply_config({"batch_size": 16})  # not live: rebuilt with the same weights, still running
+    assert controller.trainer is not trainer
+    wait_for(qtbot, lambda: controller.trainer.step > 3)
+    assert controller.trainer.config.batch_size == 16
+
+
+def test_compile_problem_is_a_message_not_a_crash(controller, qtbot):
+    graph = make_template("mlp")
+    head = graph.node_by_label("head")
+    SetParam(head.id, "out_features", 5).apply(graph)  # spirals has 2 classes
+    controller.set_inputs(graph, controller.bundle, CONFIG)
+    messages = []
+    controller.message.connect(messages.append)
+    assert not controller.start()
+    assert controller._thread is None
+    assert messages and "Cannot train yet" in messages[0] and "2 classes" in messages[0]
+
+
+def test_keep_matching_weights_after_an_edit(controller, qtbot):
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 20)
+    controller.stop()
+    trained = controller.weights()
+    graph = controller.graph
+    assert controller.trainer_matches_inputs()
+    fc2 = graph.node_by_label("fc2")
+    SetParam(fc2.id, "out_features", 8).apply(graph)  # fc2 and head change shape; fc1 still fits
+    assert not controller.trainer_matches_inputs()
+    controller.discard_trainer(keep_weights=True)
+    assert controller.ensure_trainer()
+    new = controller.trainer.model.state_dict()
+    assert torch.equal(new["fc1.weight"], trained["fc1.weight"])
+    assert new["fc2.weight"].shape != trained["fc2.weight"].shape
+    assert not torch.equal(new["head.bias"], trained["head.bias"]) or new["head.weight"].shape != \
+        trained["head.weight"].shape
+
+
+def test_reset_forgets_weights_and_history(controller, qtbot):
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 10)
+    controller.reset()
+    assert controller.trainer is None and not controller.has_weights()
+    assert controller.buffer.series("train/loss")[0].size == 0
+    assert controller.buffer.status()["step"] == 0
+
+
+def test_carry_matching_copies_only_same_key_and_shape():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 4))
+    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5), "9.weight": torch.ones(1)}
+    kept = carry_matching(old, model)
+    assert kept == ["0.weight"]
+    assert torch.equal(model[0].weight, torch.ones(3, 2)) and not torch.equal(model[0].bias, torch.ones(3))
+
+
+def test_fingerprint_ignores_positions_but_not_params():
+    graph = make_template("mlp")
+    base = graph_fingerprint(graph)
+    node = next(iter(graph.nodes.values()))
+    graph.move_node(node.id, (999.0, 999.0))
+    assert graph_fingerprint(graph) == base
+    fc1 = graph.node_by_label("fc1")
+    graph.set_param(fc1.id, "out_features", 7)
+    assert graph_fingerprint(graph) != base
