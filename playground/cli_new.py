@@ -107,9 +107,12 @@ def _new(args: argparse.Namespace) -> int:
     if os.path.exists(args.output) and not args.force:
         raise CliError(f"{args.output} already exists (use --force to overwrite)", 1)
     dataset = args.dataset or template.dataset
-    from playground.data import get_dataset
+    from playground.data import DatasetError, get_dataset
 
-    get_dataset(dataset)  # unknown names: DatasetError listing the known ones
+    try:
+        get_dataset(dataset)
+    except DatasetError as err:  # an unknown name: the message lists the known ones
+        raise CliError(str(err), 2) from None
     graph = template.build()
     dataset_params = dict(template.dataset_params) if dataset == template.dataset else {}
     config = {**TrainConfig().to_dict(), **template.config}

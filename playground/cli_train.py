@@ -124,6 +124,9 @@ def _train(args: argparse.Namespace) -> int:
         print(f"{args.file}: already trained to its limit (step {start_step}, epoch {start_epoch}); "
               "pass --steps N or --epochs N to train more", file=sys.stderr)
         return 0
+    where = "to step" if config.max_steps > 0 else f"to epoch {config.epochs}, about step"
+    print(f"training {args.file} from step {start_step} {where} {target} on {trainer.device} "
+          "(Ctrl+C stops and saves)", file=sys.stderr, flush=True)
     bar = ProgressBar(sys.stderr) if (sys.stderr.isatty() and not args.quiet) else None
     thread = threading.Thread(target=trainer.run, name="playground-train", daemon=True)
     t0 = time.perf_counter()

@@ -59,8 +59,10 @@ class CompiledModel(nn.Module):
         self.node_names: dict[str, str] = {}  # node id -> submodule name
         self.node_types: dict[str, str] = {}
         self.output_shapes: dict[str, dict[str, Shape]] = report.node_outputs
+        # (module, input slots (-1: unconnected optional), output slots, several outputs?, node id)
         self._steps: list[tuple[nn.Module, tuple[int, ...], tuple[int, ...], bool, str]] = []
         self._input_slot = -1
+        self.input_node = next((n.id for n in graph.nodes.values() if n.type == "Input"), "")
         incoming = {nid: {e.dst.port: e for e in graph.edges_into(nid)} for nid in graph.nodes}
         for nid in order:
             if nid not in needed:
@@ -107,10 +109,15 @@ class CompiledModel(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         v: list[Any] = [None] * self._n_slots
-        v[self._input_slot] = x
+        if self._input_slot >= 0:
+            v[self._input_slot] = x
         taps = self.taps
         for module, in_slots, out_slots, multi, nid in self._steps:
-            out = module(*[v[i] if i >= 0 else None for i in in_slots])
+            if in_slots:
+                out = module(*[v[i] if i >= 0 else None for i in in_slots])
+            else:  # a source (Parameter, Constant): (1, ...) expanded to the batch, as a view
+                out = module()
+                out = out.expand(x.shape[0], *out.shape[1:])
             if multi:
                 for s, o in zip(out_slots, out, strict=False):
                     v[s] = o
@@ -120,7 +127,7 @@ class CompiledModel(nn.Module):
                 self.captured[nid] = (out[0] if multi else out).detach()
         if self._aux:
             self.last_aux_loss = sum(m.aux_loss for m in self._aux)
-        if taps and self.input_node in taps:
+        if taps and self.input_node and self.input_node in taps:
             self.captured[self.input_node] = x.detach()
         return v[self._output_slot]
 

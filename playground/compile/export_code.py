@@ -34,24 +34,24 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
         raise ExportError(f"{class_name!r} is not a valid Python class name")
     model = compile_graph(graph, task)
     classes = _custom_classes(model)
+    if class_name in {cls.__name__ for cls in classes} | {"torch", "nn", "F", "math"}:
+        raise ExportError(f"{class_name!r} is already used in the exported code; choose another class name")
     layers = [_layer_line(graph, model, nid, name) for nid, name in model.node_names.items()]
     body = _forward_lines(graph, model)
     sources = [_class_source(cls) for cls in classes]
     code = "\n\n\n".join(sources)
-    imports = []
-    if "math." in code:
-        imports.append("import math")
-    imports += ["", "import torch", "from torch import nn"]
+    imports = (["import math", ""] if "math." in code else []) + ["import torch", "from torch import nn"]
     if "F." in code:
         imports.append("import torch.nn.functional as F")
-    parts = [_header(graph, model, task, class_name) + "\n\n" + "\n".join(imports).lstrip("\n")]
+    parts = [_header(model, task, class_name) + "\n\n" + "\n".join(imports)]
     if sources:
         parts.append(code)
     init = ["    def __init__(self) -> None:", "        super().__init__()"]
     init += [f"        {line}" for line in layers]
     forward = ["    def forward(self, x: torch.Tensor) -> torch.Tensor:"] + [f"        {b}" for b in body]
     model_class = [f"class {class_name}(nn.Module):",
-                   f'    """The network exported from Neural Playground ({len(layers)} blocks)."""', "",
+                   f'    """The network exported from Neural Playground ({len(layers)} block{"s" * (len(layers) != 1)})."""',
+                   "",
                    *init, "", *forward]
     aux = [f"self.{name}.aux_loss" for nid, name in model.node_names.items()
            if getattr(model.node_module(nid), "has_aux_loss", False)]
@@ -63,7 +63,7 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-def _header(graph: Graph, model: CompiledModel, task: TaskSpec, class_name: str) -> str:
+def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:
     dtype = "integer token ids" if task.input_dtype == "long" else "float"
     what = task.task
     if task.task in ("classification", "sequence"):
@@ -152,7 +152,9 @@ def _forward_lines(graph: Graph, model: CompiledModel) -> list[str]:
         used.add(name)
         return name
 
-    var[(model.input_node, "out")] = "x"
+    for node in graph.nodes.values():
+        if node.type == "Input":
+            var[(node.id, "out")] = "x"
     for nid, name in model.node_names.items():
         block = block_for(graph.nodes[nid].type)
         assert block is not None
@@ -172,6 +174,10 @@ def _forward_lines(graph: Graph, model: CompiledModel) -> list[str]:
             args.append(var[(edge.src.node_id, edge.src.port)] if edge else "None")
         args = _trim_trailing_nones(model.node_module(nid), args)
         targets = ", ".join(var[(nid, p.name)] for p in block.outputs)
+        if not block.inputs:  # a source: its (1, ...) tensor is expanded to the batch, as in CompiledModel
+            lines.append(f"{targets} = self.{name}()")
+            lines.append(f"{targets} = {targets}.expand(x.shape[0], *{targets}.shape[1:])")
+            continue
         lines.append(f"{targets} = self.{name}({', '.join(args)})")
     out_edge = graph.edge_into(PortRef(model.output_node, "in"))
     assert out_edge is not None

@@ -15,6 +15,9 @@ from playground.graph.validate import topological_order
 
 MAX_PARAMETERS = 50_000_000  # ~200 MB of float32; beyond this a toy playground is the wrong tool
 MAX_ELEMENTS = 2_000_000  # per-sample activation elements of any one wire
+# Integer token ids may only flow into an Embedding, through blocks that merely move them around.
+TOKEN_CONSUMERS = {"Embedding"}
+TOKEN_CARRIERS = {"Identity", "Reshape", "Flatten", "Slice", "Split"}
 
 
 def block_for(type_name: str) -> type[Block] | None:
@@ -33,6 +36,7 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
         if e.src.node_id in outgoing:
             outgoing[e.src.node_id].append(e)
     total_params = 0
+    tokens: set[str] = set()  # ids of nodes whose outputs are integer token ids
     for nid in order:
         node = graph.nodes[nid]
         block = block_for(node.type)
@@ -56,9 +60,18 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
         p = params_with_defaults(block, node.params)
         if any(spec.check(p[spec.name]) for spec in block.params):
             continue  # bad params are reported by structural validation
+        token_ports = [port for port, e in incoming[nid].items() if e.src.node_id in tokens]
+        problem = _token_problem(graph, node, token_ports, incoming[nid], ins)
+        if problem is not None:
+            report.diagnostics.append(problem)
+            continue
+        if (node.type == "Input" and task is not None and task.input_dtype == "long") or (
+            token_ports and node.type in TOKEN_CARRIERS
+        ):
+            tokens.add(nid)
         try:
             outs = block.shape(p, ins, task)
-            count = block.param_count(p, ins)
+            count = block.param_count(p, ins, task)
         except ShapeError as err:
             report.diagnostics.append(_shape_diag(graph, node, block, err, incoming[nid], ins))
             continue
@@ -86,6 +99,26 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
             "reduce layer sizes",
         ))
     return report
+
+
+def _token_problem(graph: Graph, node: Any, token_ports: list[str], incoming: dict[str, Any],
+                   ins: dict[str, Shape]) -> Diagnostic | None:
+    def source(port: str) -> str:
+        edge = incoming[port]
+        return f'"{graph.nodes[edge.src.node_id].label}" ({format_shape(ins[port])})'
+
+    if node.type in TOKEN_CONSUMERS:
+        floats = [p for p in incoming if p not in token_ports]
+        if floats:
+            return Diagnostic("error", f'{node.type} "{node.label}" needs integer token ids (use Linear for real-valued data) but receives '
+                              f"real-valued features from {source(floats[0])}", node.id,
+                              incoming[floats[0]].id)
+        return None
+    if token_ports and node.type not in TOKEN_CARRIERS:
+        port = token_ports[0]
+        return Diagnostic("error", f'{node.type} "{node.label}" receives integer token ids from '
+                          f"{source(port)}; put an Embedding first", node.id, incoming[port].id)
+    return None
 
 
 def _elements(shape: Shape) -> int:

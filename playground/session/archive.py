@@ -30,9 +30,9 @@ from safetensors.torch import save as st_save
 
 MAX_MEMBERS = 4096
 MAX_JSON_BYTES = 64 * 2**20
-MAX_MEMBER_BYTES = 2 * 2**30
-MAX_TOTAL_BYTES = 4 * 2**30
-MAX_RATIO = 2000  # uncompressed/compressed beyond this on a big member is a zip bomb
+MAX_MEMBER_BYTES = 2**30  # the largest allowed network (50M parameters) plus Adam state fits
+MAX_TOTAL_BYTES = 2 * 2**30
+MAX_RATIO = 500  # uncompressed/compressed beyond this on a member over 1 MB: a zip bomb
 _CHUNK = 1 << 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

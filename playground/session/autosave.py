@@ -150,14 +150,15 @@ class Autosaver:
 
     # ----------------------------------------------------------- saving
     def maybe_autosave(self, now: float | None = None) -> bool:
-        """Save if dirty and ``interval_s`` passed since the last autosave (or since the first change)."""
+        """Save if dirty and ``interval_s`` passed since the last autosave (or since the first call).
+
+        So unsaved work is never older than about one interval, and saves come at most once
+        per interval however often the app calls this.
+        """
         now = time.monotonic() if now is None else now
-        if not self.dirty:
-            return False
         if self._last_save is None:
-            self._last_save = now  # the interval counts from the first time we saw changes
-            return False
-        if now - self._last_save < self.interval_s:
+            self._last_save = now
+        if not self.dirty or now - self._last_save < self.interval_s:
             return False
         return self.autosave_now(now)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -13,7 +14,6 @@ from playground.graph.spec import TaskSpec
 from playground.train.config import ConfigError
 
 EVAL_CHUNK = 4096
-TRAIN_ACCURACY_SAMPLES = 2048
 SHUFFLED_COPY_BYTES = 256 * 2**20  # below this, each epoch gathers a shuffled copy: batches are views
 
 
@@ -33,6 +33,25 @@ def resolve_device(name: str) -> torch.device:
     if name not in ("cpu", "cuda", "mps"):
         raise ConfigError([f"unknown device {name!r}; choose auto, cpu, cuda or mps"])
     return torch.device(name)
+
+
+@contextlib.contextmanager
+def own_rng(box: list[torch.Tensor], device: torch.device) -> Iterator[None]:
+    """Swap torch's global CPU (and CUDA) generator state for ``box[0]`` while training.
+
+    Dropout and noise blocks draw from the global generator; this gives each trainer its
+    own stream, so the same seed gives the same run and a saved state resumes exactly.
+    """
+    outer = torch.get_rng_state()
+    torch.set_rng_state(box[0])
+    outer_cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+    try:
+        yield
+    finally:
+        box[0] = torch.get_rng_state()
+        torch.set_rng_state(outer)
+        if outer_cuda is not None:
+            torch.cuda.set_rng_state(outer_cuda, device)
 
 
 def describe_exception(err: BaseException, step: int, batch_size: int) -> str:
@@ -160,12 +179,9 @@ class BatchSampler:
                 raise ValueError("saved batch order is for a different data set size")
             self._arrange()
 
-    def evaluate(self, model: torch.nn.Module, split: str) -> tuple[float, float | None] | None:
-        """(mean loss, accuracy or None) on the validation set, or on a training subset."""
-        if split == "val":
-            x, y = self.xv, self.yv
-        else:
-            x, y = self.x[:TRAIN_ACCURACY_SAMPLES], self.y[:TRAIN_ACCURACY_SAMPLES]
+    def evaluate(self, model: torch.nn.Module) -> tuple[float, float | None] | None:
+        """(mean loss, accuracy or None) on the validation set; None when there is none."""
+        x, y = self.xv, self.yv
         n = len(x)
         if n == 0:
             return None

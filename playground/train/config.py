@@ -150,7 +150,7 @@ def check_values(values: dict[str, Any]) -> list[str]:
 # small batches there only add per-step overhead (a 2-16-16-2 MLP spends it all in PyTorch's
 # dispatch, not in arithmetic).
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
-    "2-D": {"optimizer": "adam", "lr": 0.03, "batch_size": 0, "eval_every": 10, "probe_every": 25},
+    "2-D": {"optimizer": "adam", "lr": 0.05, "batch_size": 0, "eval_every": 10, "probe_every": 25},
     "hierarchical": {"optimizer": "sgd", "momentum": 0.0, "lr": 0.05, "batch_size": 0, "init": "small",
                      "eval_every": 10, "probe_every": 10},
     "sequence": {"optimizer": "adam", "lr": 0.003, "batch_size": 64},

@@ -116,3 +116,14 @@ def _init_tensor(w: torch.Tensor, kind: str, g: torch.Generator) -> None:
 def weight_matrices(model: nn.Module) -> list[torch.Tensor]:
     """Parameters the L1/L2 penalties act on (matrices and kernels, not biases or norm scales)."""
     return [p for name, p in model.named_parameters() if p.dim() >= 2 and name.endswith("weight")]
+
+
+def penalty(weights: list[torch.Tensor], l1: float, l2: float) -> torch.Tensor:
+    """l1·Σ|w| + l2·Σw² over the weight matrices."""
+    total = torch.zeros((), device=weights[0].device)
+    for w in weights:
+        if l1:
+            total = total + l1 * w.abs().sum()
+        if l2:
+            total = total + l2 * w.square().sum()
+    return total

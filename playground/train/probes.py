@@ -20,7 +20,7 @@ from playground.train.metrics import MetricsBuffer
 
 HIST_BINS = 41
 PROBE_SAMPLES = 8  # samples whose activations/attention are shown
-STATS_SAMPLES = 256  # samples behind activation means and dead-unit fractions
+STATS_SAMPLES = 128  # samples behind activation means and dead-unit fractions
 MAX_VALUES = 65_536  # cap on stored activation elements per node
 GRID = 64  # decision-boundary resolution
 MAX_UNITS = 64  # hidden units per node drawn over the plane
@@ -41,18 +41,19 @@ def nice_range(x: float) -> float:
 
 
 def histograms(tensors: dict[str, torch.Tensor], bins: int = HIST_BINS) -> dict[str, dict[str, np.ndarray]]:
-    """Symmetric histograms over a robust range: mean ± 4 std, capped by the largest |value|.
+    """Symmetric histograms over a robust range: 1.25 × the larger |0.5%| or |99.5%| quantile
+    (of at most 4096 evenly spaced values), rounded up by ``nice_range``.
 
     Values outside the range are counted in the outermost bins, so counts sum to numel.
     """
-    if not tensors:
+    keys = [k for k, t in tensors.items() if t.numel()]
+    if not keys:
         return {}
-    keys = list(tensors)
-    flat = [tensors[k].detach().reshape(-1).float() for k in keys]
-    stats = torch.stack([torch.stack([f.abs().amax(), f.mean().abs() + 4 * f.std(correction=0)])
-                         for f in flat]).nan_to_num_(nan=1.0, posinf=1.0).cpu().tolist()
-    ranges = [nice_range(min(amax, spread) if spread > 0 else amax) for amax, spread in stats]
-    counts = torch.stack([torch.histc(f.nan_to_num(0.0).clamp(-r, r), bins, -r, r) for f, r in zip(flat, ranges, strict=True)])
+    flat = [tensors[k].detach().reshape(-1).float().nan_to_num(0.0) for k in keys]
+    levels = torch.tensor([0.005, 0.995], device=flat[0].device)
+    spans = torch.stack([torch.quantile(f[:: max(1, f.numel() // 4096)], levels).abs().amax() for f in flat])
+    ranges = [nice_range(1.25 * v) for v in spans.cpu().tolist()]
+    counts = torch.stack([torch.histc(f.clamp(-r, r), bins, -r, r) for f, r in zip(flat, ranges, strict=True)])
     counts_np = counts.cpu().numpy().astype(np.int64)
     return {k: {"counts": counts_np[i], "edges": np.linspace(-r, r, bins + 1)}
             for i, (k, r) in enumerate(zip(keys, ranges, strict=True))}
@@ -73,6 +74,24 @@ def grad_norms(model: CompiledModel, labels: dict[str, str]) -> dict[str, float]
     for name, sq in zip(names, squares, strict=True):
         out[name] = out.get(name, 0.0) + sq
     return {f"grad_norm/{n}": math.sqrt(v) for n, v in out.items()}
+
+
+def evaluation(data: Any, model: CompiledModel, labels: dict[str, str], extra: dict[str, float],
+               last_batch: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict[str, float]:
+    """Validation loss/accuracy, training accuracy of the latest batch (its forward pass is
+    already paid for), per-layer gradient norms, and ``extra``."""
+    scalars = {k: v for k, v in extra.items() if v}
+    scalars["epoch"] = extra.get("epoch", 0.0)
+    result = data.evaluate(model)
+    if result is not None:
+        scalars["val/loss"] = result[0]
+        if result[1] is not None:
+            scalars["val/accuracy"] = result[1]
+    right = data.loss.correct(*last_batch) if last_batch is not None else None
+    if right is not None:
+        scalars["train/accuracy"] = float(right[0]) / max(right[1], 1)
+    scalars.update(grad_norms(model, labels))
+    return scalars
 
 
 def _channel_axis(node_type: str, shape: tuple[int, ...]) -> int:

@@ -9,18 +9,16 @@ loss stays there and is copied to the host in one go about every 50 ms.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 import torch
 
 from playground.compile.compiler import CompiledModel, compile_graph
 from playground.graph.model import Graph
-from playground.train.batches import BatchSampler, LossKit, describe_exception, resolve_device
+from playground.train.batches import BatchSampler, LossKit, describe_exception, own_rng, resolve_device
 from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
 from playground.train.dynamics import ModeTracker
 from playground.train.metrics import MetricsBuffer
@@ -29,15 +27,16 @@ from playground.train.optim import (
     init_weights,
     lr_at,
     make_optimizer,
+    penalty,
     schedule_horizon,
     weight_matrices,
 )
-from playground.train.probes import Prober, grad_norms
+from playground.train.probes import Prober, evaluation
 
 FLUSH_SECONDS = 0.05
 FLUSH_STEPS = 256
-EVAL_BUDGET = 0.03  # validation may take at most this share of the wall time ...
-PROBE_BUDGET = 0.03  # ... and so may probes; beyond it they are skipped until due again
+EVAL_BUDGET = 0.015  # validation may take at most this share of the wall time ...
+PROBE_BUDGET = 0.015  # ... and so may probes; beyond it they are skipped until due again
 PROBE_MIN_SECONDS = 0.05  # nobody watches faster than this
 
 
@@ -71,7 +70,7 @@ class Trainer:
         self.step = 0
         self.epoch = 0
         self.state = "idle"
-        self._rng = self._seeded_rng_state()
+        self._rng_box = [self._seeded_rng_state()]
         self._cond = threading.Condition()
         self._pause = False
         self._stop = False
@@ -81,11 +80,14 @@ class Trainer:
         self._good = [t.detach().clone() for t in self._state_tensors]
         self._good_step = 0
         self._pending: list[torch.Tensor] = []
+        self._last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
         self._pending_first = 0
         self._lr = self.config.lr
         self._costs = {"eval": 0.0, "probe": 0.0}
         self._last = {"eval": -1e9, "probe": -1e9}
         self._rate = 0.0
+        self._last_flush = time.perf_counter()
+        self._flush_step = 0
         self._apply_config()
         self.buffer.set_status(state="idle", step=0, epoch=0, device=str(self.device), message="")
 
@@ -153,11 +155,13 @@ class Trainer:
         self._reset = False
         fresh = self._fresh_model().to(self.device)
         self.model.load_state_dict(fresh.state_dict())
+        self.optimizer.zero_grad(set_to_none=True)
         self.optimizer.state = defaultdict(dict)
         self.step = self.epoch = 0
         self.data.restart(self.config.seed)
-        self._rng = self._seeded_rng_state()
+        self._rng_box[0] = self._seeded_rng_state()
         self._pending.clear()
+        self._last_batch = None
         torch._foreach_copy_(self._good, self._state_tensors)
         self._good_step = 0
         if self.modes is not None:
@@ -175,7 +179,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._good_step},
             "sampler": self.data.state(),
-            "rng": {"torch": self._rng.clone()},
+            "rng": {"torch": self._rng_box[0].clone()},
             "modes": self.modes.state() if self.modes is not None else None,
             "config": self.config.to_dict(),
         }
@@ -189,7 +193,7 @@ class Trainer:
             counters = state["counters"]
             self.step, self.epoch = int(counters["step"]), int(counters["epoch"])
             self.data.load_state(state["sampler"])
-            self._rng = state["rng"]["torch"].clone()
+            self._rng_box[0] = state["rng"]["torch"].clone()
             if self.modes is not None and state.get("modes"):
                 self.modes.load_state(state["modes"])
         except (KeyError, RuntimeError, ValueError, TypeError) as err:
@@ -209,7 +213,7 @@ class Trainer:
             raise TrainerError("this trainer is already running")
         end = None if max_steps is None else self.step + max(int(max_steps), 0)
         try:
-            with self._own_rng():
+            with own_rng(self._rng_box, self.device):
                 self._loop(end)
         except Exception as err:  # report, never crash the app's thread
             self._flush(final=True, failed=True)
@@ -221,21 +225,6 @@ class Trainer:
         finally:
             self._stop = False
         return self.state
-
-    @contextlib.contextmanager
-    def _own_rng(self) -> Iterator[None]:
-        # Dropout and noise draw from torch's global generator: give this trainer its own stream.
-        outer = torch.get_rng_state()
-        torch.set_rng_state(self._rng)
-        cuda = self.device.type == "cuda"
-        outer_cuda = torch.cuda.get_rng_state(self.device) if cuda else None
-        try:
-            yield
-        finally:
-            self._rng = torch.get_rng_state()
-            torch.set_rng_state(outer)
-            if outer_cuda is not None:
-                torch.cuda.set_rng_state(outer_cuda, self.device)
 
     def _limit_reached(self, end: int | None) -> bool:
         cfg = self.config
@@ -277,12 +266,14 @@ class Trainer:
         xb, yb = self.data.next()
         model = self.model
         out = model(xb)
+        self._last_batch = (out, yb)
         loss = self.loss.fn(out, yb)
-        if model._aux:
-            loss = loss + model.aux_loss()
+        aux = model.last_aux_loss
+        if aux is not None:
+            loss = loss + aux
         self._pending.append(loss.detach())
         if self._penalty:
-            loss = loss + self._penalty_term()
+            loss = loss + penalty(self._weights, self.config.l1, self.config.l2)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self._clip > 0:
@@ -290,16 +281,6 @@ class Trainer:
         self.optimizer.step()
         self.step += 1
         self.epoch = self.data.epoch
-
-    def _penalty_term(self) -> torch.Tensor:
-        cfg = self.config
-        total = torch.zeros((), device=self.device)
-        for w in self._weights:
-            if cfg.l1:
-                total = total + cfg.l1 * w.abs().sum()
-            if cfg.l2:
-                total = total + cfg.l2 * w.square().sum()
-        return total
 
     @property
     def _scheduled(self) -> bool:
@@ -333,11 +314,15 @@ class Trainer:
             self._set_state(state)
             self._observe(force=True)
 
-    def _set_state(self, state: str, message: str = "") -> None:
+    def _set_state(self, state: str, message: str | None = None) -> None:
+        """Record a state change; a message stays until replaced or training runs again."""
         if state != self.state:
             self.state = state
             self.buffer.post("state", state, self.step)
-        self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, message=message)
+        if message is None and state == "running":
+            message = ""
+        extra = {} if message is None else {"message": message}
+        self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, **extra)
 
     # ------------------------------------------------------------ metrics
     def _flush(self, final: bool = False, failed: bool = False) -> None:
@@ -393,33 +378,21 @@ class Trainer:
         try:
             with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
                 if do_eval:
-                    self._evaluate(step)
-                    t = time.perf_counter()
-                    self._costs["eval"], self._last["eval"] = t - now, t
-                    now = t
+                    self.buffer.add_scalars(step, evaluation(self.data, self.model, self.labels, {
+                        "lr": self._lr, "epoch": float(self.epoch), "steps_per_s": self._rate}, self._last_batch))
+                    now = self._timed("eval", now, force)
                 if do_probe:
                     self.prober.run(self.model, step, self.buffer)
                     if self.modes is not None:
                         self.modes.probe(self.model, step, self._lr, self.buffer)
-                    t = time.perf_counter()
-                    self._costs["probe"], self._last["probe"] = t - now, t
+                    self._timed("probe", now, force)
         finally:
             self.model.train()
 
-    def _evaluate(self, step: int) -> None:
-        scalars: dict[str, float] = {"lr": self._lr, "epoch": float(self.epoch)}
-        val = self.data.evaluate(self.model, "val")
-        train = self.data.evaluate(self.model, "train")
-        for prefix, result in (("val", val), ("train", train)):
-            if result is None:
-                continue
-            loss, acc = result
-            if prefix == "val":
-                scalars["val/loss"] = loss
-            if acc is not None:
-                scalars[f"{prefix}/accuracy"] = acc
-        if self._rate:
-            scalars["steps_per_s"] = self._rate
-        if step > 0:
-            scalars.update(grad_norms(self.model, self.labels))
-        self.buffer.add_scalars(step, scalars)
+    def _timed(self, kind: str, started: float, forced: bool) -> float:
+        # Forced passes (start, pause, end) include first-call warm-up: they set no budget.
+        t = time.perf_counter()
+        self._last[kind] = t
+        if not forced:
+            self._costs[kind] = t - started
+        return t

@@ -37,6 +37,7 @@ class WindowActions:
         self.redo = w.document.undo_stack.createRedoAction(w, "&Redo")
         self.redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.redo.setToolTip("Redo the last undone edit (Ctrl+Y)")
+        window.addActions([self.undo, self.redo])
         c = w.canvas
         self.cut = self._make("Cu&t", c.cut, "Cut the selected blocks", Key.Cut)
         self.copy = self._make("&Copy", c.copy, "Copy the selected blocks and the wires between them", Key.Copy)

@@ -139,10 +139,11 @@ class CsvDialog(QDialog):
         for name in header:
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
             self.inputs.addItem(item)
+        self.target.blockSignals(True)
         self.target.addItems(header)
-        self.target.setCurrentIndex(len(header) - 1)
+        self.target.blockSignals(False)
+        self.set_columns(header[:-1], header[-1])  # by default: every column predicts the last one
         return True
 
     def _target_changed(self, name: str) -> None:

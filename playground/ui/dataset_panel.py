@@ -55,6 +55,8 @@ class DatasetPanel(QWidget):
         for category in ("2-D", "sequence", "image", "hierarchical", "table"):
             for d in sorted((d for d in DATASETS.values() if d.category == category), key=lambda d: d.name):
                 self.combo.addItem(f"{d.title}  ({d.category})", d.name)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(14)
         self.combo.currentIndexChanged.connect(self._dataset_chosen)
         self.csv_button = QPushButton("Import CSV…")
         self.csv_button.setObjectName("import_csv")

@@ -195,7 +195,7 @@ class Inspector(QWidget):
                 return "— (input shape unknown)"
             ins[edge.dst.port] = shape
         try:
-            return f"{block.param_count(params_with_defaults(block, node.params), ins):,}"
+            return f"{block.param_count(params_with_defaults(block, node.params), ins, self.document.task):,}"
         except Exception:  # a count rule may trip on unusable params; the problem is listed below
             return "—"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from playground.data import DataBundle
 from playground.graph.model import Graph
@@ -62,25 +62,25 @@ class MainWindow(QMainWindow):
         self._modified = False
         self._question_pending = False
         self._seen_version = -1
-        self._had_thumbnails = False
+        self._thumbnail_key: tuple = ()
         self._view_errors: set[str] = set()
         self.file_ops = FileOps(self, autosave)
         self.window_actions = WindowActions(self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("blocks", "Blocks", self.block_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("dataset", "Dataset", self._scrolled(self.dataset_panel),
-                       Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("training", "Training", self._scrolled(self.training_panel),
-                       Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["dataset"], self.docks["training"])
-        self.docks["dataset"].raise_()
+        # one dock with tabs, not two tabified docks: Qt 6.12 leaves a stray tab bar on screen when
+        # a window tabifies docks in two different areas
+        self.setup_tabs = QTabWidget()
+        self.setup_tabs.setObjectName("setup_tabs")
+        self.setup_tabs.addTab(self._scrolled(self.dataset_panel), "Dataset")
+        self.setup_tabs.addTab(self._scrolled(self.training_panel), "Training")
+        self.setup_tabs.setTabToolTip(0, "The data the network learns from")
+        self.setup_tabs.setTabToolTip(1, "Optimizer, learning rate, batch size, epochs, device")
+        self._add_dock("setup", "Data and training", self.setup_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
         self.views: list[tuple[QDockWidget, ViewBase]] = []
         self._view_versions: dict[int, int] = {}
         self._build_views()
-        self.resizeDocks([self.docks["blocks"], self.docks["inspector"]], [190, 330], Qt.Orientation.Horizontal)
-        if self.views:
-            self.resizeDocks([self.views[0][0]], [270], Qt.Orientation.Vertical)
         self._connect()
         self.window_actions.show_state("idle")
         self.file_ops.refresh_recent_menu()
@@ -115,19 +115,18 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_views(self) -> None:
-        first: QDockWidget | None = None
-        for cls in ALL_VIEWS:
-            view = cls()
-            key = "view_" + cls.__name__.lower()
+        views = [cls() for cls in ALL_VIEWS]
+        for view in views:
+            key = "view_" + type(view).__name__.lower()
             dock = self._add_dock(key, view.title, view, Qt.DockWidgetArea.BottomDockWidgetArea)
-            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._tick())
-            if first is None:
-                first = dock
-            else:
-                self.tabifyDockWidget(first, dock)
             self.views.append((dock, view))
-        if first is not None:
-            first.raise_()
+        docks = [dock for dock, _ in self.views]
+        for dock in docks[1:]:
+            self.tabifyDockWidget(docks[0], dock)
+        if docks:
+            docks[0].raise_()
+        for dock in docks:
+            dock.visibilityChanged.connect(lambda visible: visible and self.refresh_views())
 
     def _connect(self) -> None:
         doc, ctl = self.document, self.controller
@@ -287,9 +286,10 @@ class MainWindow(QMainWindow):
                 if event.kind in ("error", "warning"):
                     self.show_message(event.message, 15000)
             thumbs = unit_thumbnails(buffer)
-            if thumbs or self._had_thumbnails:
+            key = tuple((nid, image.cacheKey()) for nid, image in thumbs.items())
+            if key != self._thumbnail_key:  # new probe data: repaint the blocks' heatmaps once
+                self._thumbnail_key = key
                 self.canvas.set_thumbnails(thumbs)
-                self._had_thumbnails = bool(thumbs)
         self.refresh_views()
         self._autosave_ticks += 1
         if self._autosave_ticks % 30 == 0:
@@ -327,13 +327,21 @@ class MainWindow(QMainWindow):
         self.canvas.viewport().update()
 
     def restore_layout(self) -> None:
+        """The layout of the last session, or the default dock sizes on a first launch."""
         geometry = self.settings.value("main_window/geometry")
         state = self.settings.value("main_window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        if state is None or not self.restoreState(state, LAYOUT_VERSION):
+            QTimer.singleShot(0, self._default_dock_sizes)  # sizes apply once the window is laid out
         self.window_actions.dark.setChecked(current_theme() == "dark")
+
+    def _default_dock_sizes(self) -> None:
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        self.resizeDocks([self.docks["blocks"], self.docks["inspector"]], [190, 330], horizontal)
+        self.resizeDocks([self.docks["inspector"], self.docks["setup"]], [220, 520], vertical)
+        if self.views:
+            self.resizeDocks([self.views[0][0]], [max(260, self.height() // 3)], vertical)
 
     def save_layout(self) -> None:
         self.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -185,6 +185,8 @@ class TrainingController(QObject):
         self.buffer = trainer.buffer if trainer.buffer is not None else self.buffer
         self._carry = None
         self._built_key = self._inputs_key()
+        self.buffer.set_status(state=trainer.state, step=trainer.step, epoch=trainer.epoch,
+                               device=str(trainer.device))
         self.poll()
 
     def discard_trainer(self, keep_weights: bool) -> None:

@@ -33,9 +33,7 @@ def run_block(type_: str, params: dict[str, Any], ins: dict[str, Shape], task: T
     with torch.no_grad():
         out = module(*args)
     trainable = sum(t.numel() for t in module.parameters())
-    if type_ == "Embedding" and p["num_embeddings"] is None:
-        p = {**p, "num_embeddings": task.vocab_size}  # param_count cannot see the dataset's vocabulary
-    assert block.param_count(p, ins) == trainable, f"{type_} param_count"
+    assert block.param_count(p, ins, task) == trainable, f"{type_} param_count"
     return shapes, module, out
 
 

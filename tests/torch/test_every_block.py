@@ -188,7 +188,7 @@ def test_shape_rule_matches_forward_pass(case: Case) -> None:
 def test_param_count_matches_module(case: Case) -> None:
     block, p, module, _ = _prepare(case)
     real = sum(t.numel() for t in module.parameters())
-    assert block.param_count(p, dict(case.ins)) == real
+    assert block.param_count(p, dict(case.ins), case.task) == real
 
 
 def _custom_classes(module: nn.Module) -> list[type]:

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from playground.compile import CompileError, compile_graph
-from playground.compile.export_code import export_python
+from playground.compile.export_code import ExportError, export_python
 from playground.data import make_dataset
 from playground.graph.edits import AddNode, Connect
 from playground.graph.model import Graph, PortRef
@@ -238,3 +238,10 @@ def test_graphs_cover_every_sequence_and_attention_block():
     wanted = {"Embedding", "PositionalEncoding", "RNN", "LSTM", "GRU", "SequencePool", "SelfAttention",
               "CrossAttention", "TransformerBlock", "PatchEmbed"}
     assert wanted <= used
+
+
+def test_class_names_that_would_break_the_code_are_refused():
+    graph, task = transformer()
+    for name in ("MultiHeadAttention", "nn", "my net"):
+        with pytest.raises(ExportError, match=repr(name)):
+            export_python(graph, task, class_name=name)

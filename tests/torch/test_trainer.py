@@ -1,6 +1,7 @@
 """Trainer: real training on real datasets — settings, optimizers, determinism, resume, metrics."""
 
 import dataclasses
+import itertools
 import math
 import tracemalloc
 
@@ -114,7 +115,7 @@ def test_schedules_shape_the_learning_rate():
     lrs = [lr_at(cfg, s, 110) for s in range(110)]
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
     assert lrs[60] == pytest.approx(0.5, abs=0.02) and lrs[-1] < 0.01
-    assert all(b <= a for a, b in zip(lrs[10:], lrs[11:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(lrs[10:]))
     step = TrainConfig(lr=1.0, schedule="step", step_size=10, gamma=0.5)
     assert [lr_at(step, s, 0) for s in (0, 9, 10, 25)] == [1.0, 1.0, 0.5, 0.25]
     assert lr_at(TrainConfig(lr=0.3), 12345, 10) == 0.3
@@ -241,7 +242,7 @@ def test_buffer_keeps_a_million_steps_under_50_mb():
             buffer.add_points("train/loss", np.arange(start, start + chunk), values)
             for name in eval_names:  # what an eval every 25 steps writes
                 buffer.add_points(name, np.arange(start, start + chunk, 25), every_25)
-        current, peak = tracemalloc.get_traced_memory()
+        _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < 50 * 2**20

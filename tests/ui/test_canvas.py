@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from playground.graph.edits import AddNode, Connect
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec
+from playground.ui.canvas.context_menu import build_context_menu
 from playground.ui.canvas.group_item import TITLE_HEIGHT
 from playground.ui.canvas.view import GraphCanvasView
 from playground.ui.document import Document
@@ -254,3 +255,60 @@ def test_tab_popup_adds_a_block_by_search(canvas, qtbot):
     QTest.keyClicks(popup.search, "GEL")
     QTest.keyClick(popup.search, Qt.Key.Key_Return)
     assert [n.type for n in doc.graph.nodes.values()].count("GELU") == 1
+
+
+def test_wheel_zooms_around_the_cursor_and_middle_drag_pans(canvas):
+    _doc, view = canvas
+    at = QPoint(700, 200)
+    fixed = view.mapToScene(at)
+    z = view.zoom()
+    wheel = QWheelEvent(QPointF(at), QPointF(view.viewport().mapToGlobal(at)), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.zoom() == pytest.approx(z * 1.15)
+    after = view.mapToScene(at)
+    assert abs(after.x() - fixed.x()) < 2 / view.zoom() and abs(after.y() - fixed.y()) < 2 / view.zoom()
+    vp = view.viewport()
+    before = view.mapToScene(QPoint(500, 350))
+    QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(500, 350))
+    QTest.mouseMove(vp, QPoint(400, 300))
+    QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(400, 300))
+    moved = view.mapToScene(QPoint(400, 300))
+    assert abs(moved.x() - before.x()) < 2 / view.zoom() and abs(moved.y() - before.y()) < 2 / view.zoom()
+
+
+def test_snap_toggle_thumbnail_and_deleting_a_group_box(canvas):
+    doc, view = canvas
+    view.set_snap(False)
+    nid = view.add_block("Tanh", QPointF(333.0, 444.0))
+    assert doc.graph.nodes[nid].pos == (333.0 - 85.0, 444.0 - 13.0)
+    block = view.block_item(nid)
+    height = block.size()[1]
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 30, 30))
+    view.set_thumbnails({nid: image})
+    assert block.thumbnail is not None and block.size()[1] > height
+    view.set_thumbnails({})
+    assert block.thumbnail is None and block.size()[1] == height
+    view.select_nodes(["n2", "n3"])
+    gid = view.group_selected("G")
+    view.graph_scene.clearSelection()
+    view.graph_scene.group_items[gid].setSelected(True)
+    view.delete_selected()
+    assert gid not in doc.graph.groups and "n2" in doc.graph.nodes
+
+
+def test_tab_opens_search_and_context_menu_offers_commands(canvas, qtbot):
+    doc, view = canvas
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Tab)
+    popup = view._popup
+    assert popup is not None and popup.isVisible()
+    popup.hide()
+    menu = build_context_menu(view, _header(view, "n2"))
+    assert view.selected_node_ids() == ["n2"]
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Duplicate"].trigger()
+    assert len(doc.graph.nodes) == 6
+    menu.deleteLater()

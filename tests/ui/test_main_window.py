@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from playground.graph.edits import SetParam
 from playground.session.autosave import Autosaver
-from playground.session.fileformat import save_session
 from playground.ui import dialogs
 from playground.ui.main_window import KEEP, RESET, MainWindow
 from playground.ui.theme import apply_theme, current_theme
@@ -48,7 +47,7 @@ def make_window(qtbot, tmp_path, template: str | None = "mlp") -> MainWindow:
 def test_opens_with_docks_toolbar_and_status(env, qtbot):
     tmp_path, _, _ = env
     w = make_window(qtbot, tmp_path)
-    assert {"blocks", "inspector", "dataset", "training"} <= set(w.docks)
+    assert {"blocks", "inspector", "setup"} <= set(w.docks)
     assert len(w.views) == len(ALL_VIEWS)
     assert len(w.document.graph.nodes) == 8 and w.document.report.ok
     assert w.dataset_panel.bundle.name == "spirals"
@@ -110,7 +109,7 @@ def test_unsaved_changes_prompt_can_cancel_or_discard(env, qtbot):
 
 
 def test_closing_with_changes_offers_to_save(env, qtbot):
-    tmp_path, answers, asked = env
+    tmp_path, answers, _asked = env
     w = make_window(qtbot, tmp_path)
     w.canvas.select_all()
     w.window_actions.delete.trigger()
@@ -137,7 +136,7 @@ def test_layout_and_theme_are_restored(env, qtbot):
 
 
 def test_recovery_after_a_crash(env, qtbot):
-    tmp_path, answers, asked = env
+    tmp_path, answers, _asked = env
     w = make_window(qtbot, tmp_path)
     fc1 = w.document.graph.node_by_label("fc1")
     w.document.push(SetParam(fc1.id, "out_features", 5))
@@ -181,7 +180,7 @@ def test_shortcuts_reach_the_canvas(env, qtbot):
     tmp_path, _, _ = env
     w = make_window(qtbot, tmp_path)
     w.activateWindow()
-    qtbot.waitActive(w)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     w.canvas.setFocus()
     w.canvas.select_nodes([w.document.graph.node_by_label("tanh1").id])
     QTest.keyClick(w.canvas, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)

@@ -185,7 +185,7 @@ class SelfAttention(Block):
         return MultiHeadAttention(ins["in"][1], p["heads"], p["head_dim"], p["causal"], p["scale"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         dim = ins["in"][-1]
         inner = p["heads"] * (p["head_dim"] or dim // p["heads"])
         return _attention_params(dim, dim, inner)
@@ -214,7 +214,7 @@ class CrossAttention(Block):
         return MultiHeadAttention(dim, p["heads"], p["head_dim"], False, p["scale"], kv_dim)
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         dim, kv_dim = ins["query"][-1], ins["context"][-1]
         inner = p["heads"] * (p["head_dim"] or dim // p["heads"])
         return _attention_params(dim, kv_dim, inner)
@@ -249,7 +249,7 @@ class TransformerBlock(Block):
                                 p["causal"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         dim = ins["in"][-1]
         width = p["ffn_width"] or 4 * dim
         return _attention_params(dim, dim, dim) + 4 * dim + (dim + 1) * width + (width + 1) * dim
@@ -286,7 +286,7 @@ class PatchEmbed(Block):
         return PatchEmbedding(c, p["dim"], size, (h // size) * (w // size), p["class_token"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         c, h, w = ins["in"]
         size, dim = p["patch_size"], p["dim"]
         tokens = (h // size) * (w // size) + int(p["class_token"])

@@ -54,7 +54,7 @@ class Block:
         raise NotImplementedError
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         """Trainable parameters this block would create (used to refuse absurd sizes
         before allocating anything). Blocks with parameters override this."""
         return 0

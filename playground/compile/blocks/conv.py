@@ -81,7 +81,7 @@ class _ConvBase(Block):
                           padding=p["padding"], groups=p["groups"], bias=p["bias"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         c, out, g = ins["in"][0], p["out_channels"], p["groups"]
         weights = out * (c // g) * p["kernel_size"] ** (cls.rank - 1)
         return weights + (out if p["bias"] else 0)
@@ -138,7 +138,7 @@ class ConvTranspose2d(Block):
                                   padding=p["padding"], output_padding=p["output_padding"], bias=p["bias"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         out = p["out_channels"]
         return ins["in"][0] * out * p["kernel_size"] ** 2 + (out if p["bias"] else 0)
 

@@ -39,7 +39,7 @@ class Linear(Block):
         return nn.Linear(ins["in"][-1], p["out_features"], bias=p["bias"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return ins["in"][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0)
 
 
@@ -83,5 +83,5 @@ class RBF(Block):
         return RBFModule(ins["in"][-1], p["centers"], float(p["init_width"]))
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return p["centers"] * (ins["in"][-1] + 1)

@@ -40,7 +40,7 @@ class BatchNorm(Block):
         return module(x[0], momentum=float(p["momentum"]), affine=p["affine"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return 2 * ins["in"][0] if p["affine"] else 0
 
 
@@ -63,7 +63,7 @@ class LayerNorm(Block):
         return nn.LayerNorm(ins["in"][-1], elementwise_affine=p["elementwise_affine"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return 2 * ins["in"][-1] if p["elementwise_affine"] else 0
 
 

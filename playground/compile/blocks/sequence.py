@@ -141,8 +141,9 @@ class Embedding(Block):
         return nn.Embedding(cls._vocab(p, task), p["embedding_dim"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
-        return (p["num_embeddings"] or 0) * p["embedding_dim"]
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
+        vocab = p["num_embeddings"] or (task.vocab_size if task is not None else 0)
+        return vocab * p["embedding_dim"]
 
 
 @register
@@ -170,7 +171,7 @@ class PositionalEncodingBlock(Block):
         return PositionalEncoding(ins["in"][-1], p["max_len"], p["kind"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return p["max_len"] * ins["in"][-1] if p["kind"] == "learned" else 0
 
 
@@ -198,7 +199,7 @@ class _Recurrent(Block):
                               p["bidirectional"], p.get("nonlinearity", "tanh"))
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         h = p["hidden_size"]
         dirs = 2 if p["bidirectional"] else 1
         total = 0

@@ -284,7 +284,7 @@ class Parameter(Block):
         return ParameterModule(tuple(p["shape"]), p["init"])
 
     @classmethod
-    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape]) -> int:
+    def param_count(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None = None) -> int:
         return prod(tuple(p["shape"]))
 
 

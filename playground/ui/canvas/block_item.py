@@ -36,6 +36,13 @@ _BODY_TEXT = QPen(QColor(35, 38, 44))
 _SUBTLE_TEXT = QPen(QColor(95, 100, 110))
 _OUTLINE = QPen(QColor(70, 74, 82), 1.0)
 _SELECTED = QPen(QColor(255, 170, 0), 2.5)
+_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+_RIGHT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+_HEADER_RECT = QRectF(0.5, 0.5, WIDTH - 1, HEADER - 1)
+_HEADER_FOOT = QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5)
+_HEADER_TEXT = QRectF(8, 0, WIDTH - 16, HEADER)
+_BADGE_CENTER = QPointF(WIDTH, 0)
+_BADGE_RECT = QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)
 _BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
 
 
@@ -156,11 +163,22 @@ class BlockItem(QGraphicsItem):
     # --------------------------------------------------------------- geometry
     def _layout(self) -> None:
         self.prepareGeometryChange()
+        self._port_labels: list[tuple[QRectF, Qt.AlignmentFlag, str]] = []
         for i, item in enumerate(self.inputs.values()):
-            item.setPos(0.0, HEADER + ROW * (i + 0.5))
+            y = HEADER + ROW * (i + 0.5)
+            item.setPos(0.0, y)
+            self._port_labels.append((QRectF(10, y - ROW / 2, WIDTH / 2 - 10, ROW), _LEFT, item.name))
         for i, item in enumerate(self.outputs.values()):
-            item.setPos(WIDTH, HEADER + ROW * (i + 0.5))
+            y = HEADER + ROW * (i + 0.5)
+            item.setPos(WIDTH, y)
+            self._port_labels.append((QRectF(WIDTH / 2, y - ROW / 2, WIDTH / 2 - 10, ROW), _RIGHT, item.name))
         self._height = HEADER + ROW * self._rows + SUMMARY + (THUMB if self._thumbnail is not None else 0.0)
+        top = HEADER + ROW * self._rows
+        self._thumb_rect = QRectF((WIDTH - THUMB + 6) / 2, top + 2, THUMB - 6, THUMB - 6)
+        if self._thumbnail is not None:
+            top += THUMB
+        self._summary_rect = QRectF(6, top, WIDTH - 12, SUMMARY)
+        self._body_rect = QRectF(0, 0, WIDTH, self._height)
         for edge in self.edges:
             edge.update_path()
         for group in self.groups:
@@ -197,44 +215,39 @@ class BlockItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        # Level of detail: far out, text is unreadable and the costliest thing to draw.
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         fonts = _fonts()
-        body = QRectF(0, 0, WIDTH, self._height)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setPen(_SELECTED if selected else _OUTLINE)
         painter.setBrush(_BODY)
-        painter.drawRoundedRect(body, 6, 6)
+        painter.drawRoundedRect(self._body_rect, 6, 6)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._color)
-        painter.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEADER - 1), 5.5, 5.5)
-        painter.drawRect(QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5))
-        painter.setPen(Qt.GlobalColor.white)
-        painter.setFont(fonts["title"])
-        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, self._title)
-        painter.setFont(fonts["small"])
-        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self._type_text)
-        painter.setPen(_BODY_TEXT)
-        for port in self.inputs.values():
-            y = port.pos().y()
-            painter.drawText(QRectF(10, y - ROW / 2, WIDTH / 2 - 10, ROW), Qt.AlignmentFlag.AlignVCenter,
-                             port.name)
-        for port in self.outputs.values():
-            y = port.pos().y()
-            painter.drawText(QRectF(WIDTH / 2, y - ROW / 2, WIDTH / 2 - 10, ROW),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, port.name)
-        top = HEADER + ROW * self._rows
+        painter.drawRoundedRect(_HEADER_RECT, 5.5, 5.5)
+        painter.drawRect(_HEADER_FOOT)
+        if lod >= 0.2:
+            painter.setPen(Qt.GlobalColor.white)
+            painter.setFont(fonts["title"])
+            painter.drawText(_HEADER_TEXT, _LEFT, self._title)
+        if lod >= 0.45:
+            painter.setFont(fonts["small"])
+            painter.drawText(_HEADER_TEXT, _RIGHT, self._type_text)
+            painter.setPen(_BODY_TEXT)
+            for rect, align, text in self._port_labels:
+                painter.drawText(rect, align, text)
+            painter.setPen(_SUBTLE_TEXT)
+            painter.drawText(self._summary_rect, _LEFT, self._summary)
         if self._thumbnail is not None:
-            target = QRectF((WIDTH - THUMB + 6) / 2, top + 2, THUMB - 6, THUMB - 6)
-            painter.drawImage(target, self._thumbnail)
-            top += THUMB
-        painter.setPen(_SUBTLE_TEXT)
-        painter.drawText(QRectF(6, top, WIDTH - 12, SUMMARY), Qt.AlignmentFlag.AlignVCenter, self._summary)
+            painter.drawImage(self._thumb_rect, self._thumbnail)
+        for port in self.ports():
+            port.draw(painter)
         badge = self.badge
         if badge is not None:
             painter.setPen(_OUTLINE)
             painter.setBrush(_BADGE_COLORS[badge])
-            painter.drawEllipse(QPointF(WIDTH, 0), _BADGE, _BADGE)
-            painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
-            painter.setFont(fonts["title"])
-            painter.drawText(QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE),
-                             Qt.AlignmentFlag.AlignCenter, "!")
+            painter.drawEllipse(_BADGE_CENTER, _BADGE, _BADGE)
+            if lod >= 0.2:
+                painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
+                painter.setFont(fonts["title"])
+                painter.drawText(_BADGE_RECT, Qt.AlignmentFlag.AlignCenter, "!")

@@ -144,6 +144,8 @@ class NewWireInteraction(Interaction):
     def release(self, scene_pos: QPointF, view_pos: QPoint) -> None:
         port = self._port_at(scene_pos)
         self.cancel()
+        if port is None and self.start.contains(self.start.mapFromScene(scene_pos)):
+            return  # a click on a port without dragging: nothing to say
         if port is None:
             self.document.message.emit("Wire not connected: drop it on a port of another block")
             return

@@ -28,7 +28,8 @@ class PortItem(QGraphicsItem):
         self.known = known
         self.wired = False
         self.state = "normal"  # normal | dimmed | target
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Drawn by the parent block (one cached picture per block, not one per port).
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         kind = "output" if is_output else "input"
         tip = f"{kind} “{name}”" + (f": {help_text}" if help_text else "")
         self.setToolTip(tip if known else f"{tip} (this block type has no such port)")
@@ -41,12 +42,17 @@ class PortItem(QGraphicsItem):
     def set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self.update()
+            self._redraw()
 
     def set_wired(self, wired: bool) -> None:
         if wired != self.wired:
             self.wired = wired
-            self.update()
+            self._redraw()
+
+    def _redraw(self) -> None:
+        parent = self.parentItem()
+        if parent is not None:
+            parent.update()
 
     def anchor(self) -> QPointF:
         """Where wires attach, in scene coordinates."""
@@ -57,6 +63,10 @@ class PortItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        pass  # ItemHasNoContents: the block draws its ports
+
+    def draw(self, painter: QPainter) -> None:
+        """Paint the port in the parent block's coordinates."""
         if not self.known:
             brush = _FILL["unknown"]
         elif self.state != "normal":
@@ -66,4 +76,4 @@ class PortItem(QGraphicsItem):
         painter.setPen(_PEN if self.state != "dimmed" else Qt.PenStyle.NoPen)
         painter.setBrush(brush)
         r = RADIUS + (1.5 if self.state == "target" else 0.0)
-        painter.drawEllipse(QPointF(0, 0), r, r)
+        painter.drawEllipse(self.pos(), r, r)

@@ -117,7 +117,11 @@ class GraphScene(QGraphicsScene):
 
     def _node_changed(self, node: Node, what: str) -> None:
         item = self.blocks.get(node.id)
-        if item is not None:
+        if item is None:
+            return
+        if what == "pos":
+            item.setPos(*node.pos)
+        else:
             item.sync(node)
 
     def _group_changed(self, group: Group | None) -> None:

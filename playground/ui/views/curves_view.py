@@ -23,7 +23,8 @@ PLOTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("lr", "Learning rate", ("lr",)),
     ("speed", "Steps per second", ("steps_per_s",)),
 )
-LOG_PLOTS = ("loss", "lr")  # the "log y" box switches these
+LOG_PLOTS = ("loss", "lr")
+UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement  # the "log y" box switches these
 X_MODES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
 RUN_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 
@@ -111,9 +112,9 @@ class CurvesView(ViewPanel):
         self.cursors: list[pg.InfiniteLine] = []
         self.plot_of: dict[str, str] = {}
         for i, (key, title, names) in enumerate(PLOTS):
-            plot = self.graphics.addPlot(row=i // 2, col=i % 2, title=title)
-            plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+            # No grid and no legend box: they cost more to paint than the curves; the title names
+            # the series in their colours instead.
+            plot = self.graphics.addPlot(row=i // 2, col=i % 2, title=self._title(title, names))
             plot.getAxis("left").setWidth(48)
             plot.setLabel("bottom", "step")
             self.plot_items[key] = plot
@@ -140,6 +141,16 @@ class CurvesView(ViewPanel):
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
         self._smoothing_changed()
+
+    @staticmethod
+    def _title(title: str, names: tuple[str, ...], earlier: bool = False) -> str:
+        if len(names) == 1 and not earlier:
+            return title
+        parts = [f'<span style="color:{_color(n).name()}">{n.split("/")[0] if len(names) > 1 else n}</span>'
+                 for n in names]
+        if earlier:
+            parts.append("dashed: earlier runs")
+        return f"{title} ({' · '.join(parts)})"
 
     # ------------------------------------------------------------ controls
     @property
@@ -175,8 +186,10 @@ class CurvesView(ViewPanel):
                 item.setProperty("series", (r, name))
                 self.plot_items[key].addItem(item)
                 self.previous_curves.append(item)
-        self._settings = ()
-        self.redraw()
+        for key, title, names in PLOTS:
+            self.plot_items[key].setTitle(self._title(title, names, bool(self.previous)))
+        self._draw_previous(self.x_mode.currentText())
+        self.show_hint("")
 
     # ------------------------------------------------------------ drawing
     def _x_for(self, mode: str, steps: np.ndarray, wall: np.ndarray,
@@ -211,14 +224,25 @@ class CurvesView(ViewPanel):
             self._keys[name] = key
             wall = buffer.series_wall(name) if mode == "time" else steps
             x = self._x_for(mode, steps, wall, epochs)
-            smooth = ema_smooth(values, self.weight) if self.weight > 0 else values
+            weight = 0.0 if name in UNSMOOTHED else self.weight
+            smooth = ema_smooth(values, weight) if weight > 0 else values
             self.data[name] = (x, values, smooth)
             curve.setData(x, smooth)
-            if self.weight > 0:
+            if name == "lr":
+                self._fit_constant(values)
+            if weight > 0:
                 self.raw_curves[name].setData(x, values)
             else:
                 self.raw_curves[name].setData([], [])
         self.show_hint("" if any_data or self.previous else "No training history yet: press Train to start.")
+
+    def _fit_constant(self, values: np.ndarray) -> None:
+        """A constant learning rate sits mid-height on a 0-based axis instead of a degenerate range."""
+        plot = self.plot_items["lr"]
+        if len(values) and np.ptp(values) == 0 and values[0] > 0 and not self.log_y.isChecked():
+            plot.setYRange(0.0, 2.0 * values[0], padding=0.05)
+        else:
+            plot.enableAutoRange(axis="y")
 
     def _draw_previous(self, mode: str) -> None:
         for item in self.previous_curves:
@@ -226,7 +250,8 @@ class CurvesView(ViewPanel):
             steps, values, wall = self.previous[r][name]
             epochs = self.previous[r].get("epoch")
             x = self._x_for(mode, steps, wall, None if epochs is None else (epochs[0], epochs[1]))
-            item.setData(x, ema_smooth(values, self.weight) if self.weight > 0 else values)
+            weight = 0.0 if name in UNSMOOTHED else self.weight
+            item.setData(x, ema_smooth(values, weight) if weight > 0 else values)
 
     # ------------------------------------------------------------ readout
     def readout_at(self, x: float) -> str:
@@ -240,7 +265,7 @@ class CurvesView(ViewPanel):
             if len(xs) > 1 and abs(xs[i - 1] - x) <= abs(xs[i] - x):
                 i -= 1
             text = f"{name} {raw[i]:.4g}"
-            if self.weight > 0:
+            if self.weight > 0 and name not in UNSMOOTHED:
                 text += f" (smoothed {smooth[i]:.4g})"
             parts.append(text)
         return " · ".join(parts)
@@ -271,7 +296,8 @@ class CurvesView(ViewPanel):
             runs += [(f"run {r + 1}", run) for r, run in enumerate(self.previous)]
             for label, run in runs:
                 for name, (steps, values, wall) in sorted(run.items()):
-                    smooth = ema_smooth(values, self.weight) if self.weight > 0 else values
+                    weight = 0.0 if name in UNSMOOTHED else self.weight
+                    smooth = ema_smooth(values, weight) if weight > 0 else values
                     for s, t, v, sm in zip(steps, wall, values, smooth, strict=True):
                         yield label, name, int(s), float(t), float(v), float(sm)
         write_csv(path, ("run", "series", "step", "time_s", "value", "smoothed"), rows())

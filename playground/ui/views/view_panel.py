@@ -1,8 +1,15 @@
-"""ViewPanel: the common frame of the plot views (controls row, hint line, pyqtgraph area, theme)."""
+"""ViewPanel: the common frame of the plot views (controls row, hint line, pyqtgraph area, theme)
+and the rule that keeps watching cheap: a view spends at most ``busy_budget`` of the wall time
+drawing and painting; refreshes that come sooner are folded into one deferred redraw."""
 
 from __future__ import annotations
 
+import time
+import weakref
+
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
@@ -10,19 +17,47 @@ from playground.ui.views.base import ViewBase, ViewContext
 from playground.ui.views.export import save_png
 
 THEME_COLORS = {"light": ("w", "#303030"), "dark": ("#1e1f22", "#d0d0d0")}
+BUSY_BUDGET = 0.04  # CPU share all visible views together may spend drawing + painting streamed data
+MIN_INTERVAL_S = 1 / 30
+_PANELS: weakref.WeakSet[ViewPanel] = weakref.WeakSet()
+
+
+class TimedGraphics(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget that remembers the CPU time of its last paint."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        started = time.thread_time()
+        super().paintEvent(event)
+        self.paint_seconds = time.thread_time() - started
 
 
 class ViewPanel(ViewBase):
     """A view with a row of controls, a one-line hint (shown when there is nothing to draw)
     and a ``pg.GraphicsLayoutWidget``. Subclasses implement ``draw()``, which reads
     ``self.buffer`` / ``self.context`` (the last ones handed to ``refresh``), so a control
-    change redraws at once without waiting for new data."""
+    change redraws at once without waiting for new data.
+
+    ``busy_budget`` (None: draw on every refresh) bounds the time spent on streaming data, shared by
+    the visible views: after a redraw that cost c seconds of CPU (draw + paint) the next one waits
+    c × (visible views) / busy_budget. CPU time of this thread, not wall time: waiting for the
+    training thread's GIL costs training nothing."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.buffer: MetricsBuffer | None = None
         self.context: ViewContext | None = None
         self.theme = ""
+        self.busy_budget: float | None = BUSY_BUDGET
+        self.min_interval_s = MIN_INTERVAL_S
+        _PANELS.add(self)
+        self.draw_count = 0
+        self._next_draw = 0.0
+        self._stale = False
+        self._deferred = QTimer(self)
+        self._deferred.setSingleShot(True)
+        self._deferred.timeout.connect(self._catch_up)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -32,7 +67,7 @@ class ViewPanel(ViewBase):
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = TimedGraphics()
         layout.addWidget(self.graphics, 1)
         self.resize(720, 420)
 
@@ -41,17 +76,47 @@ class ViewPanel(ViewBase):
         self.buffer, self.context = buffer, context
         if context.theme != self.theme:
             self.set_theme(context.theme)
+        wait = self._next_draw - time.perf_counter()
+        if self.busy_budget is not None and wait > 0:
+            if not self._deferred.isActive():
+                self._deferred.start(max(1, int(wait * 1000)))
+            return
+        self._draw_timed()
+
+    def _draw_timed(self) -> None:
+        self._deferred.stop()
+        self._stale = False
+        started = time.thread_time()
         self.draw()
+        self.draw_count += 1
+        now = time.perf_counter()
+        if self.busy_budget is not None:
+            cost = (time.thread_time() - started) + self.graphics.paint_seconds
+            visible = max(1, sum(1 for panel in _PANELS if panel.isVisible()))
+            self._next_draw = now + max(self.min_interval_s, cost * visible / self.busy_budget)
+
+    def _catch_up(self) -> None:
+        if self.isVisible():
+            self._draw_timed()
+        else:  # hidden meanwhile: draw when shown again
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and self.buffer is not None:
+            self._draw_timed()
 
     def draw(self) -> None:
         raise NotImplementedError
 
     def redraw(self) -> None:
-        """Draw again with the last data (after a control changed)."""
+        """Draw again with the last data, now (after a control changed)."""
         if self.buffer is not None:
             self.draw()
 
     def export_png(self, path: str) -> None:
+        if self._deferred.isActive():
+            self._draw_timed()  # the picture shows the latest data
         save_png(self, path)
 
     # ------------------------------------------------------------ helpers

@@ -1,0 +1,146 @@
+"""Does the window stay responsive while it trains, and does it slow training down?
+
+Opens the main window offscreen on the transformer template with every view visible, trains a
+fixed number of steps through the training controller, and meanwhile measures the event loop's
+stalls with a 5 ms probe timer. The same number of steps is then trained without a window. Prints:
+    {"case": "transformer_all_views", "p99_stall_ms": ..., "training_ratio": ..., ...}
+    {"case": "pan_zoom_300_blocks", "p99_frame_ms": ..., ...}
+Targets: p99 stall ≤ 30 ms, training_ratio ≥ 0.9, a 300-block canvas repaints in well under 30 ms.
+
+Run: .venv/bin/python benchmarks/bench_ui.py [--steps 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLAYGROUND_NO_AUTOSAVE_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, QTimer  # noqa: E402
+
+from playground.data import make_dataset  # noqa: E402
+from playground.graph.model import Graph, Node, PortRef  # noqa: E402
+from playground.graph.templates import TEMPLATES  # noqa: E402
+from playground.train import MetricsBuffer, Trainer  # noqa: E402
+from playground.ui.app import make_application  # noqa: E402
+from playground.ui.file_ops import template_config  # noqa: E402
+from playground.ui.main_window import MainWindow  # noqa: E402
+
+PROBE_MS = 5
+
+
+def headless_rate(template: str, steps: int) -> float:
+    """Steps per second of the same run without a window (after a warm-up)."""
+    t = TEMPLATES[template]
+    bundle = make_dataset(t.dataset, t.dataset_params)
+    trainer = Trainer(t.build(), bundle, template_config(template).with_changes(epochs=0), MetricsBuffer())
+    trainer.run(20)
+    start = time.perf_counter()
+    trainer.run(steps)
+    return steps / (time.perf_counter() - start)
+
+
+def window_run(app, template: str, steps: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(os.path.join(tmp, "bench.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, autosave=False)
+        window.resize(1600, 1000)
+        window.show()
+        window.file_ops.load_template(template)
+        window.training_panel.epochs.setValue(0)
+        for dock, _view in window.views:  # every view visible at once
+            dock.setFloating(True)
+            dock.show()
+        ctl = window.controller
+        ctl.set_inputs(window.document.graph, window.dataset_panel.bundle, window.training_panel.config())
+        ctl.step(20)  # warm-up, like the headless run
+        while ctl.is_running() and ctl.trainer.step < 20:
+            app.processEvents()
+        ctl.stop()
+        clock = QElapsedTimer()
+        ticks: list[int] = []
+        probe = QTimer()
+        probe.setInterval(PROBE_MS)
+        probe.timeout.connect(lambda: ticks.append(clock.nsecsElapsed()))
+        clock.start()
+        probe.start()
+        start = time.perf_counter()
+        first = ctl.trainer.step
+        ctl.start(max_steps=steps)
+        while ctl.is_running():
+            app.processEvents()
+            time.sleep(0.0005)
+        elapsed = time.perf_counter() - start
+        probe.stop()
+        done = ctl.trainer.step - first
+        refreshed = window.refresh_views()
+        window.close()
+    gaps = np.diff(np.asarray(ticks, dtype=np.float64)) / 1e6
+    stalls = np.maximum(gaps - PROBE_MS, 0.0)
+    return {"rate": done / elapsed, "p99_stall_ms": float(np.percentile(stalls, 99)) if len(stalls) else 0.0,
+            "max_stall_ms": float(stalls.max()) if len(stalls) else 0.0, "probes": len(ticks),
+            "steps": done, "views": len(window.views), "final_refresh": refreshed}
+
+
+def chain_graph(n_blocks: int) -> Graph:
+    g = Graph()
+    prev = None
+    for i in range(n_blocks):
+        nid = g.new_id("n")
+        g.add_node(Node(nid, "Linear" if i % 2 else "ReLU", f"b{i}", {"out_features": 16} if i % 2 else {},
+                        (220.0 * (i % 30), 120.0 * (i // 30))))
+        if prev is not None:
+            g.connect(PortRef(prev, "out"), PortRef(nid, "in"))
+        prev = nid
+    return g
+
+
+def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(settings=QSettings(os.path.join(tmp, "b.ini"), QSettings.Format.IniFormat),
+                            autosave=False)
+        window.resize(1600, 1000)
+        window.show()
+        window.load_network(chain_graph(n_blocks), None, None, None)
+        app.processEvents()
+        canvas = window.canvas
+        canvas.fit_view()
+        times = []
+        for i in range(frames):
+            start = time.perf_counter()
+            if i % 2:
+                canvas.zoom_by(1.1 if i % 4 == 1 else 1 / 1.1)
+            else:
+                canvas.centerOn(canvas.mapToScene(canvas.viewport().rect().center()) + QPointF(25.0, 10.0))
+            canvas.viewport().repaint()
+            times.append((time.perf_counter() - start) * 1000)
+        window.close()
+    return {"p99_frame_ms": float(np.percentile(times, 99)), "median_frame_ms": float(np.median(times))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--template", default="transformer")
+    args = parser.parse_args()
+    app = make_application()
+    baseline = headless_rate(args.template, args.steps)
+    ui = window_run(app, args.template, args.steps)
+    print(json.dumps({"case": f"{args.template}_all_views", "p99_stall_ms": round(ui["p99_stall_ms"], 2),
+                      "training_ratio": round(ui["rate"] / baseline, 3),
+                      "max_stall_ms": round(ui["max_stall_ms"], 2), "steps": ui["steps"],
+                      "steps_per_s_window": round(ui["rate"], 1), "steps_per_s_headless": round(baseline, 1),
+                      "views": ui["views"], "probes": ui["probes"]}))
+    pz = pan_zoom(app)
+    print(json.dumps({"case": "pan_zoom_300_blocks", "p99_frame_ms": round(pz["p99_frame_ms"], 2),
+                      "median_frame_ms": round(pz["median_frame_ms"], 2)}))
+
+
+if __name__ == "__main__":
+    main()

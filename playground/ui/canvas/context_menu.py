@@ -1,0 +1,43 @@
+"""Right-click menu on the canvas: the editing commands for what was clicked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QMenu
+
+from playground.ui.canvas.block_item import BlockItem
+from playground.ui.canvas.edge_item import EdgeItem
+from playground.ui.canvas.group_item import GroupItem
+from playground.ui.canvas.interactions import topmost_item
+
+if TYPE_CHECKING:
+    from playground.ui.canvas.view import GraphCanvasView
+
+
+def build_context_menu(view: GraphCanvasView, view_pos: QPoint) -> QMenu:
+    """Selects what is under the cursor (keeping a selection it belongs to) and offers actions."""
+    menu = QMenu(view)
+    item = topmost_item(view.items(view_pos))
+    if isinstance(item, BlockItem | EdgeItem | GroupItem) and not item.isSelected():
+        view.graph_scene.clearSelection()
+        item.setSelected(True)
+    if view.graph_scene.selectedItems():
+        if view.selected_node_ids():
+            menu.addAction("Copy", view.copy)
+            menu.addAction("Cut", view.cut)
+            menu.addAction("Duplicate", view.duplicate)
+            menu.addAction("Group", lambda: view.group_selected("Group"))
+        menu.addAction("Delete", view.delete_selected)
+        menu.addSeparator()
+    menu.addAction("Add block…", lambda: view.open_add_popup(view_pos))
+    menu.addAction("Paste", view.paste)
+    menu.addSeparator()
+    menu.addAction("Auto-layout", view.auto_layout)
+    menu.addAction("Fit view", view.fit_view)
+    snap = menu.addAction("Snap to grid")
+    snap.setCheckable(True)
+    snap.setChecked(view.snap_enabled)
+    snap.toggled.connect(view.set_snap)
+    return menu

@@ -1,0 +1,190 @@
+"""The command line, as a person uses it: every command, its output files and its exit status."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from playground.cli import main
+from playground.compile import compile_graph
+from playground.session import load_session, save_session
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture
+def mlp_file(tmp_path, capsys) -> Path:
+    path = tmp_path / "mlp.playground"
+    code, out, _ = run(capsys, "new", "mlp", "--set", "n_samples=200", "--set", "config.epochs=0",
+                       "--set", "config.batch_size=32", "-o", str(path))
+    assert code == 0 and "wrote" in out
+    return path
+
+
+def test_list(capsys):
+    for what, must in (("templates", "transformer"), ("datasets", "spirals"), ("blocks", "Linear")):
+        code, out, _ = run(capsys, "list", what)
+        assert code == 0 and must in out and len(out.splitlines()) >= 5
+    code, _, err = run(capsys, "list", "widgets")
+    assert code == 2 and "invalid choice" in err and len(err.strip().splitlines()) == 1
+
+
+def test_new_applies_settings(tmp_path, capsys):
+    path = tmp_path / "s.playground"
+    code, _, _ = run(capsys, "new", "mlp", "--dataset", "moons", "--set", "config.lr=0.2",
+                     "--set", "config.optimizer=sgd", "--set", "fc1.out_features=5", "--set", "data.noise=0.3",
+                     "-o", str(path))
+    assert code == 0
+    s = load_session(path)
+    assert s.dataset == "moons" and s.dataset_params["noise"] == 0.3
+    assert s.config.lr == 0.2 and s.config.optimizer == "sgd"
+    assert s.graph.node_by_label("fc1").params["out_features"] == 5
+    code, _, err = run(capsys, "new", "mlp", "-o", str(path))
+    assert code == 1 and "already exists" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["new", "nope", "-o", "x.playground"], "unknown template 'nope'"),
+    (["new", "mlp", "--dataset", "nope", "-o", "x.playground"], "unknown dataset 'nope'"),
+    (["new", "mlp", "--set", "zz.out_features=3", "-o", "x.playground"], "no block called 'zz'"),
+    (["new", "mlp", "--set", "fc1.colour=3", "-o", "x.playground"], "has no parameter 'colour'"),
+    (["new", "mlp", "--set", "fc1.out_features=-3", "-o", "x.playground"], "out_features must be at least"),
+    (["new", "mlp", "--set", "config.lr=fast", "-o", "x.playground"], "lr must be a number"),
+    (["new", "mlp", "--set", "config.speed=3", "-o", "x.playground"], "unknown setting 'speed'"),
+    (["new", "mlp", "--set", "volume=3", "-o", "x.playground"], "has no parameter 'volume'"),
+    (["new", "mlp", "--set", "noequals", "-o", "x.playground"], "expected KEY=VALUE"),
+    (["new", "mlp"], "required: -o"),
+    (["train", "missing.playground", "--steps", "3"], "no such file"),
+    (["check", "missing.playground"], "no such file"),
+    (["export", "missing.playground", "--python", "x.py"], "no such file"),
+    (["bogus", "extra"], "unknown command 'bogus'"),
+    (["missing.playground"], "no such file"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.playground").exists()
+
+
+def test_check_reports_errors_with_exit_1(tmp_path, capsys, mlp_file):
+    code, out, _ = run(capsys, "check", str(mlp_file))
+    assert code == 0 and "ok:" in out and "parameters" in out
+    s = load_session(mlp_file)
+    head = s.graph.node_by_label("head")
+    head.params["out_features"] = 3  # spirals has two classes
+    broken = tmp_path / "broken.playground"
+    save_session(s, broken)
+    code, out, err = run(capsys, "check", str(broken))
+    assert code == 1 and "error [output]" in out and "needs N×2" in out and "1 error" in err
+
+
+def test_check_on_a_damaged_file(tmp_path, capsys, mlp_file):
+    bad = tmp_path / "bad.playground"
+    bad.write_bytes(mlp_file.read_bytes()[:500])
+    code, _, err = run(capsys, "check", str(bad))
+    assert code == 1 and "damaged" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_saves_and_writes_metrics(tmp_path, capsys, mlp_file):
+    out_file, metrics = tmp_path / "trained.playground", tmp_path / "m.csv"
+    code, out, err = run(capsys, "train", str(mlp_file), "--steps", "30", "--seed", "4", "--device", "cpu",
+                         "-o", str(out_file), "--metrics-csv", str(metrics))
+    assert code == 0, err
+    assert "trained 30 steps" in out and "train loss" in out and "val accuracy" in out
+    s = load_session(out_file)
+    assert s.trainer_state["counters"]["step"] == 30 and s.config.seed == 4
+    assert load_session(mlp_file).weights is None  # -o leaves the input alone
+    rows = list(csv.DictReader(metrics.open()))
+    assert [int(r["step"]) for r in rows] == sorted({int(r["step"]) for r in rows})
+    losses = {int(r["step"]): float(r["train/loss"]) for r in rows if r["train/loss"]}
+    assert sorted(losses) == list(range(1, 31))
+    assert "val/loss" in rows[0] and any(r["val/loss"] for r in rows)
+    # more epochs continue from where it stopped, in place
+    code, out, _ = run(capsys, "train", str(out_file), "--epochs", "1")
+    assert code == 0 and "to step 35 (epoch 7)" in out  # 160 training samples in batches of 32
+    assert load_session(out_file).trainer_state["counters"]["step"] == 35
+
+
+def test_train_needs_a_limit(capsys, mlp_file):
+    code, _, err = run(capsys, "train", str(mlp_file))
+    assert code == 2 and "pass --steps N or --epochs N" in err
+    code, _, err = run(capsys, "train", str(mlp_file), "--steps", "0")
+    assert code == 2 and "positive" in err
+
+
+def test_export_python_with_weights(tmp_path, capsys, mlp_file):
+    trained = tmp_path / "t.playground"
+    assert run(capsys, "train", str(mlp_file), "--steps", "5", "-o", str(trained))[0] == 0
+    target = tmp_path / "net.py"
+    code, out, _ = run(capsys, "export", str(trained), "--python", str(target))
+    assert code == 0 and (tmp_path / "net.safetensors").exists()
+    spec = importlib.util.spec_from_file_location("exported_net", target)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.load_trained()
+    s = load_session(trained)
+    reference = compile_graph(s.graph, s.bundle().task).eval()
+    reference.load_state_dict(s.weights)
+    x = torch.randn(7, 2)
+    assert torch.allclose(model(x), reference(x), atol=1e-6)
+
+
+def test_export_needs_a_target_and_a_buildable_network(tmp_path, capsys, mlp_file):
+    code, _, err = run(capsys, "export", str(mlp_file))
+    assert code == 2 and "--python" in err
+    s = load_session(mlp_file)
+    s.graph.remove_node(s.graph.node_by_label("output").id)
+    broken = tmp_path / "broken.playground"
+    save_session(s, broken)
+    code, _, err = run(capsys, "export", str(broken), "--onnx", str(tmp_path / "x.onnx"))
+    assert code == 1 and "no Output block" in err and not (tmp_path / "x.onnx").exists()
+
+
+def test_launch_without_the_app(capsys, monkeypatch, mlp_file):
+    monkeypatch.setitem(sys.modules, "playground.ui.app", None)  # as if the app were not installed
+    code, _, err = run(capsys)
+    assert code == 1 and "desktop app is not available" in err
+    code, _, err = run(capsys, str(mlp_file))
+    assert code == 1 and "desktop app is not available" in err
+
+
+def test_subprocess_help_version_and_bad_file(tmp_path):
+    bad = tmp_path / "junk.playground"
+    bad.write_bytes(b"PK\x03\x04 junk")
+    proc = subprocess.run([sys.executable, "-m", "playground", "check", str(bad)], capture_output=True,
+                          text=True, env=ENV, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("playground: ") and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_stops_training_and_saves(tmp_path, mlp_file):
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "train", str(mlp_file), "--steps", "10000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    line = proc.stderr.readline()
+    assert line.startswith("training "), line
+    time.sleep(1.5)  # training runs now: let it take some steps
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "stopped (Ctrl+C)" in out and "Traceback" not in err
+    step = load_session(mlp_file).trainer_state["counters"]["step"]
+    assert 0 < step < 10000000

@@ -1,0 +1,52 @@
+"""Compiler corner cases a person can build: token ids into the wrong block, sources without inputs."""
+
+import torch
+
+from playground.compile import check, compile_graph
+from playground.graph.edits import AddNode, Connect
+from playground.graph.model import Graph, PortRef
+from playground.graph.spec import TaskSpec
+
+TOKENS = TaskSpec("sequence", (6,), "long", target_shape=(6,), num_classes=5, vocab_size=7)
+POINTS = TaskSpec("classification", (2,), num_classes=3)
+
+
+def chain(*blocks):
+    g = Graph()
+    ids = []
+    for type_, params in blocks:
+        edit = AddNode(type_, params)
+        edit.apply(g)
+        ids.append(edit.node_id)
+    for a, b in zip(ids, ids[1:], strict=False):
+        Connect(PortRef(a, "out"), PortRef(b, "in")).apply(g)
+    return g, ids
+
+
+def test_token_ids_into_linear_are_refused_before_running():
+    g, ids = chain(("Input", {}), ("Linear", {"out_features": 5}), ("Output", {}))
+    errors = check(g, TOKENS).errors
+    assert len(errors) == 1
+    assert "integer token ids" in errors[0].message and "Embedding first" in errors[0].message
+    assert errors[0].node_id == ids[1]
+
+
+def test_token_ids_may_pass_through_reshaping_blocks_into_an_embedding():
+    g, _ = chain(("Input", {}), ("Identity", {}), ("Embedding", {"embedding_dim": 4}),
+                 ("Linear", {"out_features": 5}), ("Output", {}))
+    assert check(g, TOKENS).errors == []
+    out = compile_graph(g, TOKENS)(torch.randint(0, 7, (3, 6)))
+    assert out.shape == (3, 6, 5)
+
+
+def test_parameter_source_takes_the_batch_size_and_trains():
+    g, ids = chain(("Parameter", {"shape": [3], "init": "normal"}), ("Linear", {"out_features": 3}),
+                   ("Output", {}))
+    AddNode("Input").apply(g)
+    model = compile_graph(g, POINTS)
+    x = torch.randn(5, 2)
+    out = model(x)
+    assert out.shape == (5, 3), "a source block's output must follow the batch"
+    out.sum().backward()
+    param = next(p for n, p in model.named_parameters() if n.startswith(g.nodes[ids[0]].label))
+    assert param.grad is not None and param.grad.abs().sum() > 0

@@ -1,0 +1,109 @@
+"""Dataset panel: choosing data and parameters with a live preview; the CSV import dialog."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.ui import dialogs
+from playground.ui.csv_dialog import CsvDialog
+from playground.ui.dataset_panel import DatasetPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = DatasetPanel()
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def choose(panel: DatasetPanel, name: str) -> None:
+    panel.combo.setCurrentIndex(panel.combo.findData(name))
+
+
+def test_choosing_datasets_previews_each_kind(panel, qtbot):
+    for name, kind in (("circles", "points"), ("digits", "images"), ("reverse", "sequences"),
+                       ("sine", "curve"), ("hierarchy", "matrix")):
+        with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
+            choose(panel, name)
+        assert got.args[0].name == name
+        assert panel.preview.kind == kind
+        assert panel.bundle is got.args[0] and panel.error.text() == ""
+    assert "→" in panel.preview.text.toPlainText() or panel.preview.kind == "matrix"
+
+
+def test_parameter_change_regenerates_after_a_pause(panel, qtbot):
+    assert panel.set_dataset("spirals", {"n_samples": 200})
+    first = panel.bundle
+    assert first.n_train + first.n_val == 200
+    editor = next(w for w in panel.form.findChildren(object) if w.objectName() == "param_n_samples")
+    with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
+        editor.setValue(300)
+    assert got.args[0].n_train + got.args[0].n_val == 300
+    assert "spirals" in panel.summary.text()
+
+
+def test_bad_parameters_are_shown_and_keep_the_last_good_data(panel):
+    assert panel.set_dataset("gaussians", {"n_samples": 100})
+    good = panel.bundle
+    assert not panel.set_dataset("gaussians", {"n_samples": 100, "noise": -3.0})
+    assert "noise" in panel.error.text()
+    assert panel.bundle is good
+    assert not panel.set_dataset("no_such_data")
+    assert "no_such_data" in panel.error.text()
+
+
+def write_csv(path, rows):
+    path.write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return str(path)
+
+
+def test_csv_dialog_loads_chosen_columns(qtbot, tmp_path):
+    rows = [["height", "width", "colour", "kind"]]
+    rows += [[1.0 + i * 0.1, 2.0 - i * 0.05, i % 3, "big" if i % 2 else "small"] for i in range(40)]
+    path = write_csv(tmp_path / "table.csv", rows)
+    dialog = CsvDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.set_path(path)
+    assert dialog.table.columnCount() == 4 and dialog.table.rowCount() == 8
+    assert dialog.target.currentText() == "kind"
+    assert dialog.csv_params()["inputs"] == "height,width,colour"
+    dialog.set_columns(["height", "width"], "kind")
+    assert dialog.try_accept()
+    bundle = dialog.bundle
+    assert bundle.task.task == "classification" and bundle.task.input_shape == (2,)
+    assert bundle.meta["class_names"] == ["big", "small"]
+
+
+def test_csv_errors_are_shown_in_the_dialog(qtbot, tmp_path):
+    dialog = CsvDialog()
+    qtbot.addWidget(dialog)
+    assert not dialog.set_path(str(tmp_path / "missing.csv"))
+    assert "missing.csv" in dialog.error.text()
+    path = write_csv(tmp_path / "bad.csv", [["a", "b", "y"], [1, 2, 0], [3, "oops", 1], [5, 6, 0]])
+    assert dialog.set_path(path)
+    dialog.set_columns(["a", "b"], "y")
+    assert not dialog.try_accept()
+    assert "row 3" in dialog.error.text() and "oops" in dialog.error.text()
+    dialog.set_columns([], "y")
+    assert not dialog.try_accept() and "input column" in dialog.error.text()
+
+
+def test_import_csv_through_the_panel(panel, qtbot, tmp_path):
+    rows = [["x1", "x2", "y"]] + [[i * 0.1, (i % 7) * 0.2, i * 0.3 + 1] for i in range(30)]
+    path = write_csv(tmp_path / "reg.csv", rows)
+
+    def fill(question: dialogs.Question):
+        question.widget.set_path(path)
+        question.widget.task.setCurrentText("regression")
+        return "OK"
+
+    dialogs.set_answerer(fill)
+    try:
+        with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
+            assert panel.import_csv()
+    finally:
+        dialogs.set_answerer(None)
+    assert got.args[0].name == "csv" and got.args[0].task.task == "regression"
+    assert panel.combo.currentData() == "csv" and panel.preview.kind == "points"
+    assert panel.params()["path"] == path
