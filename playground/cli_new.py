@@ -124,6 +124,8 @@ def _new(args: argparse.Namespace) -> int:
     session = Session(graph=graph, dataset=dataset, dataset_params=dataset_params, config=train_config)
     bundle = session.bundle()
     session.dataset_params = dict(bundle.params)  # resolved: later default changes keep this data
+    if get_dataset(dataset).category == "table":
+        session.embed_bundle(bundle)  # a table cannot be regenerated: it travels inside the session
     report = check(graph, bundle.task)
     save_session(session, args.output)
     for d in report.errors:

@@ -83,6 +83,7 @@ import io
 import json
 import math
 import os
+import sys
 import zlib
 
 import numpy as np
@@ -103,6 +104,12 @@ TASK = {task}
 # ---------------------------------------------------------------------------- the data
 DATA = {{
 {data}}}
+
+
+def report(record):
+    # one write per line: lines from several ranks sharing a pipe never interleave
+    sys.stdout.write(json.dumps(record) + "\\n")
+    sys.stdout.flush()
 
 
 def load_array(text):
@@ -258,7 +265,7 @@ def main():
         if first_loss is None:
             first_loss = loss_value
         if step % args.log_every == 0 or step == total - 1:
-            print(json.dumps({{"rank": rank, "step": step, "loss": loss_value}}), flush=True)
+            report({{"rank": rank, "step": step, "loss": loss_value}})
 
     model.eval()
     with torch.no_grad():
@@ -268,7 +275,7 @@ def main():
             out = model(x_val)
             summary["val_loss"] = float(compute_loss(model, out, y_val))
             summary["val_accuracy"] = accuracy(out, y_val)
-    print(json.dumps(summary), flush=True)
+    report(summary)
     if args.save and rank == 0:
         torch.save(model.state_dict(), args.save)
     if distributed:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +80,7 @@ class _Series:
             if not len(steps):
                 return
             n = self.n
-            if len(self.steps) < self.capacity + 1:
+            if n + len(steps) > len(self.steps) and len(self.steps) < self.capacity + 1:
                 size = min(max(2 * n, n + len(steps)), self.capacity + 1)
                 self.steps, self.values, self.wall = (np.resize(a, size) for a in (self.steps, self.values, self.wall))
             take = min(len(self.steps) - n, len(steps))
@@ -143,7 +144,7 @@ class MetricsBuffer:
                 series.add(int(step), float(value), wall)
             self.version += 1
 
-    def add_points(self, name: str, steps: list[int], values: list[float]) -> None:
+    def add_points(self, name: str, steps: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray) -> None:
         """Append many points of one series under a single lock (the trainer's flush)."""
         wall = time.time() - self._t0
         with self._lock:

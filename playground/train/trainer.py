@@ -33,7 +33,7 @@ from playground.train.optim import (
 )
 from playground.train.probes import Prober, evaluation
 
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = 0.1
 FLUSH_STEPS = 256
 EVAL_BUDGET = 0.015  # validation may take at most this share of the wall time ...
 PROBE_BUDGET = 0.015  # ... and so may probes; beyond it they are skipped until due again
@@ -77,8 +77,10 @@ class Trainer:
         self._reset = False
         self._budget = 0
         self._dirty = True
+        # Weights known good (a finite loss came from them) and a candidate awaiting that proof.
         self._good = [t.detach().clone() for t in self._state_tensors]
-        self._good_step = 0
+        self._cand = [t.detach().clone() for t in self._state_tensors]
+        self._good_step = self._cand_step = 0
         self._pending: list[torch.Tensor] = []
         self._last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
         self._pending_first = 0
@@ -162,8 +164,7 @@ class Trainer:
         self._rng_box[0] = self._seeded_rng_state()
         self._pending.clear()
         self._last_batch = None
-        torch._foreach_copy_(self._good, self._state_tensors)
-        self._good_step = 0
+        self._mark_good()
         if self.modes is not None:
             self.modes.a0 = None
         self._dirty = True
@@ -198,8 +199,7 @@ class Trainer:
                 self.modes.load_state(state["modes"])
         except (KeyError, RuntimeError, ValueError, TypeError) as err:
             raise TrainerError(f"saved training state does not fit this network: {err}") from err
-        torch._foreach_copy_(self._good, self._state_tensors)
-        self._good_step = self.step
+        self._mark_good()
         self._dirty = True
 
     # ------------------------------------------------------------ running
@@ -325,26 +325,36 @@ class Trainer:
         self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, **extra)
 
     # ------------------------------------------------------------ metrics
+    def _mark_good(self) -> None:
+        for box in (self._good, self._cand):
+            torch._foreach_copy_(box, self._state_tensors)
+        self._good_step = self._cand_step = self.step
+
     def _flush(self, final: bool = False, failed: bool = False) -> None:
-        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights."""
+        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights.
+
+        The weights copied at one flush become "good" at the next one, once every loss they
+        led to was finite: no extra reduction over the weights is needed to check them.
+        """
         now = time.perf_counter()
         if self._pending:
-            n = len(self._pending)
-            first = self.step - n + 1
-            check = torch.stack(torch._foreach_norm(self._state_tensors)).sum().reshape(1) \
-                if self._state_tensors else torch.zeros(1, device=self.device)
-            values = torch.cat([torch.stack(self._pending).float(), check.float()]).tolist()
+            first = self.step - len(self._pending) + 1
+            losses = torch.stack(self._pending).float().tolist()
             self._pending.clear()
-            losses, params_ok = values[:-1], values[-1] == values[-1] and abs(values[-1]) != float("inf")
             bad = next((i for i, v in enumerate(losses) if v != v or abs(v) == float("inf")), None)
             good = losses if bad is None else losses[:bad]
             if good:
-                self.buffer.add_points("train/loss", list(range(first, first + len(good))), good)
-            if bad is None and params_ok:
-                torch._foreach_copy_(self._good, self._state_tensors)
-                self._good_step = self.step
+                self.buffer.add_points("train/loss", range(first, first + len(good)), good)
+            if bad is None:
+                self._good, self._cand = self._cand, self._good
+                self._good_step = self._cand_step
+                torch._foreach_copy_(self._cand, self._state_tensors)
+                self._cand_step = self.step
             elif not failed:
-                self._diverged(first + bad if bad is not None else self.step)
+                # the candidate is good if a finite loss came from it (the step after it was taken)
+                use_cand = first + bad > self._cand_step + 1
+                self._diverged(first + bad, *((self._cand, self._cand_step) if use_cand
+                                              else (self._good, self._good_step)))
         elapsed = now - self._last_flush
         if elapsed > 0 and self.step > self._flush_step:
             rate = (self.step - self._flush_step) / elapsed
@@ -352,8 +362,10 @@ class Trainer:
         self._last_flush, self._flush_step = now, self.step
         self.buffer.set_status(step=self.step, epoch=self.epoch, steps_per_s=self._rate)
 
-    def _diverged(self, bad_step: int) -> None:
-        torch._foreach_copy_(self._state_tensors, self._good)
+    def _diverged(self, bad_step: int, source: list[torch.Tensor], source_step: int) -> None:
+        torch._foreach_copy_(self._state_tensors, source)
+        self._mark_good()
+        self._good_step = source_step
         self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
         message = (f"loss became NaN or infinite at step {bad_step}; paused and restored the weights "
                    f"from step {self._good_step}. Lower the learning rate (now {self._lr:g}) "

@@ -42,7 +42,8 @@ def drop_block(window: MainWindow, block_type: str, at: QPoint) -> str:
     viewport = window.canvas.viewport()
     before = set(window.document.graph.nodes)
     for kind in (QDragEnterEvent, QDragMoveEvent, QDropEvent):
-        event = kind(QPointF(at), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        pos = QPointF(at) if kind is QDropEvent else at
+        event = kind(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(viewport, event)
         assert event.isAccepted()

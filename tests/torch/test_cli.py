@@ -84,6 +84,16 @@ def test_bad_arguments_give_one_line_and_exit_2(tmp_path, capsys, monkeypatch, a
     assert not (tmp_path / "x.playground").exists()
 
 
+def test_new_with_a_csv_table_embeds_it(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    table.write_text("x1,x2,y\n" + "".join(f"{i % 7},{i % 3},{(i % 7 + i % 3) % 2}\n" for i in range(40)))
+    path = tmp_path / "csv.playground"
+    code, _, err = run(capsys, "new", "mlp", "--dataset", "csv", "--set", f"path={table}", "-o", str(path))
+    assert code == 0, err
+    table.unlink()
+    assert load_session(path).bundle().n_train + load_session(path).bundle().n_val == 40
+
+
 def test_check_reports_errors_with_exit_1(tmp_path, capsys, mlp_file):
     code, out, _ = run(capsys, "check", str(mlp_file))
     assert code == 0 and "ok:" in out and "parameters" in out
@@ -134,7 +144,7 @@ def test_export_python_with_weights(tmp_path, capsys, mlp_file):
     trained = tmp_path / "t.playground"
     assert run(capsys, "train", str(mlp_file), "--steps", "5", "-o", str(trained))[0] == 0
     target = tmp_path / "net.py"
-    code, out, _ = run(capsys, "export", str(trained), "--python", str(target))
+    code, _, _ = run(capsys, "export", str(trained), "--python", str(target))
     assert code == 0 and (tmp_path / "net.safetensors").exists()
     spec = importlib.util.spec_from_file_location("exported_net", target)
     module = importlib.util.module_from_spec(spec)
@@ -188,3 +198,18 @@ def test_ctrl_c_stops_training_and_saves(tmp_path, mlp_file):
     assert "stopped (Ctrl+C)" in out and "Traceback" not in err
     step = load_session(mlp_file).trainer_state["counters"]["step"]
     assert 0 < step < 10000000
+
+
+def test_progress_bar_draws_in_place():
+    import io
+
+    from playground.cli_train import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, width=10)
+    bar.update(0.5, "step 5/10")
+    bar.update(1.5, "step 10/10")
+    bar.close()
+    text = stream.getvalue()
+    assert text.startswith("\r[#####.....]  50% step 5/10")
+    assert "\r[##########] 100% step 10/10" in text and text.endswith("\n")

@@ -184,3 +184,18 @@ def test_exception_in_a_thread_leaves_the_process_alive(moons):
     assert trainer.state == "error"
     healthy = Trainer(mlp(), moons, TrainConfig(batch_size=0))
     assert healthy.run(max_steps=3) == "finished"
+
+
+def test_divergence_restores_the_weights_of_the_step_it_names(moons):
+    cfg = TrainConfig(optimizer="sgd", lr=0.1, batch_size=0)
+    trainer = Trainer(mlp(), moons, cfg)
+    trainer.run(max_steps=30)
+    trainer.set_lr(1e6)
+    assert trainer.run(max_steps=200) == "paused"
+    message = next(e.message for e in trainer.buffer.drain_events() if e.kind == "error")
+    restored_step = int(message.split("from step ")[1].split(".")[0])
+    assert restored_step == 30
+    reference = Trainer(mlp(), moons, cfg)
+    reference.run(max_steps=restored_step)
+    for a, b in zip(trainer.model.parameters(), reference.model.parameters(), strict=True):
+        assert torch.equal(a, b)

@@ -116,3 +116,11 @@ def test_classification_csv_has_class_probabilities(view: BoundaryView, tmp_path
 def test_hint_for_non_planar_data(view: BoundaryView) -> None:
     view.refresh(MetricsBuffer(), ViewContext(graph=Graph()))
     assert "two input features" in view.hint.text()
+
+
+def test_cleared_buffer_clears_the_plane(view: BoundaryView) -> None:
+    buffer = MetricsBuffer()
+    shown(buffer, view, plane())
+    buffer.clear()
+    view.refresh(buffer, ViewContext(graph=Graph()))
+    assert view.class_map.image is None and len(view.train_points.data) == 0

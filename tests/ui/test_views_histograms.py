@@ -99,3 +99,13 @@ def test_export(view: HistogramView, tmp_path) -> None:
     assert {r["name"] for r in rows if r["kind"] == "grad_norm"} == {"fc1", "head"}
     view.export_png(str(tmp_path / "h.png"))
     assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cleared_buffer_clears_the_plots(view: HistogramView) -> None:
+    buffer = filled()
+    view.refresh(buffer, ViewContext(graph=Graph()))
+    buffer.clear()  # what "reset weights" does
+    view.refresh(buffer, ViewContext(graph=Graph()))
+    assert view.heatmap.image is None and view.history == []
+    assert view.hist_curve.getOriginalDataset()[0] is None or len(view.hist_curve.getOriginalDataset()[0]) == 0
+    assert "No weights histograms yet" in view.hint.text()

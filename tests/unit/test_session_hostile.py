@@ -215,6 +215,13 @@ def test_unknown_dataset_and_bad_config():
     assert "training settings" in error_of(edit_json("config.json", lambda d: d.update(lr=-5)))
 
 
+def test_a_table_is_never_read_from_a_path_inside_the_file(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,b\n1,0\n2,1\n3,0\n4,1\n")
+    data = edit_json("dataset.json", lambda d: d.update(name="csv", params={"path": str(secret)}))
+    assert "does not contain its data" in error_of(data)
+
+
 def test_weights_of_the_wrong_shape():
     files = members()
     weights = archive.st_load(files["weights.safetensors"])

@@ -23,6 +23,7 @@ ROW = 20.0
 SUMMARY = 16.0
 THUMB = 48.0
 _BADGE = 8.0
+OVERVIEW_ZOOM = 0.4  # below this zoom text is unreadable: blocks and wires are drawn as silhouettes
 
 CATEGORY_COLORS = {
     "Input/Output": QColor(70, 130, 90), "Dense": QColor(60, 110, 180), "Convolution": QColor(120, 90, 170),
@@ -43,6 +44,8 @@ _HEADER_FOOT = QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5)
 _HEADER_TEXT = QRectF(8, 0, WIDTH - 16, HEADER)
 _BADGE_CENTER = QPointF(WIDTH, 0)
 _BADGE_RECT = QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)
+_HEADER_OVERVIEW = QRectF(0, 0, WIDTH, HEADER)
+_BODY_OVERVIEW = QBrush(QColor(222, 225, 230))
 _BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
 
 
@@ -92,6 +95,7 @@ class BlockItem(QGraphicsItem):
         self.groups: list[GroupItem] = []
         self._diagnostics: tuple[tuple[str, str], ...] = ()
         self._thumbnail: QImage | None = None
+        self._overview = False
         self._color = CATEGORY_COLORS.get(spec.category, QColor(100, 100, 110)) if spec else _UNKNOWN_COLOR
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -213,12 +217,22 @@ class BlockItem(QGraphicsItem):
         lines += [f"{s}: {m}" for s, m in self._diagnostics]
         self.setToolTip("\n".join(lines))
 
+    def set_overview(self, overview: bool) -> None:
+        """Far out, draw a plain silhouette (no text, no ports) and skip the picture cache:
+        re-rendering 300 cached pictures on every wheel step cost more than drawing rectangles."""
+        if overview != self._overview:
+            self._overview = overview
+            self.setCacheMode(QGraphicsItem.CacheMode.NoCache if overview
+                              else QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.update()
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        # Level of detail: far out, text is unreadable and the costliest thing to draw.
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        fonts = _fonts()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if self._overview:
+            self._paint_overview(painter, selected)
+            return
+        fonts = _fonts()
         painter.setPen(_SELECTED if selected else _OUTLINE)
         painter.setBrush(_BODY)
         painter.drawRoundedRect(self._body_rect, 6, 6)
@@ -226,28 +240,41 @@ class BlockItem(QGraphicsItem):
         painter.setBrush(self._color)
         painter.drawRoundedRect(_HEADER_RECT, 5.5, 5.5)
         painter.drawRect(_HEADER_FOOT)
-        if lod >= 0.2:
-            painter.setPen(Qt.GlobalColor.white)
-            painter.setFont(fonts["title"])
-            painter.drawText(_HEADER_TEXT, _LEFT, self._title)
-        if lod >= 0.45:
-            painter.setFont(fonts["small"])
-            painter.drawText(_HEADER_TEXT, _RIGHT, self._type_text)
-            painter.setPen(_BODY_TEXT)
-            for rect, align, text in self._port_labels:
-                painter.drawText(rect, align, text)
-            painter.setPen(_SUBTLE_TEXT)
-            painter.drawText(self._summary_rect, _LEFT, self._summary)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.setFont(fonts["title"])
+        painter.drawText(_HEADER_TEXT, _LEFT, self._title)
+        painter.setFont(fonts["small"])
+        painter.drawText(_HEADER_TEXT, _RIGHT, self._type_text)
+        painter.setPen(_BODY_TEXT)
+        for rect, align, text in self._port_labels:
+            painter.drawText(rect, align, text)
+        painter.setPen(_SUBTLE_TEXT)
+        painter.drawText(self._summary_rect, _LEFT, self._summary)
         if self._thumbnail is not None:
             painter.drawImage(self._thumb_rect, self._thumbnail)
-        for port in self.ports():
+        for port in self.inputs.values():
+            port.draw(painter)
+        for port in self.outputs.values():
             port.draw(painter)
         badge = self.badge
         if badge is not None:
             painter.setPen(_OUTLINE)
             painter.setBrush(_BADGE_COLORS[badge])
             painter.drawEllipse(_BADGE_CENTER, _BADGE, _BADGE)
-            if lod >= 0.2:
-                painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
-                painter.setFont(fonts["title"])
-                painter.drawText(_BADGE_RECT, Qt.AlignmentFlag.AlignCenter, "!")
+            painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
+            painter.setFont(fonts["title"])
+            painter.drawText(_BADGE_RECT, Qt.AlignmentFlag.AlignCenter, "!")
+
+    def _paint_overview(self, painter: QPainter, selected: bool) -> None:
+        painter.setPen(_SELECTED if selected else Qt.PenStyle.NoPen)
+        painter.setBrush(_BODY_OVERVIEW)
+        painter.drawRect(self._body_rect)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._color)
+        painter.drawRect(_HEADER_OVERVIEW)
+        if self._thumbnail is not None:
+            painter.drawImage(self._thumb_rect, self._thumbnail)
+        badge = self.badge
+        if badge is not None:
+            painter.setBrush(_BADGE_COLORS[badge])
+            painter.drawRect(_BADGE_RECT)

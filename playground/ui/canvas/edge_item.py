@@ -18,10 +18,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from playground.graph.spec import Shape, format_shape
+from playground.ui.canvas.block_item import OVERVIEW_ZOOM
 from playground.ui.canvas.port_item import PortItem
 
 _PENS = {"normal": QPen(QColor(120, 150, 190), 2.0), "error": QPen(QColor(220, 50, 47), 2.2),
          "selected": QPen(QColor(255, 170, 0), 3.0)}
+# Far out, one-pixel cosmetic lines: Qt draws them directly instead of stroking a scaled 2-unit pen.
+_OVERVIEW_PENS = {name: QPen(pen.color(), 0) for name, pen in _PENS.items()}
 _LABEL_BG = QBrush(QColor(255, 255, 255, 220))
 _LABEL_PEN = QPen(QColor(60, 64, 72))
 _FONT: dict[str, Any] = {}
@@ -101,11 +104,13 @@ class EdgeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        pen = _PENS["selected" if selected else ("error" if self.has_error else "normal")]
+        name = "selected" if selected else ("error" if self.has_error else "normal")
+        overview = painter.worldTransform().m11() < OVERVIEW_ZOOM
+        pen = (_OVERVIEW_PENS if overview else _PENS)[name]
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self.shape_text and painter.worldTransform().m11() > 0.35:
+        if self.shape_text and not overview:
             font, _ = _font()
             painter.setPen(pen if self.has_error else _LABEL_PEN)
             painter.setBrush(_LABEL_BG)

@@ -33,6 +33,7 @@ class GraphScene(QGraphicsScene):
         self.edges: dict[str, EdgeItem] = {}
         self.group_items: dict[str, GroupItem] = {}
         self._graph: Graph | None = None
+        self.overview = False
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setSceneRect(QRectF(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT))
         document.graph_replaced.connect(self.rebuild)
@@ -71,6 +72,7 @@ class GraphScene(QGraphicsScene):
     # ------------------------------------------------------------- model events
     def _node_added(self, node: Node) -> None:
         item = BlockItem(node, self.catalog.get(node.type))
+        item.set_overview(self.overview)
         self.blocks[node.id] = item
         self.addItem(item)
         for group in self.group_items.values():
@@ -156,6 +158,13 @@ class GraphScene(QGraphicsScene):
             block.set_diagnostics(by_node.get(nid, []))
         for eid, edge in self.edges.items():
             edge.set_shape(report.edge_shapes.get(eid), by_edge.get(eid))
+
+    def set_overview(self, overview: bool) -> None:
+        """Blocks drawn as plain silhouettes (the view far zoomed out) or in full."""
+        if overview != self.overview:
+            self.overview = overview
+            for block in self.blocks.values():
+                block.set_overview(overview)
 
     # ----------------------------------------------------------------- queries
     def selected_node_ids(self) -> list[str]:

@@ -103,6 +103,12 @@ class ActivationsView(ViewPanel):
         snap = self.buffer.snapshot("activations")
         if snap is None or not snap[1]:
             self.show_hint("No activations yet: they are recorded at the first probe of a training run.")
+            if self._shown:
+                self._shown, self.record = (), None
+                self.hist_curve.setData([], [])
+                self.mean_bars.setOpts(x=[], height=[])
+                self.map_image.clear()
+                self.summary.setText("")
             return
         step, data = snap
         self._sync_blocks(data)

@@ -84,6 +84,9 @@ class AttentionView(ViewPanel):
         if snap is None or not snap[1].get("maps"):
             self.show_hint("No attention maps: add a SelfAttention, CrossAttention or TransformerBlock "
                            "and train (e.g. the transformer template).")
+            if self._shown:
+                self._shown, self.data, self.matrix = (), None, np.zeros((0, 0))
+                self.image.clear()
             return
         self.show_hint("")
         step, data = snap

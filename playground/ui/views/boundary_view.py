@@ -88,6 +88,12 @@ class BoundaryView(ViewPanel):
         if snap is None:
             self.show_hint("The decision boundary is drawn for datasets with two input features "
                            "(spirals, circles, xor, plane, bumps, ...).")
+            if self._shown:
+                self._shown, self._points_of, self.data = (), (), None
+                for image in (self.class_map, self.surface):
+                    image.clear()
+                for points in (self.train_points, self.test_points):
+                    points.setData([], [])
             return
         self.show_hint("")
         step, data = snap

@@ -71,6 +71,11 @@ class DynamicsView(ViewPanel):
         if latest is None:
             self.show_hint("Learning dynamics are shown for regression on hierarchical data "
                            "(try the deep linear network template).")
+            if self._modes_key:
+                self._modes_key, self._sim_key, self.modes, self.similarity = (), (), [], []
+                for curve in self.strength_curves + self.analytic_curves:
+                    curve.setData([], [])
+                self.sim_image.clear()
             return
         self.show_hint("")
         key = (latest[0], id(latest[1]))

@@ -97,6 +97,12 @@ class HistogramView(ViewPanel):
         if latest is None:
             self.show_hint(f"No {self.kind.currentText()} histograms yet: they appear at the first probe "
                            "of a training run.")
+            if self.history:  # e.g. after a reset: nothing stale stays on screen
+                self.history, self._heat_key = [], ()
+                self.hist_curve.setData([], [])
+                self.heatmap.clear()
+                for line in self.band:
+                    line.setData([], [])
             return
         self.show_hint("")
         self._update_params(list(latest[1]))
