@@ -21,6 +21,7 @@ from playground.graph.model import Graph
 from playground.train.batches import BatchSampler, LossKit, describe_exception, own_rng, resolve_device
 from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
 from playground.train.dynamics import ModeTracker
+from playground.train.guard import WeightGuard
 from playground.train.metrics import MetricsBuffer
 from playground.train.optim import (
     apply_hyperparameters,
@@ -77,13 +78,9 @@ class Trainer:
         self._reset = False
         self._budget = 0
         self._dirty = True
-        # Weights known good (a finite loss came from them) and a candidate awaiting that proof.
-        self._good = [t.detach().clone() for t in self._state_tensors]
-        self._cand = [t.detach().clone() for t in self._state_tensors]
-        self._good_step = self._cand_step = 0
+        self._guard = WeightGuard(self._state_tensors)
         self._pending: list[torch.Tensor] = []
         self._last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._pending_first = 0
         self._lr = self.config.lr
         self._costs = {"eval": 0.0, "probe": 0.0}
         self._last = {"eval": -1e9, "probe": -1e9}
@@ -164,7 +161,7 @@ class Trainer:
         self._rng_box[0] = self._seeded_rng_state()
         self._pending.clear()
         self._last_batch = None
-        self._mark_good()
+        self._guard.mark(self.step)
         if self.modes is not None:
             self.modes.a0 = None
         self._dirty = True
@@ -178,7 +175,7 @@ class Trainer:
         return {
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
             "optimizer": self.optimizer.state_dict(),
-            "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._good_step},
+            "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._guard.good_step},
             "sampler": self.data.state(),
             "rng": {"torch": self._rng_box[0].clone()},
             "modes": self.modes.state() if self.modes is not None else None,
@@ -199,22 +196,24 @@ class Trainer:
                 self.modes.load_state(state["modes"])
         except (KeyError, RuntimeError, ValueError, TypeError) as err:
             raise TrainerError(f"saved training state does not fit this network: {err}") from err
-        self._mark_good()
+        self._guard.mark(self.step)
         self._dirty = True
 
     # ------------------------------------------------------------ running
-    def run(self, max_steps: int | None = None, raise_errors: bool = False) -> str:
+    def run(self, max_steps: int | None = None, raise_errors: bool = False, wait_when_paused: bool = True) -> str:
         """Train until the config's limit, ``max_steps`` more steps, or stop(); return the final state.
 
-        Waits while paused. An exception sets state "error" and is posted to the
-        buffer; it is re-raised only with ``raise_errors``.
+        Waits while paused (pause() or a diverging loss) for resume()/request_step()/stop()
+        from another thread; a caller with no other thread (a script, the CLI) passes
+        ``wait_when_paused=False`` and gets "paused" back instead. An exception sets state
+        "error" and is posted to the buffer; it is re-raised only with ``raise_errors``.
         """
         if self.state == "running":
             raise TrainerError("this trainer is already running")
         end = None if max_steps is None else self.step + max(int(max_steps), 0)
         try:
             with own_rng(self._rng_box, self.device):
-                self._loop(end)
+                self._loop(end, wait_when_paused)
         except Exception as err:  # report, never crash the app's thread
             self._flush(final=True, failed=True)
             message = describe_exception(err, self.step, self.config.batch_size)
@@ -231,7 +230,7 @@ class Trainer:
         return ((end is not None and self.step >= end) or (cfg.max_steps > 0 and self.step >= cfg.max_steps)
                 or (cfg.epochs > 0 and self.epoch >= cfg.epochs))
 
-    def _loop(self, end: int | None) -> None:
+    def _loop(self, end: int | None, wait: bool = True) -> None:
         self._set_state("paused" if self._pause and not self._budget else "running")
         self.model.train()
         if self.step == 0:
@@ -249,7 +248,8 @@ class Trainer:
                 self._finish("finished")
                 return
             if self._pause and self._budget <= 0:
-                self._wait_paused()
+                if not self._wait_paused(wait):
+                    return
                 continue
             if self._dirty or self._scheduled:
                 self._apply_config()
@@ -296,10 +296,13 @@ class Trainer:
         self._lr = lr
         apply_hyperparameters(self.optimizer, cfg, lr)
 
-    def _wait_paused(self) -> None:
+    def _wait_paused(self, wait: bool) -> bool:
+        """Pause; with ``wait``, block until told to go on and return True."""
         self._flush()
         self._set_state("paused")  # training has stopped; the final probe may take a moment
         self._observe(force=True)
+        if not wait:
+            return False
         with self._cond:
             while self._pause and self._budget <= 0 and not self._stop and not self._reset:
                 self._cond.wait(0.1)
@@ -307,6 +310,7 @@ class Trainer:
             self._set_state("running")
             self._last_flush = time.perf_counter()
             self._flush_step = self.step
+        return True
 
     def _finish(self, state: str) -> None:
         self._flush(final=True)
@@ -325,16 +329,9 @@ class Trainer:
         self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, **extra)
 
     # ------------------------------------------------------------ metrics
-    def _mark_good(self) -> None:
-        for box in (self._good, self._cand):
-            torch._foreach_copy_(box, self._state_tensors)
-        self._good_step = self._cand_step = self.step
-
     def _flush(self, final: bool = False, failed: bool = False) -> None:
         """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights.
 
-        The weights copied at one flush become "good" at the next one, once every loss they
-        led to was finite: no extra reduction over the weights is needed to check them.
         """
         now = time.perf_counter()
         if self._pending:
@@ -346,15 +343,9 @@ class Trainer:
             if good:
                 self.buffer.add_points("train/loss", range(first, first + len(good)), good)
             if bad is None:
-                self._good, self._cand = self._cand, self._good
-                self._good_step = self._cand_step
-                torch._foreach_copy_(self._cand, self._state_tensors)
-                self._cand_step = self.step
+                self._guard.confirm(self.step)
             elif not failed:
-                # the candidate is good if a finite loss came from it (the step after it was taken)
-                use_cand = first + bad > self._cand_step + 1
-                self._diverged(first + bad, *((self._cand, self._cand_step) if use_cand
-                                              else (self._good, self._good_step)))
+                self._diverged(first + bad)
         elapsed = now - self._last_flush
         if elapsed > 0 and self.step > self._flush_step:
             rate = (self.step - self._flush_step) / elapsed
@@ -362,13 +353,11 @@ class Trainer:
         self._last_flush, self._flush_step = now, self.step
         self.buffer.set_status(step=self.step, epoch=self.epoch, steps_per_s=self._rate)
 
-    def _diverged(self, bad_step: int, source: list[torch.Tensor], source_step: int) -> None:
-        torch._foreach_copy_(self._state_tensors, source)
-        self._mark_good()
-        self._good_step = source_step
+    def _diverged(self, bad_step: int) -> None:
+        good_step = self._guard.restore(bad_step, self.step)
         self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
         message = (f"loss became NaN or infinite at step {bad_step}; paused and restored the weights "
-                   f"from step {self._good_step}. Lower the learning rate (now {self._lr:g}) "
+                   f"from step {good_step}. Lower the learning rate (now {self._lr:g}) "
                    f"or turn on gradient clipping.")
         self.buffer.post("error", message, bad_step)
         self._pause = True

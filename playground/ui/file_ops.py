@@ -185,7 +185,8 @@ class FileOps(QObject):
 
     # ------------------------------------------------------------- autosave
     def tick_autosave(self) -> None:
-        if self.autosaver is None:
+        """Called about once a second; a running trainer is left alone (its run autosaves when it ends)."""
+        if self.autosaver is None or self.window.controller.state == "running":
             return
         if self.window.is_modified():
             self.autosaver.mark_dirty()

@@ -191,7 +191,7 @@ def test_divergence_restores_the_weights_of_the_step_it_names(moons):
     trainer = Trainer(mlp(), moons, cfg)
     trainer.run(max_steps=30)
     trainer.set_lr(1e6)
-    assert trainer.run(max_steps=200) == "paused"
+    assert trainer.run(max_steps=200, wait_when_paused=False) == "paused"
     message = next(e.message for e in trainer.buffer.drain_events() if e.kind == "error")
     restored_step = int(message.split("from step ")[1].split(".")[0])
     assert restored_step == 30
@@ -199,3 +199,12 @@ def test_divergence_restores_the_weights_of_the_step_it_names(moons):
     reference.run(max_steps=restored_step)
     for a, b in zip(trainer.model.parameters(), reference.model.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_script_can_ask_run_to_return_when_paused(moons):
+    trainer = Trainer(mlp(), moons, TrainConfig(batch_size=16))
+    trainer.request_step(4)
+    assert trainer.run(wait_when_paused=False) == "paused" and trainer.step == 4
+    assert trainer.run(wait_when_paused=False) == "paused" and trainer.step == 4
+    trainer.resume()
+    assert trainer.run(max_steps=6, wait_when_paused=False) == "finished" and trainer.step == 10

@@ -14,18 +14,19 @@ from PySide6.QtGui import (
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QStaticText,
 )
-from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from playground.graph.spec import Shape, format_shape
-from playground.ui.canvas.block_item import OVERVIEW_ZOOM
 from playground.ui.canvas.port_item import PortItem
+from playground.ui.canvas.static_text import placed_text
 
-_PENS = {"normal": QPen(QColor(120, 150, 190), 2.0), "error": QPen(QColor(220, 50, 47), 2.2),
-         "selected": QPen(QColor(255, 170, 0), 3.0)}
-# Far out, one-pixel cosmetic lines: Qt draws them directly instead of stroking a scaled 2-unit pen.
-_OVERVIEW_PENS = {name: QPen(pen.color(), 0) for name, pen in _PENS.items()}
-_LABEL_BG = QBrush(QColor(255, 255, 255, 220))
+WIRE_COLORS = {"normal": QColor(120, 150, 190), "error": QColor(220, 50, 47), "selected": QColor(255, 170, 0)}
+_PENS = {"normal": QPen(WIRE_COLORS["normal"], 2.0), "error": QPen(WIRE_COLORS["error"], 2.2),
+         "selected": QPen(WIRE_COLORS["selected"], 3.0)}
+_HAIRLINES = {name: QPen(pen.color(), 0) for name, pen in _PENS.items()}
+LABEL_BRUSH = QBrush(QColor(255, 255, 255, 220))
 _LABEL_PEN = QPen(QColor(60, 64, 72))
 _FONT: dict[str, Any] = {}
 
@@ -56,11 +57,15 @@ class EdgeItem(QGraphicsItem):
         self.dst = dst
         self.shape_text = ""
         self.has_error = False
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        # Selectable and hit-testable, but painted with all other wires by the scene's WireLayer:
+        # one paint call for every wire instead of one (Python) call each.
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.setZValue(-1)
         self._path = QPainterPath()
         self._hit: QPainterPath | None = None
         self._label_rect = QRectF()
+        self._label: tuple[QPointF, QStaticText] | None = None
         self._bounds = QRectF()
         self.update_path()
 
@@ -73,6 +78,7 @@ class EdgeItem(QGraphicsItem):
             self.update_path()
 
     def update_path(self) -> None:
+        old = self._bounds
         self.prepareGeometryChange()
         a, b = self.src.anchor(), self.dst.anchor()
         self._path = wire_path(a, b)
@@ -84,10 +90,23 @@ class EdgeItem(QGraphicsItem):
             w = metrics.horizontalAdvance(self.shape_text) + 8
             h = metrics.height() + 2
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
+            self._label = None  # laid out at the first detailed paint
             bounds = bounds.united(self._label_rect)
         else:
             self._label_rect = QRectF()
+            self._label = None
         self._bounds = bounds.adjusted(-3, -3, 3, 3)
+        self.redraw(old.united(self._bounds))
+
+    def path(self) -> QPainterPath:
+        """The wire's curve in scene coordinates."""
+        return self._path
+
+    def redraw(self, rect: QRectF | None = None) -> None:
+        """Repaint this wire (or ``rect`` of the scene) in the layer that paints wires."""
+        scene = self.scene()
+        if scene is not None:
+            scene.wires_changed(self._bounds if rect is None else rect)  # type: ignore[attr-defined]
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -103,17 +122,29 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        name = "selected" if selected else ("error" if self.has_error else "normal")
-        overview = painter.worldTransform().m11() < OVERVIEW_ZOOM
-        pen = (_OVERVIEW_PENS if overview else _PENS)[name]
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pass  # ItemHasNoContents: the WireLayer paints wires
+
+    def paint_wire(self, painter: QPainter, scale: float) -> None:
+        """Draw the curve; ``scale`` is the view's zoom."""
+        pen = _PENS[self._look()]
+        # A wire no wider than a pixel on screen: a cosmetic hairline looks the same and takes
+        # Qt's direct line path instead of stroking the curve into a polygon first.
+        painter.setPen(_HAIRLINES[self._look()] if pen.widthF() * scale <= 1.25 else pen)
         painter.drawPath(self._path)
-        if self.shape_text and not overview:
-            font, _ = _font()
-            painter.setPen(pen if self.has_error else _LABEL_PEN)
-            painter.setBrush(_LABEL_BG)
-            painter.drawRoundedRect(self._label_rect, 3, 3)
-            painter.setFont(font)
-            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.shape_text)
+
+    def paint_label(self, painter: QPainter) -> None:
+        """Draw the shape label (the caller sets the label font and brush)."""
+        if self._label is None:
+            self._label = placed_text(self.shape_text, _font()[0], self._label_rect, Qt.AlignmentFlag.AlignCenter)
+        painter.setPen(_PENS["error"] if self.has_error else _LABEL_PEN)
+        painter.drawRoundedRect(self._label_rect, 3, 3)
+        painter.drawStaticText(*self._label)
+
+    def _look(self) -> str:
+        return "selected" if self.isSelected() else ("error" if self.has_error else "normal")
+
+
+def label_font() -> QFont:
+    """The font of shape labels."""
+    return _font()[0]
+

@@ -52,7 +52,7 @@ class PortItem(QGraphicsItem):
     def _redraw(self) -> None:
         parent = self.parentItem()
         if parent is not None:
-            parent.update()
+            parent.ports_changed()  # type: ignore[attr-defined]
 
     def anchor(self) -> QPointF:
         """Where wires attach, in scene coordinates."""
@@ -65,15 +65,13 @@ class PortItem(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         pass  # ItemHasNoContents: the block draws its ports
 
-    def draw(self, painter: QPainter) -> None:
-        """Paint the port in the parent block's coordinates."""
+    def look(self) -> tuple[QPen | Qt.PenStyle, QBrush, float]:
+        """(pen, brush, radius) the parent block paints this port with."""
         if not self.known:
             brush = _FILL["unknown"]
         elif self.state != "normal":
             brush = _FILL[self.state]
         else:
             brush = _FILL["wired" if self.wired else "normal"]
-        painter.setPen(_PEN if self.state != "dimmed" else Qt.PenStyle.NoPen)
-        painter.setBrush(brush)
-        r = RADIUS + (1.5 if self.state == "target" else 0.0)
-        painter.drawEllipse(self.pos(), r, r)
+        pen = _PEN if self.state != "dimmed" else Qt.PenStyle.NoPen
+        return pen, brush, RADIUS + (1.5 if self.state == "target" else 0.0)

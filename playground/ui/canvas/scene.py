@@ -17,6 +17,8 @@ from playground.graph.spec import Diagnostic, ShapeReport
 from playground.ui.canvas.block_item import BlockItem
 from playground.ui.canvas.edge_item import EdgeItem
 from playground.ui.canvas.group_item import GroupItem
+from playground.ui.canvas.overview import BlockOverview
+from playground.ui.canvas.wire_layer import WireLayer
 from playground.ui.document import Document
 
 SCENE_EXTENT = 100_000.0
@@ -34,10 +36,14 @@ class GraphScene(QGraphicsScene):
         self.group_items: dict[str, GroupItem] = {}
         self._graph: Graph | None = None
         self.overview = False
+        self._extent = QRectF(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT)
+        self._wire_layer: WireLayer  # both made by rebuild
+        self._block_overview: BlockOverview
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-        self.setSceneRect(QRectF(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT))
+        self.setSceneRect(self._extent)
         document.graph_replaced.connect(self.rebuild)
         document.report_changed.connect(self.apply_report)
+        self.selectionChanged.connect(self._selection_changed)
         self.rebuild()
 
     # ------------------------------------------------------------ whole graph
@@ -47,6 +53,12 @@ class GraphScene(QGraphicsScene):
         self.blocks.clear()
         self.edges.clear()
         self.group_items.clear()
+        # clear() deleted the two layers too
+        self._wire_layer = WireLayer(self.edges, self._extent)
+        self._block_overview = BlockOverview(self.blocks, self._extent)
+        self._block_overview.setVisible(self.overview)
+        self.addItem(self._wire_layer)
+        self.addItem(self._block_overview)
         graph = self.document.graph
         for node in graph.nodes.values():
             self._node_added(node)
@@ -75,6 +87,7 @@ class GraphScene(QGraphicsScene):
         item.set_overview(self.overview)
         self.blocks[node.id] = item
         self.addItem(item)
+        self.overview_changed()
         for group in self.group_items.values():
             if node.id in group.node_ids:
                 group.sync(self.document.graph.groups[group.group_id])
@@ -86,6 +99,7 @@ class GraphScene(QGraphicsScene):
         groups = list(item.groups)
         item.groups.clear()
         self.removeItem(item)
+        self.overview_changed()
         for group in groups:
             group.update_geometry()
 
@@ -103,6 +117,7 @@ class GraphScene(QGraphicsScene):
         dst.set_wired(True)
         src.set_wired(True)
         self.addItem(item)
+        item.redraw()
 
     def _edge_removed(self, edge: Edge) -> None:
         item = self.edges.pop(edge.id, None)
@@ -116,6 +131,7 @@ class GraphScene(QGraphicsScene):
         if src_block is not None:
             item.src.set_wired(any(e.src is item.src for e in src_block.edges))
         self.removeItem(item)
+        self.wires_changed(item.boundingRect())
 
     def _node_changed(self, node: Node, what: str) -> None:
         item = self.blocks.get(node.id)
@@ -160,11 +176,26 @@ class GraphScene(QGraphicsScene):
             edge.set_shape(report.edge_shapes.get(eid), by_edge.get(eid))
 
     def set_overview(self, overview: bool) -> None:
-        """Blocks drawn as plain silhouettes (the view far zoomed out) or in full."""
+        """Far out (see overview.py) blocks are drawn together, as plain silhouettes."""
         if overview != self.overview:
             self.overview = overview
             for block in self.blocks.values():
                 block.set_overview(overview)
+            self._block_overview.setVisible(overview)
+            self.overview_changed()
+
+    def overview_changed(self) -> None:
+        """Something the overview shows changed: rebuild it at the next paint."""
+        if self.overview:
+            self._block_overview.invalidate()
+
+    def wires_changed(self, rect: QRectF) -> None:
+        """Wires in ``rect`` changed look or place: repaint them."""
+        self._wire_layer.update(rect)
+
+    def _selection_changed(self) -> None:
+        self._wire_layer.update()
+        self.overview_changed()
 
     # ----------------------------------------------------------------- queries
     def selected_node_ids(self) -> list[str]:

@@ -22,6 +22,18 @@ MIN_INTERVAL_S = 1 / 30
 _PANELS: weakref.WeakSet[ViewPanel] = weakref.WeakSet()
 
 
+def _visible_panels() -> int:
+    """How many views share the drawing budget now (panels whose widget Qt already deleted
+    may linger in the weak set until Python collects their wrapper: skip and drop them)."""
+    count = 0
+    for panel in list(_PANELS):
+        try:
+            count += panel.isVisible()
+        except RuntimeError:
+            _PANELS.discard(panel)
+    return max(1, count)
+
+
 class TimedGraphics(pg.GraphicsLayoutWidget):
     """A GraphicsLayoutWidget that remembers the CPU time of its last paint."""
 
@@ -92,7 +104,7 @@ class ViewPanel(ViewBase):
         now = time.perf_counter()
         if self.busy_budget is not None:
             cost = (time.thread_time() - started) + self.graphics.paint_seconds
-            visible = max(1, sum(1 for panel in _PANELS if panel.isVisible()))
+            visible = _visible_panels()
             self._next_draw = now + max(self.min_interval_s, cost * visible / self.busy_budget)
 
     def _catch_up(self) -> None:
