@@ -157,16 +157,53 @@ def time_to_solve_spiral(seeds: int = 5, limit: float = 10.0, target: float = 0.
             "steps_at_stop": steps, "config": {k: v for k, v in t.config.items()}}
 
 
+def control_latency(name: str = "lenet_digits", repeats: int = 5) -> dict:
+    """Seconds from pause()/stop() in another thread until the trainer has stopped stepping."""
+    build, dataset, batch, lr = CASES[name]
+    bundle = make_dataset(dataset)
+    trainer = Trainer(build(), bundle, TrainConfig(optimizer="adam", lr=lr, batch_size=batch, device="cpu"))
+    pauses, stops = [], []
+    for _ in range(repeats):
+        thread = threading.Thread(target=trainer.run, daemon=True)
+        thread.start()
+        start = trainer.step
+        while trainer.step < start + 30:
+            time.sleep(0.001)
+        t0 = time.perf_counter()
+        trainer.pause()
+        while trainer.state != "paused":
+            time.sleep(0.0002)
+        pauses.append(time.perf_counter() - t0)
+        trainer.resume()
+        while trainer.state != "running":
+            time.sleep(0.0002)
+        time.sleep(0.05)
+        t0 = time.perf_counter()
+        trainer.stop()
+        thread.join()
+        stops.append(time.perf_counter() - t0)
+    step_s = 1.0 / max(trainer.buffer.status()["steps_per_s"], 1e-9)
+    return {"case": f"control_latency_{name}", "pause_ms_max": round(1e3 * max(pauses), 2),
+            "pause_ms_median": round(1e3 * statistics.median(pauses), 2),
+            "stop_ms_max": round(1e3 * max(stops), 2), "stop_ms_median": round(1e3 * statistics.median(stops), 2),
+            "step_ms": round(1e3 * step_s, 2),
+            "note": "stop includes the final probe and validation pass before run() returns"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one timed round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--case", choices=[*CASES, "time_to_solve_spiral"], action="append")
+    parser.add_argument("--case", choices=[*CASES, "time_to_solve_spiral", "control_latency"], action="append")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    for name in args.case or [*CASES, "time_to_solve_spiral"]:
-        result = time_to_solve_spiral() if name == "time_to_solve_spiral" else speed_case(
-            name, args.seconds, args.rounds)
+    for name in args.case or [*CASES, "time_to_solve_spiral", "control_latency"]:
+        if name == "time_to_solve_spiral":
+            result = time_to_solve_spiral()
+        elif name == "control_latency":
+            result = control_latency()
+        else:
+            result = speed_case(name, args.seconds, args.rounds)
         print(json.dumps(result), flush=True)
 
 

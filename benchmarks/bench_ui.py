@@ -23,7 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PLAYGROUND_NO_AUTOSAVE_PROMPT", "1")
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QPointF, QSettings, QTimer
 
 from playground.data import make_dataset
 from playground.graph.model import Graph, Node, PortRef
@@ -69,10 +69,10 @@ def window_run(app, template: str, steps: int) -> dict:
             dock.show()
         ctl = window.controller
         ctl.set_inputs(window.document.graph, window.dataset_panel.bundle, window.training_panel.config())
-        ctl.step(20)  # warm-up, like the headless run
-        while ctl.is_running() and ctl.trainer.step < 20:
-            app.processEvents()
-        ctl.stop()
+        loop = QEventLoop()
+        ctl.run_finished.connect(loop.quit)
+        ctl.start(max_steps=20)  # warm-up, like the headless run
+        loop.exec()
         clock = QElapsedTimer()
         ticks: list[int] = []
         probe = QTimer()
@@ -83,9 +83,7 @@ def window_run(app, template: str, steps: int) -> dict:
         start = time.perf_counter()
         first = ctl.trainer.step
         ctl.start(max_steps=steps)
-        while ctl.is_running():
-            app.processEvents()
-            time.sleep(0.0005)
+        loop.exec()  # the app's own event loop, as in real use: idle until events arrive
         elapsed = time.perf_counter() - start
         probe.stop()
         done = ctl.trainer.step - first

@@ -78,6 +78,18 @@ def write_metrics_csv(buffer: Any, path: str) -> int:
     return len(table)
 
 
+def _wait_for(thread: threading.Thread) -> None:
+    """Join the training thread (it stops within one step), even if Ctrl+C came during start()."""
+    for _ in range(1000):
+        try:
+            thread.join()
+            return
+        except RuntimeError:  # interrupted inside start(): the thread is about to begin
+            time.sleep(0.01)
+        except KeyboardInterrupt:  # pressed again: we are already stopping
+            continue
+
+
 def _plan(session: Any, args: argparse.Namespace) -> Any:
     """Apply --device/--seed/--steps/--epochs to the session's config."""
     from playground.cli import CliError
@@ -125,15 +137,15 @@ def _train(args: argparse.Namespace) -> int:
               "pass --steps N or --epochs N to train more", file=sys.stderr)
         return 0
     where = "to step" if config.max_steps > 0 else f"to epoch {config.epochs}, about step"
-    print(f"training {args.file} from step {start_step} {where} {target} on {trainer.device} "
-          "(Ctrl+C stops and saves)", file=sys.stderr, flush=True)
     bar = ProgressBar(sys.stderr) if (sys.stderr.isatty() and not args.quiet) else None
     thread = threading.Thread(target=trainer.run, name="playground-train", daemon=True)
     t0 = time.perf_counter()
-    thread.start()
     interrupted = False
     failure = None
     try:
+        print(f"training {args.file} from step {start_step} {where} {target} on {trainer.device} "
+              "(Ctrl+C stops and saves)", file=sys.stderr, flush=True)
+        thread.start()
         while thread.is_alive():
             thread.join(REFRESH_S)
             if trainer.state == "paused":  # the trainer pauses itself when the loss diverges
@@ -147,8 +159,8 @@ def _train(args: argparse.Namespace) -> int:
                 bar.update(done / todo, f"step {trainer.step}/{target}{loss_text} {rate:.0f} steps/s")
     except KeyboardInterrupt:
         interrupted = True
-        trainer.stop()
-        thread.join()
+        trainer.stop()  # also honoured by a run() that has not begun yet
+        _wait_for(thread)
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - t0
@@ -159,7 +171,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.metrics_csv:
         write_metrics_csv(trainer.buffer, args.metrics_csv)
     steps = trainer.step - start_step
-    parts = [f"trained {steps} steps to step {trainer.step} (epoch {trainer.epoch}) in {elapsed:.1f} s"]
+    noun = "step" if steps == 1 else "steps"
+    parts = [f"trained {steps} {noun} to step {trainer.step} (epoch {trainer.epoch}) in {elapsed:.1f} s"]
     if elapsed > 0 and steps:
         parts[0] += f", {steps / elapsed:.0f} steps/s"
     for name, label in (("train/loss", "train loss"), ("val/loss", "val loss")):

@@ -4,7 +4,7 @@ A plain object (no Qt): ``run()`` blocks; ``pause``/``resume``/``stop``/
 ``request_step``/``update_config``/``reset_weights`` may be called from any
 thread. Flags are read between steps and no lock is held while computing, so
 controls act within one step. Data and model live on the device; the per-step
-loss stays there and is copied to the host in one go about every 50 ms.
+loss stays there and is copied to the host in one go about every 100 ms.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ class Trainer:
                 if not self._wait_paused(wait):
                     return
                 continue
-            if self._dirty or self._scheduled:
+            if self._dirty or self.config.schedule != "constant":
                 self._apply_config()
             self._train_step()
             if self._pause and self._budget > 0:
@@ -281,10 +281,6 @@ class Trainer:
         self.optimizer.step()
         self.step += 1
         self.epoch = self.data.epoch
-
-    @property
-    def _scheduled(self) -> bool:
-        return self.config.schedule != "constant"
 
     def _apply_config(self) -> None:
         cfg = self.config

@@ -51,6 +51,11 @@ class DatasetPreview(QWidget):
             self.stack.addWidget(page)
         self.setToolTip("A sample of the data (training and validation examples)")
 
+    def apply_theme(self, theme: str) -> None:
+        background = "#1e1f22" if theme == "dark" else "w"
+        self.plot.setBackground(background)
+        self.image_view.setBackground(background)
+
     def show_bundle(self, bundle: DataBundle) -> None:
         data = preview(bundle, MAX_ITEMS)
         self.kind = data["kind"]

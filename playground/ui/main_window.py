@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         theme = apply_theme(app, "light" if current_theme(app) == "dark" else "dark")
         self.settings.setValue("theme", theme)
         self.window_actions.dark.setChecked(theme == "dark")
+        self.dataset_panel.preview.apply_theme(theme)
         self._view_versions.clear()
         self.canvas.viewport().update()
 

@@ -90,6 +90,11 @@ def build_mlp_by_hand(window: MainWindow, qtbot) -> dict[str, str]:
     for src, dst in itertools.pairwise(chain):
         drag(window, port_point(window, ids[src], "out", True), port_point(window, ids[dst], "in", False))
     assert len(window.document.graph.edges) == 4
+    # a wire from a block back into itself is refused, and the window says why
+    drag(window, port_point(window, ids["tanh"], "out", True), port_point(window, ids["tanh"], "in", False))
+    assert len(window.document.graph.edges) == 4
+    assert "itself" in window.statusBar().currentMessage() or "cycle" in window.statusBar().currentMessage(), \
+        window.statusBar().currentMessage()
     # the head must give one score per class: select it and type 2 in the inspector
     head = window.canvas.block_item(ids["head"])
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,

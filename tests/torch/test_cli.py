@@ -187,7 +187,10 @@ def test_subprocess_help_version_and_bad_file(tmp_path):
 
 
 def test_ctrl_c_stops_training_and_saves(tmp_path, mlp_file):
-    proc = subprocess.Popen([sys.executable, "-m", "playground", "train", str(mlp_file), "--steps", "10000000"],
+    # a child of a background job inherits an ignored SIGINT: give it the usual handler, as a terminal would
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from playground.cli import main; raise SystemExit(main(sys.argv[1:]))")
+    proc = subprocess.Popen([sys.executable, "-c", code, "train", str(mlp_file), "--steps", "10000000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     line = proc.stderr.readline()
     assert line.startswith("training "), line

@@ -1,5 +1,7 @@
 """Compiler corner cases a person can build: token ids into the wrong block, sources without inputs."""
 
+import itertools
+
 import torch
 
 from playground.compile import check, compile_graph
@@ -18,7 +20,7 @@ def chain(*blocks):
         edit = AddNode(type_, params)
         edit.apply(g)
         ids.append(edit.node_id)
-    for a, b in zip(ids, ids[1:], strict=False):
+    for a, b in itertools.pairwise(ids):
         Connect(PortRef(a, "out"), PortRef(b, "in")).apply(g)
     return g, ids
 

@@ -208,3 +208,29 @@ def test_a_script_can_ask_run_to_return_when_paused(moons):
     assert trainer.run(wait_when_paused=False) == "paused" and trainer.step == 4
     trainer.resume()
     assert trainer.run(max_steps=6, wait_when_paused=False) == "finished" and trainer.step == 10
+
+
+def test_memory_stays_flat_over_a_long_run(moons):
+    import tracemalloc
+
+    trainer = Trainer(mlp(), moons, TrainConfig(batch_size=64, eval_every=5, probe_every=5))
+    trainer.run(max_steps=300)  # histories and caches warm up
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        trainer.run(max_steps=1200)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # 1200 steps of scalars cost ~1200 × 24 bytes; histogram histories are capped at 200 snapshots
+    assert grown < 2 * 2**20
+    assert len(trainer.buffer.snapshot_history("weights")) <= 200
+
+
+def test_out_of_memory_message_suggests_a_smaller_batch():
+    from playground.train.batches import describe_exception
+
+    text = describe_exception(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB"), 12, 4096)
+    assert "out of memory at step 12" in text and "smaller batch size" in text and "4096" in text
+    other = describe_exception(ValueError("bad value\nsecond line"), 3, 0)
+    assert other == "training failed at step 3: ValueError: bad value"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -192,3 +193,25 @@ def test_shortcuts_reach_the_canvas(env, qtbot):
     w.canvas.select_nodes([w.document.graph.node_by_label("tanh1").id])
     QTest.keyClick(w.canvas, Qt.Key.Key_Delete)
     assert w.document.graph.node_by_label("tanh1") is None
+
+
+def test_training_panel_changes_reach_the_running_trainer(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path)
+    devices = [w.training_panel.device.itemText(i) for i in range(w.training_panel.device.count())]
+    assert devices[:2] == ["auto", "cpu"]
+    assert ("cuda" in devices) == torch.cuda.is_available()
+    w.training_panel.epochs.setValue(0)
+    w.window_actions.start.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "running", timeout=20000)
+    assert w.window_actions.start.text() == "Pause" and w.window_actions.stop.isEnabled()
+    trainer = w.controller.trainer
+    w.training_panel.lr.setValue(0.005)
+    assert trainer.config.lr == 0.005 and w.controller.trainer is trainer
+    qtbot.waitUntil(lambda: w.status_widget.state_label.text() == "Training", timeout=3000)
+    w.window_actions.start.trigger()  # pause
+    qtbot.waitUntil(lambda: w.status_widget.state_label.text() == "Paused", timeout=5000)
+    assert w.window_actions.start.text() == "Resume"
+    w.window_actions.stop.trigger()
+    assert w.controller.state == "stopped" and not w.controller.is_running()
+    assert "lr" in w.controller.buffer.series_names()

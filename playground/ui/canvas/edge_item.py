@@ -25,7 +25,7 @@ from playground.ui.canvas.static_text import placed_text
 WIRE_COLORS = {"normal": QColor(120, 150, 190), "error": QColor(220, 50, 47), "selected": QColor(255, 170, 0)}
 _PENS = {"normal": QPen(WIRE_COLORS["normal"], 2.0), "error": QPen(WIRE_COLORS["error"], 2.2),
          "selected": QPen(WIRE_COLORS["selected"], 3.0)}
-_HAIRLINES = {name: QPen(pen.color(), 0) for name, pen in _PENS.items()}
+HAIRLINES = {name: QPen(pen.color(), 0) for name, pen in _PENS.items()}
 LABEL_BRUSH = QBrush(QColor(255, 255, 255, 220))
 _LABEL_PEN = QPen(QColor(60, 64, 72))
 _FONT: dict[str, Any] = {}
@@ -126,10 +126,10 @@ class EdgeItem(QGraphicsItem):
 
     def paint_wire(self, painter: QPainter, scale: float) -> None:
         """Draw the curve; ``scale`` is the view's zoom."""
-        pen = _PENS[self._look()]
+        pen = _PENS[self.look()]
         # A wire no wider than a pixel on screen: a cosmetic hairline looks the same and takes
         # Qt's direct line path instead of stroking the curve into a polygon first.
-        painter.setPen(_HAIRLINES[self._look()] if pen.widthF() * scale <= 1.25 else pen)
+        painter.setPen(HAIRLINES[self.look()] if pen.widthF() * scale <= 1.25 else pen)
         painter.drawPath(self._path)
 
     def paint_label(self, painter: QPainter) -> None:
@@ -140,7 +140,8 @@ class EdgeItem(QGraphicsItem):
         painter.drawRoundedRect(self._label_rect, 3, 3)
         painter.drawStaticText(*self._label)
 
-    def _look(self) -> str:
+    def look(self) -> str:
+        """normal, error or selected: picks the pen."""
         return "selected" if self.isSelected() else ("error" if self.has_error else "normal")
 
 

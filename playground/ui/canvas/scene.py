@@ -191,10 +191,10 @@ class GraphScene(QGraphicsScene):
 
     def wires_changed(self, rect: QRectF) -> None:
         """Wires in ``rect`` changed look or place: repaint them."""
-        self._wire_layer.update(rect)
+        self._wire_layer.wires_changed(rect)
 
     def _selection_changed(self) -> None:
-        self._wire_layer.update()
+        self._wire_layer.wires_changed()
         self.overview_changed()
 
     # ----------------------------------------------------------------- queries
