@@ -210,7 +210,8 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
              "Two linear layers with no nonlinearity and no bias, started from small weights: "
              "learns a hierarchy one mode at a time, in stage-like drops of the loss.",
              "hierarchy", {}, _deep_linear,
-             {"optimizer": "sgd", "lr": 0.2, "batch_size": 0, "init": "small", "epochs": 2000}),
+             {"optimizer": "sgd", "momentum": 0.0, "lr": 0.2, "batch_size": 0, "init": "small",
+              "epochs": 2000}),
     Template("lenet", "LeNet-style CNN",
              "Two convolution + pooling stages and a dense head that read 8×8 digits.",
              "digits", {}, _lenet, {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 15}),
