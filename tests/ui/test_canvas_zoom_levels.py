@@ -64,6 +64,7 @@ def test_normal_zoom_shows_ports_shape_labels_and_badges(view):
     head = view.block_item("n3")
     assert head.badge == "error"
     badge_centre = head.scenePos() + QPointF(WIDTH, 0)
+    view.centerOn(badge_centre)
     assert _near(_pixel(view, badge_centre + QPointF(3, 3)), QColor(220, 50, 47), 60)
 
 
