@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from playground.graph.model import Graph
 
-COLUMN_GAP = 200.0
+COLUMN_GAP = 250.0  # block width (170) plus room for a readable shape label on the wire
 ROW_GAP = 110.0
 _SWEEPS = 4
 
