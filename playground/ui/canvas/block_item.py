@@ -63,6 +63,32 @@ _HEADER_FOOT = QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5)
 _HEADER_TEXT = QRectF(8, 0, WIDTH - 16, HEADER)
 _BADGE_CENTER = QPointF(WIDTH, 0)
 _BADGE_RECT = QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)
+# Body colours (light, dark): the shared brushes/pens above are recoloured in place, so every
+# block and its laid-out text follow a theme switch without rebuilding anything.
+_LOOKS = {
+    "body": ((246, 247, 249), (52, 55, 61)),
+    "body_text": ((35, 38, 44), (222, 225, 230)),
+    "subtle_text": ((95, 100, 110), (160, 166, 176)),
+    "outline": ((70, 74, 82), (20, 21, 24)),
+    "overview": ((222, 225, 230), (72, 76, 84)),
+}
+
+
+def set_block_look(dark: bool) -> bool:
+    """Recolour block bodies for a dark or light canvas; True if anything changed."""
+    pick = 1 if dark else 0
+    targets = {"body": [_BODY], "body_text": [_BODY_TEXT], "subtle_text": [_SUBTLE_TEXT],
+               "outline": [_OUTLINE, _OUTLINE_HAIRLINE], "overview": [OVERVIEW_BODY]}
+    changed = False
+    for key, objects in targets.items():
+        color = QColor(*_LOOKS[key][pick])
+        for obj in objects:
+            if obj.color() != color:
+                obj.setColor(color)
+                changed = True
+    return changed
+
+
 BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
 OVERVIEW_BODY = QBrush(QColor(222, 225, 230))  # no outline far out, so a shade darker than _BODY
 

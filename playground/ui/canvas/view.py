@@ -25,7 +25,7 @@ from playground.graph.edits import AddNode, Macro, RemoveNode, SetGroup
 from playground.graph.model import GraphFormatError, Group
 from playground.ui.canvas import clipboard
 from playground.ui.canvas.add_block_popup import AddBlockPopup
-from playground.ui.canvas.block_item import HEADER, OVERVIEW_ZOOM, WIDTH, BlockItem
+from playground.ui.canvas.block_item import HEADER, OVERVIEW_ZOOM, WIDTH, BlockItem, set_block_look
 from playground.ui.canvas.context_menu import build_context_menu
 from playground.ui.canvas.edge_item import EdgeItem
 from playground.ui.canvas.edit_builders import delete_selection, layout_moves
@@ -95,6 +95,7 @@ class GraphCanvasView(QGraphicsView):
             lambda: self.document.set_selection(self.selected_node_ids()))
         self.graph_scene.selectionChanged.connect(self._selection_timer.start)
         self.centerOn(0, 0)
+        self.follow_palette()
 
     # ------------------------------------------------------------ queries
     def selected_node_ids(self) -> list[str]:
@@ -319,6 +320,21 @@ class GraphCanvasView(QGraphicsView):
             self.zoom_by(max(MIN_SCALE, min(1.5, self.zoom())) / self.zoom())
         self.centerOn(rect.center())
         self._sync_detail()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.follow_palette()
+
+    def follow_palette(self) -> None:
+        """Blocks take light or dark bodies from the window's palette (the theme)."""
+        dark = self.palette().base().color().lightness() < 128
+        set_block_look(dark)  # shared by every canvas; another one may have switched it already
+        if getattr(self, "_dark", None) != dark:
+            self._dark = dark
+            for item in self.graph_scene.blocks.values():
+                item.update()  # drop each block's cached picture
+            self.graph_scene.update()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         base = self.palette().base().color()
