@@ -3,11 +3,8 @@ commands the window's menus call (copy, paste, delete, group, auto-layout...).""
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QDragEnterEvent,
     QDragMoveEvent,
@@ -29,9 +26,9 @@ from playground.ui.canvas.block_item import HEADER, OVERVIEW_ZOOM, WIDTH, BlockI
 from playground.ui.canvas.context_menu import build_context_menu
 from playground.ui.canvas.edge_item import EdgeItem
 from playground.ui.canvas.edit_builders import delete_selection, layout_moves
+from playground.ui.canvas.grid import draw_grid
 from playground.ui.canvas.group_item import GroupItem
 from playground.ui.canvas.interactions import (
-    GRID,
     Interaction,
     MoveInteraction,
     NewWireInteraction,
@@ -47,14 +44,6 @@ from playground.ui.palette import BLOCK_MIME
 
 MIN_SCALE, MAX_SCALE = 0.1, 4.0
 PASTE_OFFSET = 40.0
-_GRID_GREY = 128
-
-
-def _grid_color(base: QColor, alpha: int) -> QColor:
-    """Grey at ``alpha`` over ``base``, as one opaque colour (opaque fills take Qt's fast path)."""
-    def mix(channel: int) -> int:
-        return round(channel + (_GRID_GREY - channel) * alpha / 255)
-    return QColor(mix(base.red()), mix(base.green()), mix(base.blue()))
 
 
 class GraphCanvasView(QGraphicsView):
@@ -337,29 +326,7 @@ class GraphCanvasView(QGraphicsView):
             self.graph_scene.update()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
-        base = self.palette().base().color()
-        painter.fillRect(rect, base)
-        scale = painter.worldTransform().m11()
-        if scale < 0.35:
-            return  # a grid that dense is only noise
-        # Lines are filled as opaque one-pixel rectangles in device pixels: blending translucent
-        # lines through the transformed painter cost 20-40 ms per frame, this well under 1 ms.
-        to_device = painter.worldTransform()
-        device = to_device.mapRect(rect).toAlignedRect()
-        minor, major = _grid_color(base, 28), _grid_color(base, 80)
-        painter.save()
-        painter.resetTransform()
-        x = math.floor(rect.left() / GRID) * GRID
-        while x <= rect.right():
-            px = round(x * scale + to_device.dx())
-            painter.fillRect(px, device.top(), 1, device.height(), major if x % (GRID * 5) == 0 else minor)
-            x += GRID
-        y = math.floor(rect.top() / GRID) * GRID
-        while y <= rect.bottom():
-            py = round(y * scale + to_device.dy())
-            painter.fillRect(device.left(), py, device.width(), 1, major if y % (GRID * 5) == 0 else minor)
-            y += GRID
-        painter.restore()
+        draw_grid(painter, rect, self.palette().base().color())
 
     def set_snap(self, enabled: bool) -> None:
         self.snap_enabled = enabled
