@@ -86,9 +86,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def no_display_reason() -> str | None:
+    """Why a window cannot open here (Linux without X11 or Wayland), or None.
+
+    Checked before Qt starts: Qt itself aborts the process with a multi-line plugin message.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "the command line still works without one (see 'playground --help')")
+
+
 def _launch(path: str | None) -> int:
     if path is not None and not os.path.isfile(path):
         raise CliError(f"no such file: {path}", 2 if not os.path.exists(path) else 1)
+    reason = no_display_reason()
+    if reason is not None:
+        raise CliError(reason)
     try:
         from playground.ui import app
     except ImportError as err:
@@ -127,8 +143,11 @@ def run(argv: list[str]) -> int:
     if not argv:
         return _launch(None)
     if argv[0] not in COMMANDS and not argv[0].startswith("-"):
-        if len(argv) > 1:
-            raise CliError(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}", 2)
+        # one argument is a session to open, unless it is clearly a mistyped command ("help", "lsit")
+        looks_like_file = os.path.exists(argv[0]) or "." in os.path.basename(argv[0]) or os.sep in argv[0]
+        if len(argv) > 1 or not looks_like_file:
+            raise CliError(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)} "
+                           "(or give a .playground file to open)", 2)
         return _launch(argv[0])
     parser = build_parser()
     try:
@@ -141,6 +160,14 @@ def run(argv: list[str]) -> int:
     return int(args.func(args))
 
 
+def describe_error(err: BaseException) -> str:
+    """One line for a person; an OSError names the file and the reason, not an errno."""
+    if isinstance(err, OSError) and err.strerror:
+        where = err.filename if err.filename is not None else ""
+        return f"{where}: {err.strerror}" if where else err.strerror
+    return str(err)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     from playground.cli_session import known_errors
@@ -151,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"playground: {err}", file=sys.stderr)
         return err.code
     except known_errors() as err:
-        print(f"playground: {err}", file=sys.stderr)
+        print(f"playground: {describe_error(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("playground: interrupted", file=sys.stderr)

@@ -37,21 +37,23 @@ def add_export_parser(sub: Any) -> None:
     p.set_defaults(func=_export)
 
 
-def _write_text(path: str, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+def _write(path: str, data: bytes) -> None:
+    from playground.session.atomic import atomic_write
+
+    atomic_write(path, lambda f: f.write(data))
 
 
 def _export(args: argparse.Namespace) -> int:
     from playground.cli import CliError
-    from playground.cli_session import open_session
+    from playground.cli_session import check_writable, open_session
     from playground.compile import CompileError, compile_graph
     from playground.compile.export_code import ExportError
 
     if not (args.python or args.onnx or args.torchrun):
         raise CliError("say what to export: --python OUT.py, --onnx OUT.onnx or --torchrun OUT.py", 2)
+    for option, path in (("--python", args.python), ("--onnx", args.onnx), ("--torchrun", args.torchrun)):
+        if path:
+            check_writable(path, option)
     session = open_session(args.file)
     bundle = session.bundle()
     task = bundle.task
@@ -61,15 +63,16 @@ def _export(args: argparse.Namespace) -> int:
 
             code = export_python(session.graph, task, "Net")
             if session.weights is not None:
-                from safetensors.torch import save_file
+                from safetensors.torch import save
 
                 weights = os.path.splitext(args.python)[0] + ".safetensors"
-                save_file({k: v.contiguous() for k, v in session.weights.items()}, weights)
+                _write(weights, save({k: v.contiguous() for k, v in session.weights.items()}))
                 code += _LOADER.format(weights=os.path.basename(weights))
+                _write(args.python, code.encode("utf-8"))
                 print(f"wrote {args.python} and its weights {weights}")
             else:
+                _write(args.python, code.encode("utf-8"))
                 print(f"wrote {args.python} (untrained: the session has no weights yet)")
-            _write_text(args.python, code)
         if args.onnx:
             from playground.compile.export_onnx import OnnxExportError, export_onnx
 
@@ -87,7 +90,7 @@ def _export(args: argparse.Namespace) -> int:
             arrays = {k: getattr(bundle, k).numpy() for k in ("x_train", "y_train", "x_val", "y_val")}
             code = export_torchrun(session.graph, task, arrays, session.config.to_dict(),
                                    title=os.path.basename(args.file))
-            _write_text(args.torchrun, code)
+            _write(args.torchrun, code.encode("utf-8"))
             print(f"wrote {args.torchrun}: run it with 'torchrun --nproc_per_node=2 {args.torchrun}'")
     except (CompileError, ExportError) as err:
         raise CliError(f"cannot export: {err}") from None

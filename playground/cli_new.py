@@ -96,6 +96,7 @@ def apply_settings(graph: Graph, dataset_params: dict[str, Any], config: dict[st
 
 def _new(args: argparse.Namespace) -> int:
     from playground.cli import CliError
+    from playground.cli_session import check_writable
     from playground.compile import check
     from playground.graph.templates import TEMPLATES
     from playground.session import Session, save_session
@@ -121,14 +122,41 @@ def _new(args: argparse.Namespace) -> int:
         train_config = TrainConfig.from_dict(config)
     except ConfigError as err:
         raise CliError(f"--set: {'; '.join(err.problems)}", 2) from None
+    if get_dataset(dataset).category == "table" and not dataset_params.get("path"):
+        raise CliError(f"dataset {dataset!r} reads your own file: add --set path=FILE.csv", 2)
+    check_writable(args.output, "-o")
     session = Session(graph=graph, dataset=dataset, dataset_params=dataset_params, config=train_config)
     bundle = session.bundle()
     session.dataset_params = dict(bundle.params)  # resolved: later default changes keep this data
     if get_dataset(dataset).category == "table":
         session.embed_bundle(bundle)  # a table cannot be regenerated: it travels inside the session
+    adapted = _fit(graph, bundle.task) if dataset != template.dataset else []
     report = check(graph, bundle.task)
     save_session(session, args.output)
+    for change in adapted:
+        print(f"adapted the network to {dataset}: {change}")
     for d in report.errors:
         print(f"warning: the network does not fit {dataset} yet: {d.message}", file=sys.stderr)
     print(f"wrote {args.output}: template {template.name}, data {bundle.describe()}")
     return 0
+
+
+def _fit(graph: Graph, task: Any) -> list[str]:
+    """Make a template fit another dataset the way a person would (see compile.adapt); say what changed."""
+    from playground.compile.adapt import fit_to_task
+    from playground.graph.edits import AddNode, RemoveNode, SetParam
+
+    macro = fit_to_task(graph, task)
+    if macro is None:
+        return []
+    said = []
+    for edit in macro.edits:
+        if isinstance(edit, RemoveNode):
+            node = graph.nodes[edit.node_id]
+            said.append(f'removed {node.type} "{node.label}" (it needs 2-D points)')
+        elif isinstance(edit, AddNode):
+            said.append(f'added {edit.type} "{edit.label}" to feed the input to a Linear layer')
+        elif isinstance(edit, SetParam):
+            said.append(f'set {graph.nodes[edit.node_id].label}.{edit.name} = {edit.value}')
+    macro.apply(graph)
+    return said

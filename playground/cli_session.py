@@ -24,3 +24,16 @@ def open_session(path: str) -> Session:
     if os.path.isdir(path):
         raise CliError(f"{path} is a folder, not a session file", 2)
     return load_session(path)
+
+
+def check_writable(path: str, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work is spent on it."""
+    from playground.cli import CliError
+
+    if os.path.isdir(path):
+        raise CliError(f"{option} {path}: is a folder, not a file", 2)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CliError(f"{option} {path}: the folder {folder} does not exist", 2)
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise CliError(f"{option} {path}: no permission to write there", 1)

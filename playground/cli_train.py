@@ -78,16 +78,48 @@ def write_metrics_csv(buffer: Any, path: str) -> int:
     return len(table)
 
 
-def _wait_for(thread: threading.Thread) -> None:
-    """Join the training thread (it stops within one step), even if Ctrl+C came during start()."""
-    for _ in range(1000):
+class TrainingThread:
+    """``trainer.run()`` on a background thread, with a finish signal Ctrl+C cannot corrupt.
+
+    A KeyboardInterrupt that lands inside ``Thread.join()`` can leave CPython 3.11 believing the
+    thread has ended while it still runs: saving then races the last step and the process may
+    abort at exit ("terminate called without an active exception"). So the main thread waits
+    on an Event, which Ctrl+C interrupts harmlessly, and joins only once training has ended.
+    """
+
+    def __init__(self, trainer: Any) -> None:
+        self.done = threading.Event()
+        self.started = False
+        self.thread = threading.Thread(target=self._work, args=(trainer,), name="playground-train",
+                                       daemon=True)
+
+    def _work(self, trainer: Any) -> None:
         try:
-            thread.join()
-            return
-        except RuntimeError:  # interrupted inside start(): the thread is about to begin
-            time.sleep(0.01)
-        except KeyboardInterrupt:  # pressed again: we are already stopping
-            continue
+            trainer.run()
+        finally:
+            self.done.set()
+
+    def start(self) -> None:
+        self.thread.start()
+        self.started = True
+
+    def wait(self, seconds: float) -> bool:
+        """True once training has ended (interruptible, harmlessly)."""
+        return self.done.wait(seconds)
+
+    def finish(self) -> None:
+        """Wait until training has ended (it stops within one step), even through more Ctrl+C presses."""
+        # Ctrl+C inside start() may or may not have launched the thread: give it a moment to show up
+        deadline = None if self.started else time.monotonic() + 2.0
+        while not self.done.is_set():
+            try:
+                if self.done.wait(0.1):
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    return
+            except KeyboardInterrupt:  # pressed again: we are already stopping
+                continue
+        self.thread.join()
 
 
 def _plan(session: Any, args: argparse.Namespace) -> Any:
@@ -118,15 +150,26 @@ def _plan(session: Any, args: argparse.Namespace) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from playground.cli_session import open_session
+    from playground.cli import CliError
+    from playground.cli_session import check_writable, open_session
     from playground.session import save_session
+    from playground.train import ConfigError
 
     session = open_session(args.file)
+    check_writable(args.output or args.file, "-o" if args.output else "saving to")
+    if args.metrics_csv:
+        check_writable(args.metrics_csv, "--metrics-csv")
     for warning in session.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    saved_config = session.config
     config = _plan(session, args)
     bundle = session.bundle()
-    trainer = session.make_trainer(bundle=bundle)
+    try:
+        trainer = session.make_trainer(bundle=bundle)
+    except ConfigError as err:
+        if args.device is None and any("device" in p for p in err.problems):  # saved on another machine
+            raise CliError(f"{'; '.join(err.problems)} (or pass --device auto to train here)", 1) from None
+        raise
     start_step, start_epoch = trainer.step, trainer.epoch
     spe = max(int(getattr(trainer.data, "steps_per_epoch", 1)), 1)
     target = config.max_steps if config.max_steps > 0 else config.epochs * spe
@@ -138,7 +181,7 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     where = "to step" if config.max_steps > 0 else f"to epoch {config.epochs}, about step"
     bar = ProgressBar(sys.stderr) if (sys.stderr.isatty() and not args.quiet) else None
-    thread = threading.Thread(target=trainer.run, name="playground-train", daemon=True)
+    thread = TrainingThread(trainer)
     t0 = time.perf_counter()
     interrupted = False
     failure = None
@@ -146,8 +189,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"training {args.file} from step {start_step} {where} {target} on {trainer.device} "
               "(Ctrl+C stops and saves)", file=sys.stderr, flush=True)
         thread.start()
-        while thread.is_alive():
-            thread.join(REFRESH_S)
+        while not thread.wait(REFRESH_S):
             if trainer.state == "paused":  # the trainer pauses itself when the loss diverges
                 failure = trainer.buffer.status().get("message") or "training paused itself"
                 trainer.stop()
@@ -160,13 +202,18 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
         trainer.stop()  # also honoured by a run() that has not begun yet
-        _wait_for(thread)
+        thread.finish()
+    else:
+        thread.finish()
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - t0
     if trainer.state == "error":
         failure = trainer.buffer.status().get("message") or "training failed"
     session.capture(trainer)
+    # --steps/--epochs/--device apply to this run only; the session keeps its own limits and device
+    session.config = trainer.config.with_changes(
+        max_steps=saved_config.max_steps, epochs=saved_config.epochs, device=saved_config.device)
     save_session(session, out)
     if args.metrics_csv:
         write_metrics_csv(trainer.buffer, args.metrics_csv)

@@ -7,13 +7,15 @@ them as one undoable step and the CLI can apply them):
 
 * the Linear feeding the Output gets as many units as the task needs;
 * a Features2D block whose input is not 2-D is bypassed (removed, its input
-  wired straight to its consumers).
+  wired straight to its consumers);
+* a Linear fed straight from an image-like Input (rank above 1) gets a Flatten
+  in front of it, as an MLP on images needs.
 """
 
 from __future__ import annotations
 
 from playground.compile.check import check
-from playground.graph.edits import Connect, Edit, Macro, RemoveNode, SetParam
+from playground.graph.edits import AddNode, Connect, Disconnect, Edit, Macro, RemoveNode, SetParam
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec
 
@@ -32,6 +34,25 @@ def _bypass_features(graph: Graph, task: TaskSpec) -> list[Edit]:
         edits.append(RemoveNode(node.id))
         for e in graph.edges_out_of(node.id):
             edits.append(Connect(PortRef(src.node_id, src.port), e.dst))
+    return edits
+
+
+def _flatten_inputs(graph: Graph, task: TaskSpec) -> list[Edit]:
+    if len(task.input_shape) < 2 or task.input_dtype != "float":
+        return []
+    edits: list[Edit] = []
+    for node in list(graph.nodes.values()):
+        if node.type != "Input":
+            continue
+        for e in graph.edges_out_of(node.id):
+            dst = graph.nodes[e.dst.node_id]
+            if dst.type != "Linear":
+                continue
+            pos = ((node.pos[0] + dst.pos[0]) / 2, (node.pos[1] + dst.pos[1]) / 2)
+            flatten = AddNode("Flatten", pos=pos, node_id=graph.new_id("n"), label=graph.unique_label("flatten"))
+            edits += [Disconnect(e.id), flatten,
+                      Connect(PortRef(node.id, e.src.port), PortRef(flatten.node_id or "", "in")),
+                      Connect(PortRef(flatten.node_id or "", "out"), e.dst)]
     return edits
 
 
@@ -63,7 +84,7 @@ def fit_to_task(graph: Graph, task: TaskSpec) -> Macro | None:
     undo stack in the app)."""
     trial = graph.copy()
     edits: list[Edit] = []
-    for step in (_bypass_features, _resize_head):
+    for step in (_bypass_features, _flatten_inputs, _resize_head):
         found = step(trial, task)
         if found:
             Macro(list(found)).apply(trial)
@@ -79,6 +100,10 @@ def _fresh(edits: list[Edit]) -> list[Edit]:
     for e in edits:
         if isinstance(e, RemoveNode):
             out.append(RemoveNode(e.node_id))
+        elif isinstance(e, AddNode):
+            out.append(AddNode(e.type, dict(e.params), e.pos, e.label, e.node_id))
+        elif isinstance(e, Disconnect):
+            out.append(Disconnect(e.edge_id))
         elif isinstance(e, Connect):
             out.append(Connect(e.src, e.dst, e.edge_id))
         elif isinstance(e, SetParam):

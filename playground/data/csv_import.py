@@ -30,6 +30,7 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
 AUTO_MAX_CLASSES = 20
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _number(cell: str) -> float | None:
@@ -109,13 +110,14 @@ def load_csv(path: str | Path, input_columns: list[str | int] | None = None,
     if not (isinstance(val_fraction, (int, float)) and 0 <= val_fraction <= 0.9):
         raise DatasetError(f"{path}: val_fraction must be between 0 and 0.9, got {val_fraction!r}")
     rows = _read_rows(path)
-    first = rows[0]
-    has_header = _looks_like_header(rows)
+    skip = next(i for i, r in enumerate(rows) if any(r))  # blank lines above the table
+    first = rows[skip]
+    has_header = _looks_like_header(rows[skip:])
     header = first if has_header else [f"column {i + 1}" for i in range(len(first))]
     if has_header and len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise DatasetError(f"{path}: column name {dup!r} appears twice in the header")
-    start = 1 if has_header else 0
+    start = skip + 1 if has_header else skip
     # keep (line number, cells), skipping blank lines
     data = [(i + 1, r) for i, r in enumerate(rows) if i >= start and any(c for c in r)]
     if not data:
@@ -148,6 +150,9 @@ def load_csv(path: str | Path, input_columns: list[str | int] | None = None,
             v = _number(cell)
             if v is None:
                 raise DatasetError(f"{path}: row {line}, column {header[col]!r}: {cell!r} is not a number")
+            if abs(v) > FLOAT32_MAX:
+                raise DatasetError(f"{path}: row {line}, column {header[col]!r}: {cell} is too large "
+                                   "(the network computes with 32-bit numbers, at most about 3.4e38)")
             x[r_i, c_i] = v
     raw_target = []
     for line, r in data:
@@ -178,6 +183,11 @@ def load_csv(path: str | Path, input_columns: list[str | int] | None = None,
             line, cell = next((ln, r[t_idx]) for ln, r in data if _number(r[t_idx]) is None)
             raise DatasetError(f"{path}: row {line}, target column {header[t_idx]!r}: {cell!r} is not a number "
                                "(regression needs numbers; use task classification for labels)")
+        big = next(((ln, r[t_idx]) for (ln, r), v in zip(data, numbers, strict=True)
+                    if abs(v) > FLOAT32_MAX), None)  # type: ignore[arg-type]
+        if big is not None:
+            raise DatasetError(f"{path}: row {big[0]}, target column {header[t_idx]!r}: {big[1]} is too large "
+                               "(the network computes with 32-bit numbers, at most about 3.4e38)")
         y = np.array(numbers, np.float64).reshape(-1, 1)
         spec = TaskSpec("regression", (len(in_idx),), "float", (1,))
     params = {"path": str(path), "target": header[t_idx], "inputs": ",".join(meta["input_columns"]),

@@ -128,10 +128,15 @@ def _autoencoder() -> Graph:
     x = b.add("Linear", "enc1", x, out_features=32)
     x = b.add("ReLU", "enc_relu", x)
     x = b.add("Linear", "code", x, out_features=8)
-    x = b.add("Linear", "dec1", x, out_features=32)
+    return _pixel_decoder(b, x, hidden=32)
+
+
+def _pixel_decoder(b: _Builder, code: str, hidden: int, src_port: str = "out") -> Graph:
+    """Code -> hidden -> 64 pixels in [0, 1] (as digits are) -> 1×8×8 image -> Output."""
+    x = b.add("Linear", "dec1", code, src_port=src_port, out_features=hidden)
     x = b.add("ReLU", "dec_relu", x)
     x = b.add("Linear", "dec2", x, out_features=64)
-    x = b.add("Sigmoid", "pixels", x)  # digits pixels lie in [0, 1]
+    x = b.add("Sigmoid", "pixels", x)
     x = b.add("Reshape", "unflatten", x, shape=[1, 8, 8])
     b.add("Output", "output", x)
     return b.done()
@@ -147,13 +152,7 @@ def _vae() -> Graph:
     logvar = b.add("Linear", "z_logvar", h, out_features=8)
     z = b.add("VAESampler", "sampler", mean, port="mean", kl_weight=0.01)
     b.wire(logvar, z, "logvar")
-    x = b.add("Linear", "dec1", z, src_port="z", out_features=64)
-    x = b.add("ReLU", "dec_relu", x)
-    x = b.add("Linear", "dec2", x, out_features=64)
-    x = b.add("Sigmoid", "pixels", x)  # digits pixels lie in [0, 1]
-    x = b.add("Reshape", "unflatten", x, shape=[1, 8, 8])
-    b.add("Output", "output", x)
-    return b.done()
+    return _pixel_decoder(b, z, hidden=64, src_port="z")
 
 
 def _lstm_classifier() -> Graph:

@@ -132,6 +132,8 @@ class Autosaver:
         self.autosave_path = self.folder / f"{ident}.playground"
         self._lock_file: IO[bytes] | None = open(self.marker_path.with_suffix(".lock"), "ab")
         if not _lock(self._lock_file):
+            self._lock_file.close()
+            self._lock_file = None
             raise SessionError("cannot lock the autosave marker", str(self.marker_path))
         self._write_marker()
 

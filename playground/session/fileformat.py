@@ -48,27 +48,25 @@ def save_session(session: Session, path: str) -> None:
         members = _members(session)
     except (ValueError, TypeError) as err:
         raise SessionError(f"cannot save: {err}", str(path)) from None
-
-    def write(f: Any) -> None:
-        with zipfile.ZipFile(f, "w") as zf:
-            for name, data in members:
-                compress = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
-                zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data,
-                            compress_type=compress)
-
     try:
-        atomic_write(str(path), write)
+        atomic_write(str(path), lambda f: _write_zip(f, members))
     except OSError as err:
         raise SessionError(f"cannot save: {err.strerror or err}", str(path)) from None
 
 
 def session_bytes(session: Session) -> bytes:
-    """The file's bytes (for tests and in-memory copies)."""
+    """The bytes :func:`save_session` would write (for tests and in-memory copies)."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in _members(session):
-            zf.writestr(name, data)
+    _write_zip(buf, _members(session))
     return buf.getvalue()
+
+
+def _write_zip(f: Any, members: list[tuple[str, bytes]]) -> None:
+    # JSON compresses well; tensors and arrays hardly do, so they are stored as they are
+    with zipfile.ZipFile(f, "w") as zf:
+        for name, data in members:
+            compress = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=compress)
 
 
 def _members(session: Session) -> list[tuple[str, bytes]]:

@@ -68,14 +68,12 @@ class Trainer:
         self.optimizer = make_optimizer(self._params, self.config)
         self.prober = Prober(self.model, bundle, self.device, self.labels, self.model.node_types)
         self.modes = self._mode_tracker(bundle)
-        self.step = 0
-        self.epoch = 0
+        self.step = self.epoch = 0
         self.state = "idle"
         self._rng_box = [self._seeded_rng_state()]
         self._cond = threading.Condition()
-        self._pause = False
-        self._stop = False
-        self._reset = False
+        # control flags; _in_run: run() is on the call stack (running, or waiting while paused)
+        self._pause = self._stop = self._reset = self._in_run = False
         self._budget = 0
         self._dirty = True
         self._guard = WeightGuard(self._state_tensors)
@@ -85,8 +83,7 @@ class Trainer:
         self._costs = {"eval": 0.0, "probe": 0.0}
         self._last = {"eval": -1e9, "probe": -1e9}
         self._rate = 0.0
-        self._last_flush = time.perf_counter()
-        self._flush_step = 0
+        self._last_flush, self._flush_step = time.perf_counter(), 0
         self._apply_config()
         self.buffer.set_status(state="idle", step=0, epoch=0, device=str(self.device), message="")
 
@@ -144,10 +141,15 @@ class Trainer:
         self._dirty = True
 
     def reset_weights(self) -> None:
-        """Fresh initial weights (same seed ⇒ same start), step 0, empty history."""
-        if self.state == "running":
-            self._reset = True
-            return
+        """Fresh initial weights (same seed ⇒ same start), step 0, empty history.
+
+        Inside ``run()`` (running, or paused and waiting) the training thread does it between
+        two steps, so the weights never change under a forward pass."""
+        with self._cond:
+            if self._in_run:
+                self._reset = True
+                self._cond.notify_all()
+                return
         self._do_reset()
 
     def _do_reset(self) -> None:
@@ -183,8 +185,8 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if self.state == "running":
-            raise TrainerError("pause or stop training before loading a saved state")
+        if self._in_run:
+            raise TrainerError("stop training before loading a saved state")
         try:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
@@ -208,9 +210,11 @@ class Trainer:
         ``wait_when_paused=False`` and gets "paused" back instead. An exception sets state
         "error" and is posted to the buffer; it is re-raised only with ``raise_errors``.
         """
-        if self.state == "running":
-            raise TrainerError("this trainer is already running")
         end = None if max_steps is None else self.step + max(int(max_steps), 0)
+        with self._cond:
+            if self._in_run:  # running, or paused inside another thread's run()
+                raise TrainerError("this trainer is already running")
+            self._in_run = True
         try:
             with own_rng(self._rng_box, self.device):
                 self._loop(end, wait_when_paused)
@@ -222,7 +226,12 @@ class Trainer:
             if raise_errors:
                 raise
         finally:
+            with self._cond:
+                self._in_run = False
+                reset, self._reset = self._reset, False
             self._stop = False
+        if reset:  # asked for while the run was ending
+            self._do_reset()
         return self.state
 
     def _limit_reached(self, end: int | None) -> bool:
@@ -235,8 +244,7 @@ class Trainer:
         self.model.train()
         if self.step == 0:
             self._observe(force=True)
-        self._last_flush = time.perf_counter()
-        self._flush_step = self.step
+        self._last_flush, self._flush_step = time.perf_counter(), self.step
         while True:
             if self._stop:
                 self._finish("stopped")
@@ -304,8 +312,7 @@ class Trainer:
                 self._cond.wait(0.1)
         if not self._stop:
             self._set_state("running")
-            self._last_flush = time.perf_counter()
-            self._flush_step = self.step
+            self._last_flush, self._flush_step = time.perf_counter(), self.step
         return True
 
     def _finish(self, state: str) -> None:
@@ -326,9 +333,7 @@ class Trainer:
 
     # ------------------------------------------------------------ metrics
     def _flush(self, final: bool = False, failed: bool = False) -> None:
-        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights.
-
-        """
+        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights."""
         now = time.perf_counter()
         if self._pending:
             first = self.step - len(self._pending) + 1

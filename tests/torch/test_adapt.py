@@ -41,3 +41,21 @@ def test_mlp_on_five_gaussian_classes_gets_five_outputs():
 
 def test_nothing_to_do_when_it_already_fits():
     assert fit_to_task(make_template("mlp"), make_dataset("spirals").task) is None
+
+
+def test_mlp_on_images_gets_a_flatten_in_front_of_its_first_linear():
+    bundle = make_dataset("digits")
+    graph = make_template("mlp")
+    before = graph.to_dict()
+    macro = fit_to_task(graph, bundle.task)
+    macro.apply(graph)
+    assert "Features2D" not in {n.type for n in graph.nodes.values()}
+    flatten = next(n for n in graph.nodes.values() if n.type == "Flatten")
+    assert [graph.nodes[e.dst.node_id].label for e in graph.edges_out_of(flatten.id)] == ["fc1"]
+    assert check(graph, bundle.task).errors == []
+    with torch.no_grad():
+        assert compile_graph(graph, bundle.task)(bundle.x_train[:3]).shape == (3, 10)
+    macro.revert(graph)
+    assert graph.to_dict() == before
+    macro.apply(graph)  # redo gives the same ids
+    assert flatten.id in graph.nodes

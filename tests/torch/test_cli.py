@@ -74,6 +74,7 @@ def test_new_applies_settings(tmp_path, capsys):
     (["check", "missing.playground"], "no such file"),
     (["export", "missing.playground", "--python", "x.py"], "no such file"),
     (["bogus", "extra"], "unknown command 'bogus'"),
+    (["help"], "unknown command 'help'"),
     (["missing.playground"], "no such file"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv, message):
@@ -177,6 +178,14 @@ def test_launch_without_the_app(capsys, monkeypatch, mlp_file):
 
 
 def test_subprocess_help_version_and_bad_file(tmp_path):
+    from playground import __version__
+
+    for argv, must in ((["--version"], f"Neural Playground {__version__}"),
+                       (["--help"], "export a session's network"),
+                       (["train", "--help"], "--metrics-csv")):
+        proc = subprocess.run([sys.executable, "-m", "playground", *argv], capture_output=True, text=True,
+                              env=ENV, timeout=120)
+        assert proc.returncode == 0 and must in proc.stdout and proc.stderr == "", argv
     bad = tmp_path / "junk.playground"
     bad.write_bytes(b"PK\x03\x04 junk")
     proc = subprocess.run([sys.executable, "-m", "playground", "check", str(bad)], capture_output=True,
@@ -192,15 +201,21 @@ def test_ctrl_c_stops_training_and_saves(tmp_path, mlp_file):
             "from playground.cli import main; raise SystemExit(main(sys.argv[1:]))")
     proc = subprocess.Popen([sys.executable, "-c", code, "train", str(mlp_file), "--steps", "10000000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    line = proc.stderr.readline()
-    assert line.startswith("training "), line
-    time.sleep(1.5)  # training runs now: let it take some steps
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("training "), line
+        time.sleep(1.5)  # training runs now: let it take some steps
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:  # a failed check must not leave a ten-million-step run behind
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     assert "stopped (Ctrl+C)" in out and "Traceback" not in err
     step = load_session(mlp_file).trainer_state["counters"]["step"]
     assert 0 < step < 10000000
+    assert f"to step {step} " in out  # what was saved is what the summary reports: the run had ended
 
 
 def test_progress_bar_draws_in_place():
@@ -216,3 +231,79 @@ def test_progress_bar_draws_in_place():
     text = stream.getvalue()
     assert text.startswith("\r[#####.....]  50% step 5/10")
     assert "\r[##########] 100% step 10/10" in text and text.endswith("\n")
+
+
+def test_new_on_another_dataset_adapts_the_network(tmp_path, capsys):
+    path = tmp_path / "g.playground"
+    code, out, err = run(capsys, "new", "mlp", "--dataset", "gaussians", "--set", "classes=5", "-o", str(path))
+    assert code == 0 and "adapted the network to gaussians: set head.out_features = 5" in out
+    assert "does not fit" not in err
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0 and "ok:" in out
+    code, out, err = run(capsys, "new", "mlp", "--dataset", "digits", "-o", str(tmp_path / "d.playground"))
+    assert code == 0 and "Flatten" in out and "does not fit" not in err
+    code, _, err = run(capsys, "new", "mlp", "--dataset", "csv", "-o", str(tmp_path / "c.playground"))
+    assert code == 2 and "--set path=FILE.csv" in err
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, capsys, mlp_file):
+    missing = tmp_path / "no" / "such"
+    before = mlp_file.read_bytes()
+    for argv in (["export", str(mlp_file), "--python", str(missing / "net.py")],
+                 ["export", str(mlp_file), "--onnx", str(missing / "net.onnx")],
+                 ["export", str(mlp_file), "--torchrun", str(tmp_path)],
+                 ["train", str(mlp_file), "--steps", "3", "-o", str(missing / "t.playground")],
+                 ["train", str(mlp_file), "--steps", "3", "--metrics-csv", str(missing / "m.csv")],
+                 ["new", "mlp", "-o", str(missing / "n.playground")]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2, argv
+        assert len(err.strip().splitlines()) == 1 and ("does not exist" in err or "is a folder" in err)
+        assert "training" not in out + err
+    assert mlp_file.read_bytes() == before and not missing.exists()
+
+
+def test_steps_and_device_apply_to_one_run_not_to_the_session(tmp_path, capsys, mlp_file):
+    before = load_session(mlp_file).config
+    code, _, err = run(capsys, "train", str(mlp_file), "--steps", "4", "--device", "cpu", "--seed", "3")
+    assert code == 0, err
+    after = load_session(mlp_file).config
+    assert (after.max_steps, after.epochs, after.device) == (before.max_steps, before.epochs, before.device)
+    assert after.seed == 3  # the weights come from this seed: it stays with them
+
+
+def test_export_onnx_of_a_trained_session_matches_it(tmp_path, capsys, mlp_file):
+    import numpy as np
+    import onnxruntime as ort
+
+    assert run(capsys, "train", str(mlp_file), "--steps", "5")[0] == 0
+    target = tmp_path / "net.onnx"
+    code, out, _ = run(capsys, "export", str(mlp_file), "--onnx", str(target))
+    assert code == 0 and "untrained" not in out
+    s = load_session(mlp_file)
+    model = compile_graph(s.graph, s.bundle().task).eval()
+    model.load_state_dict(s.weights)
+    x = torch.randn(6, 2)
+    (got,) = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"]).run(None, {"x": x.numpy()})
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_no_display_is_one_clear_line(capsys, monkeypatch, mlp_file):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, _, err = run(capsys, str(mlp_file))
+    assert code == 1 and "no display" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_device_missing_here_names_the_option_that_helps(tmp_path, capsys):
+    missing = "cuda" if not torch.cuda.is_available() else "mps"  # one of them is absent on any machine
+    path = tmp_path / "elsewhere.playground"
+    assert run(capsys, "new", "mlp", "--set", "n_samples=100", "--set", f"config.device={missing}",
+               "-o", str(path))[0] == 0
+    code, _, err = run(capsys, "train", str(path), "--steps", "2")
+    assert code == 1 and f"device '{missing}' was requested" in err and "--device auto" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "train", str(path), "--steps", "2", "--device", "auto")
+    assert code == 0, err
+    assert load_session(path).config.device == missing  # the session keeps its own choice

@@ -52,3 +52,33 @@ def test_parameter_source_takes_the_batch_size_and_trains():
     out.sum().backward()
     param = next(p for n, p in model.named_parameters() if n.startswith(g.nodes[ids[0]].label))
     assert param.grad is not None and param.grad.abs().sum() > 0
+
+
+def test_taps_and_attention_recording_leave_outputs_unchanged_and_names_follow_labels():
+    from playground.data import make_dataset
+    from playground.graph.templates import TEMPLATES
+
+    for name in ("transformer", "vae", "resnet"):
+        template = TEMPLATES[name]
+        graph = template.build()
+        bundle = make_dataset(template.dataset, template.dataset_params)
+        torch.manual_seed(0)
+        model = compile_graph(graph, bundle.task).eval()
+        x = bundle.x_val[:4]
+        with torch.no_grad():
+            torch.manual_seed(1)
+            plain = model(x)
+            model.taps = set(graph.nodes)
+            model.record_attention(True)
+            torch.manual_seed(1)
+            observed = model(x)
+        torch.testing.assert_close(observed, plain, rtol=0, atol=0)
+        assert set(model.captured) == set(model.node_names) | {model.input_node}, name
+        if name == "transformer":
+            assert set(model.attention_maps()) == {graph.node_by_label(b).id for b in ("block1", "block2")}
+        # parameter names read like the labels on the canvas and map back to their blocks
+        owner = model.parameter_owner()
+        for key in model.state_dict():
+            label = key.split(".", 1)[0]
+            node = graph.node_by_label(label)
+            assert node is not None and owner[key] == node.id, key

@@ -11,7 +11,7 @@ from playground.data import make_dataset
 from playground.data.bundle import DataBundle
 from playground.graph.edits import AddNode, Connect
 from playground.graph.model import Graph, PortRef
-from playground.train import TrainConfig, Trainer
+from playground.train import TrainConfig, Trainer, TrainerError
 
 
 def chain(*blocks: tuple[str, dict]) -> Graph:
@@ -133,6 +133,31 @@ def test_reset_while_running_happens_between_steps(moons):
     trainer.stop()
     thread.join(2)
     assert trainer.state == "stopped"
+
+
+def test_reset_while_paused_is_done_by_the_training_thread_and_stays_paused(moons):
+    cfg = TrainConfig(batch_size=16, seed=2)
+    initial = {k: v.clone() for k, v in Trainer(mlp(), moons, cfg).model.state_dict().items()}
+    trainer = Trainer(mlp(), moons, cfg)
+    trainer.request_step(7)
+    thread = threading.Thread(target=trainer.run, daemon=True)
+    thread.start()
+    wait_for(lambda: trainer.step == 7 and trainer.state == "paused")
+    with pytest.raises(TrainerError, match="already running"):  # a second loop must not join in
+        trainer.run(max_steps=1)
+    with pytest.raises(TrainerError, match="stop training"):
+        trainer.load_state_dict(trainer.state_dict())
+    done_by = []
+    original = trainer._do_reset
+    trainer._do_reset = lambda: (done_by.append(threading.current_thread()), original())
+    trainer.reset_weights()
+    wait_for(lambda: trainer.step == 0 and trainer.state == "paused")
+    assert done_by == [thread]  # never under a forward pass of the training thread
+    for k, v in trainer.model.state_dict().items():
+        assert torch.equal(v, initial[k])
+    trainer.stop()
+    thread.join(2)
+    assert trainer.state == "stopped" and trainer.step == 0
 
 
 def test_diverging_loss_pauses_with_the_step_and_keeps_good_weights(moons):

@@ -85,6 +85,8 @@ def test_registry_entry_loads_the_same_file(tmp_path):
     ("a,b,label\n1,2,x\n3,4,y\n", {"task": "regression"}, "row 2, target column 'label': 'x' is not a number"),
     ("a,b,label\n1,2,x\n", {}, "needs at least 2 data rows"),
     ("a,a,b\n1,2,x\n3,4,y\n", {}, "column name 'a' appears twice"),
+    ("a,b,label\n1,2,x\n1e39,4,y\n", {}, "row 3, column 'a': 1e39 is too large"),
+    ("a,b,t\n1,2,0.5\n3,4,-2e300\n5,6,1.5\n", {"task": "regression"}, "row 3, target column 't': -2e300 is too large"),
 ])
 def test_bad_files_name_the_problem_and_place(tmp_path, text, kwargs, message):
     path = write(tmp_path, text)
@@ -110,3 +112,12 @@ def test_too_many_rows_and_too_many_bytes_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_import, "MAX_BYTES", 100)
     with pytest.raises(DatasetError, match="file is too large"):
         load_csv(path)
+
+
+def test_blank_lines_above_the_table_are_skipped(tmp_path):
+    path = write(tmp_path, "\n\na,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n")
+    bundle = load_csv(path, val_fraction=0.0)
+    assert bundle.meta["input_columns"] == ["a", "b"] and bundle.meta["class_names"] == ["x", "y"]
+    assert bundle.n_train == 4
+    with pytest.raises(DatasetError, match="row 5, column 'b': 'z' is not a number"):
+        load_csv(write(tmp_path, "\n\na,b,label\n1,2,x\n3,z,y\n"))

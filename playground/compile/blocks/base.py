@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
-from playground.graph.spec import BlockSpec, ParamSpec, PortSpec, Shape, TaskSpec
+from playground.graph.spec import BlockSpec, ParamSpec, PortSpec, Shape, TaskSpec, format_shape
 
 BLOCKS: dict[str, type[Block]] = {}
 LEGACY: dict[str, str] = {}
@@ -92,8 +92,12 @@ def params_with_defaults(block: type[Block], params: dict[str, Any]) -> dict[str
 
 
 # --------------------------------------------------------------- shape helpers
-def one_input(ins: dict[str, Shape], port: str = "in") -> Shape:
-    return ins[port]
+def features_input(ins: dict[str, Shape], port: str = "in") -> Shape:
+    """The input of a block that works along the last axis (a bare scalar per sample has none)."""
+    x = ins[port]
+    if len(x) == 0:
+        raise ShapeError(f"expects features but receives {format_shape(x)}", port)
+    return x
 
 
 def prod(shape: Shape) -> int:

@@ -8,8 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from playground.compile.blocks.base import Block, ShapeError, register, spec_param
-from playground.graph.spec import Shape, TaskSpec, format_shape
+from playground.compile.blocks.base import Block, ShapeError, features_input, register, spec_param
+from playground.graph.spec import Shape, TaskSpec
 
 
 @register
@@ -26,9 +26,7 @@ class Linear(Block):
 
     @classmethod
     def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
-        x = ins["in"]
-        if len(x) == 0:
-            raise ShapeError(f"expects features but receives {format_shape(x)}", "in")
+        x = features_input(ins)
         want = p.get("in_features")
         if want is not None and want != x[-1]:
             raise ShapeError(f"expects {want} input features but receives {x[-1]}", "in")
@@ -73,9 +71,7 @@ class RBF(Block):
 
     @classmethod
     def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
-        x = ins["in"]
-        if len(x) == 0:
-            raise ShapeError(f"expects features but receives {format_shape(x)}", "in")
+        x = features_input(ins)
         return {"out": (*x[:-1], p["centers"])}
 
     @classmethod

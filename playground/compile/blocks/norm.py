@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from playground.compile.blocks.base import Block, ShapeError, register, spec_param
+from playground.compile.blocks.base import Block, features_input, register, spec_param
 from playground.compile.blocks.conv import expect_rank
-from playground.graph.spec import Shape, TaskSpec, format_shape
+from playground.graph.spec import Shape, TaskSpec
 
 
 @register
@@ -53,9 +53,7 @@ class LayerNorm(Block):
 
     @classmethod
     def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
-        x = ins["in"]
-        if len(x) == 0:
-            raise ShapeError(f"expects features but receives {format_shape(x)}", "in")
+        x = features_input(ins)
         return {"out": x}
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from playground.compile.blocks.base import Block, ShapeError, prod, register, spec_param
+from playground.compile.blocks.base import Block, ShapeError, features_input, prod, register, spec_param
 from playground.graph.spec import PortSpec, Shape, TaskSpec, format_shape
 
 
@@ -195,9 +195,7 @@ class Slice(Block):
 
     @classmethod
     def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
-        x = ins["in"]
-        if len(x) == 0:
-            raise ShapeError(f"expects features but receives {format_shape(x)}", "in")
+        x = features_input(ins)
         start, end = p["start"], p["end"] if p["end"] is not None else x[-1]
         if end > x[-1]:
             raise ShapeError(f"end={end} is past the last axis, which has {x[-1]} entries", "in")
