@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
+from shiboken6 import isValid
 
 from playground.graph.templates import TEMPLATES
 
@@ -17,6 +19,23 @@ if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
 
 Key = QKeySequence.StandardKey
+
+
+class _EditNamer(QObject):
+    """Keeps an undo/redo action's text fixed and names the edit in its tooltip (a child of the
+    action; the stack may still emit while the window is torn down, after the action is gone)."""
+
+    def __init__(self, action: QAction, text: str, keys: str) -> None:
+        super().__init__(action)
+        self.action, self.text, self.keys = action, text, keys
+
+    @Slot(str)
+    def name(self, edit: str) -> None:
+        if not isValid(self.action):  # the window is being torn down
+            return
+        verb = self.text.replace("&", "")
+        self.action.setText(self.text)
+        self.action.setToolTip(f"{verb} {edit} ({self.keys})" if edit else f"{verb} ({self.keys})")
 
 
 class WindowActions:
@@ -38,6 +57,9 @@ class WindowActions:
         self.redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.redo.setToolTip("Redo the last undone edit (Ctrl+Y)")
         window.addActions([self.undo, self.redo])
+        # keep the toolbar steady: the edit's name goes in the tooltip, not the button text
+        w.document.undo_stack.undoTextChanged.connect(_EditNamer(self.undo, "&Undo", "Ctrl+Z").name)
+        w.document.undo_stack.redoTextChanged.connect(_EditNamer(self.redo, "&Redo", "Ctrl+Y").name)
         c = w.canvas
         self.cut = self._make("Cu&t", c.cut, "Cut the selected blocks", Key.Cut)
         self.copy = self._make("&Copy", c.copy, "Copy the selected blocks and the wires between them", Key.Copy)

@@ -140,7 +140,7 @@ class DatasetPanel(QWidget):
             self.bundle_changed.emit(bundle)
         return True
 
-    # ----------------------------------------------------------------- CSV
+    # ---------------------------------------------------------------- shown
     def show_bundle(self, bundle: DataBundle) -> None:
         """Show data that is already made (e.g. embedded in an opened session) without regenerating."""
         self._loading = True
@@ -160,8 +160,12 @@ class DatasetPanel(QWidget):
     def import_csv(self) -> bool:
         """Ask for a CSV file and its columns; on success the table becomes the dataset."""
         dialog = CsvDialog(self)
-        if not dialog.run() or dialog.bundle is None:
+        try:
+            bundle = dialog.bundle if dialog.run() else None
+        finally:
+            dialog.deleteLater()  # one dialog per import, not one more child of the panel each time
+        if bundle is None:
             return False
-        self.show_bundle(dialog.bundle)
-        self.bundle_changed.emit(dialog.bundle)
+        self.show_bundle(bundle)
+        self.bundle_changed.emit(bundle)
         return True

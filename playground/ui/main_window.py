@@ -18,9 +18,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollAre
 from playground.data import DataBundle
 from playground.graph.model import Graph
 from playground.train.config import TrainConfig
-from playground.ui import dialogs, session_bridge
+from playground.ui import session_bridge
 from playground.ui.actions import WindowActions
 from playground.ui.canvas import GraphCanvasView
+from playground.ui.change_prompts import KEEP, RESET, ChangePrompts
 from playground.ui.dataset_panel import DatasetPanel
 from playground.ui.document import Document
 from playground.ui.file_ops import FileOps
@@ -31,11 +32,12 @@ from playground.ui.status_bar import TrainingStatusBar
 from playground.ui.theme import apply_theme, current_theme
 from playground.ui.training_controller import TrainingController
 from playground.ui.training_panel import TrainingPanel
-from playground.ui.views import ALL_VIEWS, ViewBase, ViewContext, unit_thumbnails
+from playground.ui.views import ALL_VIEWS, CurvesView, ViewBase, ViewContext, unit_thumbnails
+from playground.ui.views.base import on_screen
 
 TICK_MS = 33
 LAYOUT_VERSION = 1
-KEEP, RESET = "Keep matching weights", "Reset weights"
+__all__ = ["KEEP", "RESET", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -55,12 +57,13 @@ class MainWindow(QMainWindow):
         self.block_palette = BlockPalette()
         self.inspector = Inspector(self.document)
         self.dataset_panel = DatasetPanel()
+        self.dataset_panel.preview.apply_theme(current_theme())
         self.training_panel = TrainingPanel()
         self.status_widget = TrainingStatusBar(self)
         self.setStatusBar(self.status_widget)
         self._loading = False
         self._modified = False
-        self._question_pending = False
+        self.prompts = ChangePrompts(self)
         self._seen_version = -1
         self._thumbnail_key: tuple = ()
         self._view_errors: set[str] = set()
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         self.views: list[tuple[QDockWidget, ViewBase]] = []
         self._view_versions: dict[int, int] = {}
         self._build_views()
+        self.curves_view = next(view for _, view in self.views if isinstance(view, CurvesView))
         self._connect()
         self.window_actions.show_state("idle")
         self.file_ops.refresh_recent_menu()
@@ -125,8 +129,13 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(docks[0], dock)
         if docks:
             docks[0].raise_()
-        for dock in docks:
-            dock.visibilityChanged.connect(lambda visible: visible and self.refresh_views())
+        for dock, view in self.views:
+            dock.visibilityChanged.connect(lambda visible, v=view: visible and self._view_shown(v))
+
+    def _view_shown(self, view: ViewBase) -> None:
+        """A view's tab was brought to the front: draw it now with the latest data."""
+        self._view_versions.pop(id(view), None)
+        self.refresh_views()
 
     def _connect(self) -> None:
         doc, ctl = self.document, self.controller
@@ -140,6 +149,7 @@ class MainWindow(QMainWindow):
         ctl.message.connect(lambda text: self.show_message(text, 10000))
         ctl.state_changed.connect(self._state_changed)
         ctl.run_finished.connect(self.file_ops.training_stopped)
+        ctl.runs_changed.connect(self._runs_changed)
 
     # -------------------------------------------------------------- status
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
@@ -169,7 +179,7 @@ class MainWindow(QMainWindow):
         """Show ``graph`` (with ``dataset`` and ``config`` when given) with fresh training state."""
         self._loading = True
         try:
-            self.controller.reset()
+            self.controller.new_session()
             ok = True
             if dataset is not None:
                 ok = self.dataset_panel.set_dataset(dataset, params, emit=False)
@@ -178,7 +188,7 @@ class MainWindow(QMainWindow):
             self.document.set_graph(graph)
             if config is not None:
                 self.training_panel.set_config(config)
-            self._sync_inputs()
+            self.sync_inputs()
         finally:
             self._loading = False
         self._modified = False
@@ -199,51 +209,28 @@ class MainWindow(QMainWindow):
     def snapshot_session(self) -> Any:
         return session_bridge.snapshot_session(self)
 
-    def _sync_inputs(self) -> None:
+    def sync_inputs(self) -> None:
         self.controller.set_inputs(self.document.graph, self.dataset_panel.bundle, self.training_panel.config())
 
     # ------------------------------------------------------------- changes
     def _graph_edited(self) -> None:
-        if self._loading:
-            return
-        self._sync_inputs()
-        self._check_trainer_inputs()
+        if not self._loading:
+            self.prompts.graph_edited()
 
     def _dataset_changed(self, bundle: DataBundle) -> None:
         self.document.set_task(bundle.task)
         if self._loading:
             return
         self.set_modified()
-        self._sync_inputs()
-        self._check_trainer_inputs()
+        self.prompts.dataset_changed(bundle)
 
-    def _check_trainer_inputs(self) -> None:
-        ctl = self.controller
-        if ctl.trainer is None or ctl.trainer_matches_inputs():
-            return
-        if not ctl.has_weights():
-            ctl.discard_trainer(keep_weights=False)
-        elif not self._question_pending:
-            self._question_pending = True
-            QTimer.singleShot(0, self._ask_keep_weights)
-
-    def _ask_keep_weights(self) -> None:
-        """The network or data changed after training: keep the weights that still fit, or reset?"""
-        self._question_pending = False
-        ctl = self.controller
-        if ctl.trainer is None or ctl.trainer_matches_inputs():
-            return
-        was_running = ctl.state == "running"
-        if was_running:
-            ctl.pause()
-        answer = dialogs.ask(self, "The network changed",
-                             "The network changed since it was trained. Keep the trained weights of the "
-                             "layers that still fit (same name and shape), or start again from fresh "
-                             "weights?", [KEEP, RESET], KEEP)
-        ctl.discard_trainer(keep_weights=answer == KEEP)
-        self.show_message("Kept the weights that still fit" if answer == KEEP else "Weights reset")
-        if was_running:
-            ctl.start()
+    def _runs_changed(self, runs: list[dict[str, Any]]) -> None:
+        """Earlier runs of the session are overlaid on the current curves."""
+        try:
+            self.curves_view.set_previous_runs([run["history"] for run in runs])
+        except ValueError as exc:  # a hand-edited session file: the rest of it still opens
+            self.show_message(f"Earlier runs not shown: {exc}", 15000)
+            self.curves_view.set_previous_runs([])
 
     def _config_changed(self, fields: dict[str, Any]) -> None:
         self.set_modified()
@@ -257,17 +244,19 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ training
     def start_or_pause(self) -> None:
-        self._sync_inputs()
+        self.sync_inputs()
         self.controller.toggle()
 
     def step_once(self) -> None:
-        self._sync_inputs()
+        self.sync_inputs()
         self.controller.step(1)
 
     def reset_training(self) -> None:
-        self.controller.reset()
+        """Fresh weights; the curves so far stay on the Curves view as an earlier run."""
+        kept = self.controller.reset()  # stops the run first, then keeps its history as an earlier run
         self._view_versions.clear()
-        self.show_message("Weights and history reset")
+        self.show_message("Weights reset; the last run's curves stay as an earlier run" if kept
+                          else "Weights reset")
 
     # ----------------------------------------------------------------- tick
     def view_context(self) -> ViewContext:
@@ -302,7 +291,7 @@ class MainWindow(QMainWindow):
         context: ViewContext | None = None
         done = 0
         for dock, view in self.views:
-            if not dock.isVisible() or self._view_versions.get(id(view)) == version:
+            if self._view_versions.get(id(view)) == version or not on_screen(dock):
                 continue
             context = context or self.view_context()
             self._view_versions[id(view)] = version

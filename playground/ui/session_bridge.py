@@ -39,6 +39,7 @@ def snapshot_session(window: MainWindow) -> Session:
         weights = ctl.weights()
         session.weights = dict(weights) if weights else None
         session.history = ctl.buffer.export_history()
+    session.runs = [dict(run) for run in ctl.runs]
     if dataset == CSV and bundle is not None:
         session.embed_bundle(bundle)  # the file may move; the table travels with the session
     center = window.canvas.mapToScene(window.canvas.viewport().rect().center())
@@ -54,13 +55,13 @@ def snapshot_session(window: MainWindow) -> Session:
 def apply_session(window: MainWindow, session: Session, bundle: DataBundle) -> bool:
     """Show ``session`` in ``window``; a training state that does not fit is reported, the rest loads."""
     ctl = window.controller
-    ctl.reset()
+    ctl.new_session()
     window.dataset_panel.show_bundle(bundle)
     window.document.set_task(bundle.task)
     window.document.set_graph(session.graph)
     window.training_panel.set_config(session.config)
     session.config = window.training_panel.config()  # e.g. a GPU run opened on a CPU-only machine
-    window._sync_inputs()
+    window.sync_inputs()
     if session.weights is not None:
         try:
             trainer = session.make_trainer(ctl.buffer, bundle)
@@ -72,6 +73,7 @@ def apply_session(window: MainWindow, session: Session, bundle: DataBundle) -> b
             ctl.adopt(trainer)
     elif session.history:
         ctl.buffer.import_history(session.history)
+    ctl.set_runs(session.runs)
     _restore_view(window, session.ui_state or {})
     return True
 

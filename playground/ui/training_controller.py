@@ -28,6 +28,7 @@ from playground.train.metrics import MetricsBuffer
 from playground.train.trainer import Trainer
 
 JOIN_TIMEOUT_MS = 30_000
+MAX_EARLIER_RUNS = 8  # histories kept for the Curves overlay (and saved with the session)
 
 
 def graph_fingerprint(graph: Graph) -> str:
@@ -72,12 +73,17 @@ class TrainingController(QObject):
     """Start/pause/resume/step/stop/reset of training on a background thread.
 
     Signals (GUI thread only): ``state_changed(str)``, ``message(str)`` for a person,
-    ``run_finished()`` after a run's thread has been joined.
+    ``run_finished()`` after a run's thread has been joined, ``runs_changed(list)`` when the
+    earlier runs of the session (``runs``, oldest first) changed.
+
+    A dropped trainer's history becomes an earlier run and the buffer starts afresh, so a
+    rebuilt trainer (step 0 again) never draws its curves back over the old ones.
     """
 
     state_changed = Signal(str)
     message = Signal(str)
     run_finished = Signal()
+    runs_changed = Signal(list)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +97,7 @@ class TrainingController(QObject):
         self._worker: _Worker | None = None
         self._last_state = "idle"
         self._built_key: tuple[str, int] | None = None
+        self.runs: list[dict[str, Any]] = []
 
     # ---------------------------------------------------------------- inputs
     def set_inputs(self, graph: Graph, bundle: DataBundle | None, config: TrainConfig) -> None:
@@ -189,17 +196,40 @@ class TrainingController(QObject):
                                device=str(trainer.device))
         self.poll()
 
-    def discard_trainer(self, keep_weights: bool) -> None:
-        """Stop and drop the trainer (the network or data changed). With ``keep_weights`` the
-        next trainer starts from the tensors that still fit; otherwise weights and history reset."""
+    def discard_trainer(self, keep_weights: bool, archive: bool = True) -> bool:
+        """Stop and drop the trainer (the network, data or a fixed setting changed). With
+        ``keep_weights`` the next trainer starts from the tensors that still fit. The history
+        so far becomes an earlier run (unless ``archive`` is False; True if it did) and the
+        buffer is cleared."""
         weights = self.weights() if keep_weights else None
         self.shutdown()
+        archived = archive and self.archive_run()
         self.trainer = None
         self._carry = weights
-        if not keep_weights:
-            self.buffer.clear()
-            self.buffer.set_status(state="idle", step=0, epoch=0, steps_per_s=0.0)
+        self.buffer.clear()
+        self.buffer.set_status(state="idle", step=0, epoch=0, steps_per_s=0.0)
         self.poll()
+        return archived
+
+    # ---------------------------------------------------------- earlier runs
+    def archive_run(self) -> bool:
+        """Keep the current history as an earlier run of the session; False if nothing was trained."""
+        steps, _ = self.buffer.series("train/loss")
+        if len(steps) == 0:
+            return False
+        config = self.trainer.config if self.trainer is not None else self.config
+        number = int(self.runs[-1].get("number", len(self.runs))) + 1 if self.runs else 1
+        self.runs.append({"label": f"run {number}", "number": number, "steps": int(steps[-1]),
+                          "config": config.to_dict(), "history": self.buffer.export_history()})
+        del self.runs[:-MAX_EARLIER_RUNS]
+        self.runs_changed.emit(list(self.runs))
+        return True
+
+    def set_runs(self, runs: list[dict[str, Any]]) -> None:
+        """Earlier runs of a session just opened (or none for a new one)."""
+        self.runs = [dict(r) for r in runs if isinstance(r, dict) and isinstance(r.get("history"), dict)]
+        del self.runs[:-MAX_EARLIER_RUNS]
+        self.runs_changed.emit(list(self.runs))
 
     # -------------------------------------------------------------- controls
     def start(self, max_steps: int | None = None) -> bool:
@@ -275,9 +305,15 @@ class TrainingController(QObject):
         """Stop the run and join its thread; the trained weights are kept."""
         self.shutdown()
 
-    def reset(self) -> None:
-        """Forget trained weights and history; the next start begins from fresh weights."""
-        self.discard_trainer(keep_weights=False)
+    def reset(self, archive: bool = True) -> bool:
+        """Forget trained weights; the history so far becomes an earlier run (``archive``; True if
+        there was one) and the next start begins from fresh weights."""
+        return self.discard_trainer(keep_weights=False, archive=archive)
+
+    def new_session(self) -> None:
+        """A different piece of work: no trainer, no history, no earlier runs."""
+        self.discard_trainer(keep_weights=False, archive=False)
+        self.set_runs([])
 
     def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
         """Stop the background run and wait for its thread to end (window closing). True if joined."""

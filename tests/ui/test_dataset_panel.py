@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from playground.ui import dialogs
 from playground.ui.csv_dialog import CsvDialog
@@ -107,3 +109,5 @@ def test_import_csv_through_the_panel(panel, qtbot, tmp_path):
     assert got.args[0].name == "csv" and got.args[0].task.task == "regression"
     assert panel.combo.currentData() == "csv" and panel.preview.kind == "points"
     assert panel.params()["path"] == path
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert panel.findChildren(CsvDialog) == []  # the dialog does not linger as a child of the panel

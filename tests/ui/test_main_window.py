@@ -6,7 +6,7 @@ import os
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -215,3 +215,135 @@ def test_training_panel_changes_reach_the_running_trainer(env, qtbot):
     w.window_actions.stop.trigger()
     assert w.controller.state == "stopped" and not w.controller.is_running()
     assert "lr" in w.controller.buffer.series_names()
+
+
+def test_reset_keeps_the_run_as_an_earlier_run_and_the_session_saves_it(env, qtbot):
+    tmp_path, answers, _ = env
+    w = make_window(qtbot, tmp_path)
+    w.training_panel.epochs.setValue(15)
+    w.window_actions.start.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "finished", timeout=20000)
+    assert w.curves_view.previous_curves == []
+    w.window_actions.reset.trigger()
+    assert w.controller.buffer.series("train/loss")[0].size == 0
+    assert [run["steps"] for run in w.controller.runs] == [15]
+    dashed = [c for c in w.curves_view.previous_curves if c.property("series")[1] == "train/loss"]
+    assert len(dashed) == 1 and len(dashed[0].getOriginalDataset()[0]) == 15
+    path = str(tmp_path / "runs.playground")
+    answers["Save session as"] = path
+    assert w.file_ops.save()
+    w.close()
+    again = make_window(qtbot, tmp_path, template=None)
+    assert again.file_ops.open_path(path)
+    assert [run["label"] for run in again.controller.runs] == ["run 1"]
+    reopened = [c for c in again.curves_view.previous_curves if c.property("series")[1] == "train/loss"]
+    assert len(reopened) == 1 and len(reopened[0].getOriginalDataset()[0]) == 15
+    again.file_ops.load_template("lenet")  # another piece of work: no earlier runs
+    assert again.controller.runs == [] and again.curves_view.previous_curves == []
+
+
+def choose_dataset(w: MainWindow, qtbot, name: str) -> None:
+    combo = w.dataset_panel.combo
+    combo.setCurrentIndex(combo.findData(name))
+    qtbot.waitUntil(lambda: w.dataset_panel.bundle.name == name, timeout=3000)
+
+
+def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot):
+    tmp_path, answers, asked = env
+    w = make_window(qtbot, tmp_path)
+    before = w.document.graph.to_dict()
+    answers["Adapt the network to the new dataset?"] = "Leave it as it is"
+    choose_dataset(w, qtbot, "plane")  # regression: the head must give one value, not two scores
+    assert asked[-1].title == "Adapt the network to the new dataset?" and "head" in asked[-1].text
+    assert w.document.graph.to_dict() == before and not w.document.report.ok
+    answers["Adapt the network to the new dataset?"] = "Adapt the network"
+    choose_dataset(w, qtbot, "gaussians")
+    assert w.document.graph.node_by_label("head").params["out_features"] == 3
+    qtbot.waitUntil(lambda: w.document.report.ok, timeout=2000)  # re-checked on the next event-loop turn
+    w.window_actions.undo.trigger()
+    assert w.document.graph.to_dict() == before
+    asked.clear()
+    choose_dataset(w, qtbot, "parity")  # token sequences: no simple fix, so no question
+    assert not any(q.title.startswith("Adapt") for q in asked)
+    assert "does not fit parity" in w.statusBar().currentMessage()
+
+
+def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path, template="deep_linear")
+    w.training_panel.optimizer.setCurrentText("sgd")
+    w.training_panel.lr.setValue(100.0)
+    w.window_actions.start.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=20000)
+    qtbot.waitUntil(lambda: "NaN or infinite" in w.statusBar().currentMessage(), timeout=3000)
+    assert "Lower the learning rate" in w.statusBar().currentMessage()
+    assert w.status_widget.state_label.text() == "Paused" and w.isVisible()
+    weights = w.controller.weights()
+    assert all(bool(v.isfinite().all()) for v in weights.values())  # the last good weights are back
+    w.training_panel.lr.setValue(0.01)
+    w.window_actions.start.trigger()  # resume at a sane rate
+    qtbot.waitUntil(lambda: w.controller.trainer.step > 20, timeout=20000)
+    w.window_actions.stop.trigger()
+
+
+def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path)
+    w.canvas.zoom_by(0.5)
+    viewport = w.canvas.viewport()
+    spot = QPoint(40, viewport.height() - 40)  # below the network: empty canvas
+    assert w.canvas.itemAt(spot) is None
+    QTest.mouseDClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, spot)
+    popup = w.canvas._popup
+    qtbot.waitUntil(lambda: popup is not None and popup.isVisible(), timeout=2000)
+    QTest.keyClicks(popup.search, "GELU")
+    QTest.keyClick(popup.search, Qt.Key.Key_Return)
+    (gelu,) = [n for n in w.document.graph.nodes.values() if n.type == "GELU"]
+    assert w.canvas.block_item(gelu.id).sceneBoundingRect().contains(w.canvas.mapToScene(spot))
+
+
+def test_an_example_opens_and_starts_learning(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path, template=None)
+    (example,) = [a for a in w.window_actions.examples_menu.actions() if a.objectName() == "example_deep_linear"]
+    example.trigger()
+    assert w.dataset_panel.bundle.name == "hierarchy"
+    qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step > 0, timeout=20000)
+    w.window_actions.stop.trigger()
+    assert not w.controller.is_running()
+
+
+def test_only_visible_views_redraw(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path)
+    curves_dock = next(dock for dock, view in w.views if view is w.curves_view)
+    curves_dock.raise_()
+    qtbot.waitUntil(curves_dock.isVisible, timeout=2000)
+    w.step_once()
+    qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=20000)
+    qtbot.waitUntil(lambda: w.curves_view.draw_count > 0, timeout=3000)
+    hidden = [view for dock, view in w.views if dock is not curves_dock]
+    assert all(view.draw_count == 0 for view in hidden)  # tabbed behind Curves: never drawn
+    boundary_dock = next(dock for dock, view in w.views if view.title == "Decision boundary")
+    boundary_dock.raise_()
+    qtbot.waitUntil(lambda: boundary_dock.widget().draw_count > 0, timeout=3000)
+
+
+def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path)
+    fc1 = w.document.graph.node_by_label("fc1")
+    w.document.push(SetParam(fc1.id, "out_features", 9))
+    assert w.window_actions.undo.text() == "&Undo" and w.window_actions.undo.isEnabled()
+    assert "out_features" in w.window_actions.undo.toolTip() or "fc1" in w.window_actions.undo.toolTip()
+    w.window_actions.undo.trigger()
+    assert w.window_actions.redo.text() == "&Redo" and "Ctrl+Y" in w.window_actions.redo.toolTip()
+
+
+def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot):
+    tmp_path, _, _ = env
+    w = make_window(qtbot, tmp_path)
+    w.controller.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
+    assert "Earlier runs not shown" in w.statusBar().currentMessage()
+    assert "2 steps but 1 values" in w.statusBar().currentMessage()
+    assert w.curves_view.previous_curves == [] and w.isVisible()

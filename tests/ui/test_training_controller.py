@@ -160,3 +160,19 @@ def test_fingerprint_ignores_positions_but_not_params():
     fc1 = graph.node_by_label("fc1")
     graph.set_param(fc1.id, "out_features", 7)
     assert graph_fingerprint(graph) != base
+
+
+def test_a_rebuilt_trainer_starts_a_new_run_instead_of_drawing_over_the_old_one(controller, qtbot):
+    archived = []
+    controller.runs_changed.connect(archived.append)
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 20)
+    controller.apply_config({"batch_size": 16})  # a fixed setting: rebuilt with the same weights
+    wait_for(qtbot, lambda: controller.trainer.step > 5)
+    controller.stop()
+    steps, _ = controller.buffer.series("train/loss")
+    assert len(steps) > 5 and (steps[1:] > steps[:-1]).all()
+    assert len(controller.runs) == 1 and archived and archived[-1][0]["steps"] > 20
+    assert controller.runs[0]["config"]["batch_size"] == 0
+    controller.new_session()
+    assert controller.runs == [] and archived[-1] == []

@@ -124,3 +124,17 @@ def test_cleared_buffer_clears_the_plane(view: BoundaryView) -> None:
     buffer.clear()
     view.refresh(buffer, ViewContext(graph=Graph()))
     assert view.class_map.image is None and len(view.train_points.data) == 0
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_wide_dock_shows_the_data_extent_with_square_pixels(view: BoundaryView, qtbot, task: str) -> None:
+    view.resize(1400, 260)  # a bottom dock across the window
+    view.show()
+    qtbot.waitExposed(view)
+    shown(MetricsBuffer(), view, plane(task))
+    qtbot.wait(50)  # the layout follows the resize
+    (x0, x1), (y0, y1) = view.plot.vb.viewRange()
+    assert -1.25 < x0 < -1.0 and 1.0 < x1 < 1.25, (x0, x1)  # not ±10 across the dock
+    assert -1.25 < y0 < -1.0 and 1.0 < y1 < 1.25, (y0, y1)
+    box = view.plot.vb.sceneBoundingRect()
+    assert abs(box.width() - box.height()) < 0.1 * box.height()  # square pixels: a square plane

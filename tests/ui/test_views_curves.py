@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 from playground.graph.model import Graph
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import CurvesView, ViewContext
+from playground.ui.views.curves_view import PLOTS
 from playground.ui.views.smoothing import ema_smooth
 
 
@@ -167,3 +168,29 @@ def test_refreshes_faster_than_the_budget_fold_into_one_catch_up_redraw(qtbot) -
     assert view.draw_count == 2
     view.show()
     assert view.draw_count == 3 and len(view.curves["train/loss"].getOriginalDataset()[0]) == 14
+
+
+def test_plots_sit_in_one_row_in_a_wide_low_dock_and_in_a_grid_otherwise(view: CurvesView, qtbot) -> None:
+    view.show()
+    view.resize(1400, 260)
+    qtbot.waitUntil(lambda: view.columns == 4, timeout=2000)
+    rows = {round(view.plot_items[key].pos().y()) for key, _, _ in PLOTS}
+    assert len(rows) == 1  # each plot keeps the dock's whole height
+    view.resize(700, 500)
+    qtbot.waitUntil(lambda: view.columns == 2, timeout=2000)
+    qtbot.wait(20)
+    tops = sorted(round(view.plot_items[key].pos().y()) for key, _, _ in PLOTS)
+    assert tops[0] == tops[1] and tops[2] == tops[3] and tops[1] < tops[2]
+
+
+def test_earlier_learning_rates_stay_in_view(view: CurvesView) -> None:
+    buffer = MetricsBuffer()
+    for s in range(10):
+        buffer.add_scalars(s, {"train/loss": 1.0, "lr": 0.003})
+    earlier = MetricsBuffer()
+    for s in range(10):
+        earlier.add_scalars(s, {"train/loss": 1.0, "lr": 0.03})
+    view.set_previous_runs([earlier.export_history()])
+    view.refresh(buffer, ctx())
+    view.plot_items["lr"].vb.updateAutoRange()
+    assert view.plot_items["lr"].vb.viewRange()[1][1] >= 0.03

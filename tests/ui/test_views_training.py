@@ -129,3 +129,32 @@ def test_export_png_to_missing_folder_says_where(qtbot, tmp_path) -> None:
     qtbot.addWidget(view)
     with pytest.raises(OSError, match="could not write the picture to"):
         view.export_png(str(tmp_path / "nope" / "x.png"))
+
+
+def test_every_view_has_an_export_menu_that_asks_where_and_reports_failures(qtbot, mlp, tmp_path) -> None:
+    from playground.ui import dialogs
+
+    trainer, context = mlp
+    if trainer.step == 0:
+        trainer.run(max_steps=10)
+    asked: list[dialogs.Question] = []
+    answers: dict[str, str] = {}
+    dialogs.set_answerer(lambda q: asked.append(q) or answers.get(q.kind, q.default))
+    try:
+        for cls in (CurvesView, BoundaryView):
+            view = cls()
+            qtbot.addWidget(view)
+            view.busy_budget = None
+            view.refresh(trainer.buffer, context)
+            picture, table = view.export_menu.actions()
+            answers["save"] = str(tmp_path / cls.__name__)  # no extension typed: it is added
+            picture.trigger()
+            assert not QImage(str(tmp_path / f"{cls.__name__}.png")).isNull()
+            table.trigger()
+            with open(tmp_path / f"{cls.__name__}.csv", newline="") as handle:
+                assert len(list(csv.reader(handle))) > 1
+            answers["save"] = str(tmp_path / "missing" / "x.csv")
+            table.trigger()
+            assert asked[-1].title == "Cannot export" and "missing" in asked[-1].text
+    finally:
+        dialogs.set_answerer(None)

@@ -31,6 +31,12 @@ class ViewContext:
         return node.label if node else node_id
 
 
+def on_screen(widget: QWidget) -> bool:
+    """Shown and not covered: a dock tabbed behind another one stays ``isVisible()`` in Qt 6,
+    but its visible region is empty."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 class ViewBase(QWidget):
     """A dockable plot. The main window calls ``refresh`` ~30 times a second, but only
     while the dock is visible and the buffer changed; ``refresh`` must be quick."""

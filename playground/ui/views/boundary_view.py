@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from playground.ui.views.colormaps import class_color, diverging, lookup_table, sequential
@@ -16,6 +16,7 @@ from playground.ui.views.view_panel import ViewPanel
 
 LIGHTEN = 0.55  # how much of the colour the background keeps, so points stand out
 BANDS = 10  # levels of a discretized regression surface
+SIDE_MARGIN = 6  # pixels around the plot
 
 
 def class_probabilities(output: np.ndarray) -> np.ndarray:
@@ -52,11 +53,10 @@ class BoundaryView(ViewPanel):
         self.add_control("", self.show_test)
         self.add_control("", self.discrete)
         self.controls.addStretch(1)
-        self.plot = self.graphics.addPlot(title="Output over the input plane")
+        self.plot = self.graphics.addPlot()  # no title: the dock names it, and a title would widen the plot
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "x₁")
         self.plot.setLabel("left", "x₂")
-        self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.class_map = pg.ImageItem(axisOrder="row-major")
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(sequential())
@@ -69,6 +69,16 @@ class BoundaryView(ViewPanel):
         self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=1.5), brush=grey, name="test")
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
+        self.legend = pg.LegendItem(labelTextSize="8pt")
+        self.legend.setParentItem(self.plot)
+        self.legend.addItem(self.train_points, "train")
+        self.legend.addItem(self.test_points, "test")
+        self._margins = (-1, -1)
+        self._square_again = QTimer(self)  # once the layout has followed a resize, measure again
+        self._square_again.setSingleShot(True)
+        self._square_again.setInterval(0)
+        self._square_again.timeout.connect(self._keep_square)
+        self.graphics.installEventFilter(self)
         self.data: dict[str, Any] | None = None
         self.step = -1
         self.levels = (0.0, 1.0)
@@ -77,6 +87,31 @@ class BoundaryView(ViewPanel):
         self._shown: tuple = ()
         self.show_test.toggled.connect(self.test_points.setVisible)
         self.discrete.toggled.connect(self.redraw)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self._keep_square()
+            self._square_again.start()
+        return super().eventFilter(watched, event)
+
+    def _keep_square(self) -> None:
+        """Show the data's extent with square pixels: in a wide dock the plot is centred at about
+        its height (plus axis and colour bar) rather than stretching the x range across the dock;
+        the legend then sits in the free space on the left, else inside the plane's corner."""
+        plot, box = self.plot, self.plot.vb
+        spare_height = self.graphics.height() - 2 * SIDE_MARGIN
+        needed = (spare_height - (plot.height() - box.height())) + (plot.width() - box.width())
+        free = self.graphics.width() - 2 * SIDE_MARGIN - needed
+        side = int(free // 2) if free > 40 else 0
+        if self.colorbar.isVisible() == self._margins[1] and abs(side - self._margins[0]) <= 2:
+            return  # settled (a pixel or two either way would only make the layout flicker)
+        self._margins = (side, self.colorbar.isVisible())
+        self._square_again.start()
+        self.graphics.ci.setContentsMargins(SIDE_MARGIN + side, SIDE_MARGIN, SIDE_MARGIN + side, SIDE_MARGIN)
+        if side > self.legend.boundingRect().width() + 16:
+            self.legend.anchor(itemPos=(1, 0), parentPos=(0, 0), offset=(-12, 24))  # left of the y axis
+        else:
+            self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 28))  # over the top-right corner
 
     @property
     def regression(self) -> bool:
@@ -111,6 +146,7 @@ class BoundaryView(ViewPanel):
                                     levels=(0, 255))
         self._place(data)
         self._draw_points(data)
+        self._keep_square()
 
     def _draw_surface(self, data: dict[str, Any]) -> None:
         out = np.asarray(data["output"], dtype=np.float64)

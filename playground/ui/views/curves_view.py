@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QWidget
 
@@ -26,6 +26,7 @@ PLOTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 LOG_PLOTS = ("loss", "lr")
 UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement  # the "log y" box switches these
 X_MODES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
+WIDE = 2.6  # width / height above which the four plots sit in one row instead of a 2 × 2 grid
 RUN_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 
 
@@ -140,7 +141,27 @@ class CurvesView(ViewPanel):
         self.log_y.toggled.connect(self._set_log)
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.columns = 2
+        self.graphics.installEventFilter(self)
         self._smoothing_changed()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            size = event.size()
+            self.arrange(4 if size.width() > WIDE * max(size.height(), 1) else 2)
+        return super().eventFilter(watched, event)
+
+    def arrange(self, columns: int) -> None:
+        """Lay the plots out in ``columns`` columns (4 in a wide, low dock, so each keeps some height)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        layout = self.graphics.ci
+        plots = [self.plot_items[key] for key, _, _ in PLOTS]
+        for plot in plots:
+            layout.removeItem(plot)
+        for i, plot in enumerate(plots):
+            layout.addItem(plot, row=i // columns, col=i % columns)
 
     @staticmethod
     def _title(title: str, names: tuple[str, ...], earlier: bool = False) -> str:
@@ -234,12 +255,13 @@ class CurvesView(ViewPanel):
                 self.raw_curves[name].setData(x, values)
             else:
                 self.raw_curves[name].setData([], [])
-        self.show_hint("" if any_data or self.previous else "No training history yet: press Train to start.")
+        self.show_hint("" if any_data or self.previous else "No training history yet: press Start (Space) to train.")
 
     def _fit_constant(self, values: np.ndarray) -> None:
         """A constant learning rate sits mid-height on a 0-based axis instead of a degenerate range."""
         plot = self.plot_items["lr"]
-        if len(values) and np.ptp(values) == 0 and values[0] > 0 and not self.log_y.isChecked():
+        earlier = any("lr" in run for run in self.previous)  # their rates must stay in view too
+        if len(values) and np.ptp(values) == 0 and values[0] > 0 and not self.log_y.isChecked() and not earlier:
             plot.setYRange(0.0, 2.0 * values[0], padding=0.05)
         else:
             plot.enableAutoRange(axis="y")

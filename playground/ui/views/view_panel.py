@@ -8,13 +8,14 @@ import time
 import weakref
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPaintEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
-from playground.ui.views.base import ViewBase, ViewContext
+from playground.ui.views.base import ViewBase, ViewContext, on_screen
 from playground.ui.views.export import save_png
+from playground.ui.views.export_menu import export_dialog
 
 THEME_COLORS = {"light": ("w", "#303030"), "dark": ("#1e1f22", "#d0d0d0")}
 BUSY_BUDGET = 0.04  # CPU share all visible views together may spend drawing + painting streamed data
@@ -28,7 +29,7 @@ def _visible_panels() -> int:
     count = 0
     for panel in list(_PANELS):
         try:
-            count += panel.isVisible()
+            count += on_screen(panel)
         except RuntimeError:
             _PANELS.discard(panel)
     return max(1, count)
@@ -75,7 +76,10 @@ class ViewPanel(ViewBase):
         layout.setSpacing(4)
         self.controls = QHBoxLayout()
         self.controls.setSpacing(8)
-        layout.addLayout(self.controls)
+        top = QHBoxLayout()
+        top.addLayout(self.controls, 1)
+        top.addWidget(self._export_button())
+        layout.addLayout(top)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
@@ -108,7 +112,7 @@ class ViewPanel(ViewBase):
             self._next_draw = now + max(self.min_interval_s, cost * visible / self.busy_budget)
 
     def _catch_up(self) -> None:
-        if self.isVisible():
+        if on_screen(self):
             self._draw_timed()
         else:  # hidden meanwhile: draw when shown again
             self._stale = True
@@ -130,6 +134,22 @@ class ViewPanel(ViewBase):
         if self._deferred.isActive():
             self._draw_timed()  # the picture shows the latest data
         save_png(self, path)
+
+    def _export_button(self) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName("export_view")
+        button.setText("Export")
+        button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        button.setAutoRaise(True)
+        button.setToolTip(f"Save the {self.title} view as a picture (PNG) or its data as a table (CSV)")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.addAction("Picture (PNG)…", lambda: export_dialog(self, "png"))
+        menu.addAction("Data (CSV)…", lambda: export_dialog(self, "csv"))
+        button.setMenu(menu)
+        self.export_menu = menu
+        return button
 
     # ------------------------------------------------------------ helpers
     def show_hint(self, text: str) -> None:
