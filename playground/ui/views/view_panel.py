@@ -4,8 +4,8 @@ drawing and painting; refreshes that come sooner are folded into one deferred re
 
 from __future__ import annotations
 
+import math
 import time
-import weakref
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -18,25 +18,42 @@ from playground.ui.views.export import save_png
 from playground.ui.views.export_menu import export_dialog
 
 THEME_COLORS = {"light": ("w", "#303030"), "dark": ("#1e1f22", "#d0d0d0")}
-BUSY_BUDGET = 0.04  # CPU share all visible views together may spend drawing + painting streamed data
+BUSY_BUDGET = 0.03  # CPU share all views together may spend drawing + painting streamed data
 MIN_INTERVAL_S = 1 / 30
-_PANELS: weakref.WeakSet[ViewPanel] = weakref.WeakSet()
+BUDGET_HORIZON_S = 2.0
 
 
-def _visible_panels() -> int:
-    """How many views share the drawing budget now (panels whose widget Qt already deleted
-    may linger in the weak set until Python collects their wrapper: skip and drop them)."""
-    count = 0
-    for panel in list(_PANELS):
-        try:
-            count += on_screen(panel)
-        except RuntimeError:
-            _PANELS.discard(panel)
-    return max(1, count)
+class DrawBudget:
+    """CPU time the UI thread spent on views (every draw and every paint, whoever caused it),
+    kept as a total that decays over ``horizon`` seconds. While training runs, Python drawing
+    code holds the GIL the training thread needs, so all views together must stay within a
+    small share of one core: ``wait(share)`` says how long until drawing fits again."""
+
+    def __init__(self, horizon: float = BUDGET_HORIZON_S) -> None:
+        self.horizon = horizon
+        self.spent = 0.0
+        self._at = time.perf_counter()
+
+    def _decay(self) -> None:
+        now = time.perf_counter()
+        self.spent *= math.exp(-(now - self._at) / self.horizon)
+        self._at = now
+
+    def charge(self, seconds: float) -> None:
+        self._decay()
+        self.spent += max(seconds, 0.0)
+
+    def wait(self, share: float) -> float:
+        self._decay()
+        limit = share * self.horizon
+        return 0.0 if self.spent <= limit else self.horizon * math.log(self.spent / limit)
+
+
+BUDGET = DrawBudget()
 
 
 class TimedGraphics(pg.GraphicsLayoutWidget):
-    """A GraphicsLayoutWidget that remembers the CPU time of its last paint."""
+    """A GraphicsLayoutWidget whose paints are charged to the shared drawing budget."""
 
     paint_seconds = 0.0
 
@@ -44,6 +61,7 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
         started = time.thread_time()
         super().paintEvent(event)
         self.paint_seconds = time.thread_time() - started
+        BUDGET.charge(self.paint_seconds)
 
 
 class ViewPanel(ViewBase):
@@ -52,10 +70,11 @@ class ViewPanel(ViewBase):
     ``self.buffer`` / ``self.context`` (the last ones handed to ``refresh``), so a control
     change redraws at once without waiting for new data.
 
-    ``busy_budget`` (None: draw on every refresh) bounds the time spent on streaming data, shared by
-    the visible views: after a redraw that cost c seconds of CPU (draw + paint) the next one waits
-    c × (visible views) / busy_budget. CPU time of this thread, not wall time: waiting for the
-    training thread's GIL costs training nothing."""
+    ``busy_budget`` (None: draw on every refresh) is the share of one core that all views
+    together may spend on streamed data (see DrawBudget); a refresh that comes sooner, or sooner
+    than ``min_interval_s`` after this view's last draw, is folded into one deferred redraw.
+    CPU time of this thread, not wall time: waiting for the training thread's GIL costs
+    training nothing."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +83,6 @@ class ViewPanel(ViewBase):
         self.theme = ""
         self.busy_budget: float | None = BUSY_BUDGET
         self.min_interval_s = MIN_INTERVAL_S
-        _PANELS.add(self)
         self.draw_count = 0
         self._next_draw = 0.0
         self._stale = False
@@ -92,8 +110,11 @@ class ViewPanel(ViewBase):
         self.buffer, self.context = buffer, context
         if context.theme != self.theme:
             self.set_theme(context.theme)
-        wait = self._next_draw - time.perf_counter()
-        if self.busy_budget is not None and wait > 0:
+        if self.busy_budget is None or self.draw_count == 0:  # a view's first picture comes at once
+            self._draw_timed()
+            return
+        wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(self.busy_budget))
+        if wait > 0:
             if not self._deferred.isActive():
                 self._deferred.start(max(1, int(wait * 1000)))
             return
@@ -105,17 +126,18 @@ class ViewPanel(ViewBase):
         started = time.thread_time()
         self.draw()
         self.draw_count += 1
-        now = time.perf_counter()
-        if self.busy_budget is not None:
-            cost = (time.thread_time() - started) + self.graphics.paint_seconds
-            visible = _visible_panels()
-            self._next_draw = now + max(self.min_interval_s, cost * visible / self.busy_budget)
+        BUDGET.charge(time.thread_time() - started)
+        self._next_draw = time.perf_counter() + self.min_interval_s
 
     def _catch_up(self) -> None:
-        if on_screen(self):
-            self._draw_timed()
-        else:  # hidden meanwhile: draw when shown again
+        if not on_screen(self):  # hidden meanwhile: draw when shown again
             self._stale = True
+            return
+        wait = BUDGET.wait(self.busy_budget) if self.busy_budget is not None else 0.0
+        if wait > 0:  # other views spent the budget first: wait for another turn
+            self._deferred.start(max(1, int(wait * 1000)))
+            return
+        self._draw_timed()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
