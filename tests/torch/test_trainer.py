@@ -11,24 +11,13 @@ import torch
 
 from playground.compile.compiler import CompileError
 from playground.data import make_dataset
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.chain import chain_graph
+from playground.graph.model import Graph
 from playground.graph.templates import TEMPLATES
 from playground.train import ConfigError, MetricsBuffer, TrainConfig, Trainer, default_config
 from playground.train.optim import lr_at
 
-
-def chain(*blocks: tuple[str, dict]) -> Graph:
-    """Input -> blocks... -> Output, built with the same reversible edits the app uses."""
-    g = Graph()
-    prev = None
-    for type_, params in (("Input", {}), *blocks, ("Output", {})):
-        add = AddNode(type_, dict(params))
-        add.apply(g)
-        if prev is not None:
-            Connect(PortRef(prev, "out"), PortRef(add.node_id, "in")).apply(g)
-        prev = add.node_id
-    return g
+chain = chain_graph
 
 
 def mlp(hidden: int = 16, dropout: float = 0.0) -> Graph:

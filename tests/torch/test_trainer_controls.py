@@ -9,21 +9,11 @@ import torch
 
 from playground.data import make_dataset
 from playground.data.bundle import DataBundle
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.chain import chain_graph
+from playground.graph.model import Graph
 from playground.train import TrainConfig, Trainer, TrainerError
 
-
-def chain(*blocks: tuple[str, dict]) -> Graph:
-    g = Graph()
-    prev = None
-    for type_, params in (("Input", {}), *blocks, ("Output", {})):
-        add = AddNode(type_, dict(params))
-        add.apply(g)
-        if prev is not None:
-            Connect(PortRef(prev, "out"), PortRef(add.node_id, "in")).apply(g)
-        prev = add.node_id
-    return g
+chain = chain_graph
 
 
 def mlp() -> Graph:
