@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 
 @dataclass
@@ -93,6 +93,16 @@ def choose_path(parent: QWidget | None, mode: str, title: str, directory: str = 
     else:
         path, _ = QFileDialog.getSaveFileName(parent, title, directory, name_filter)
     return path or None
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """One line of text (e.g. a group's title); None if cancelled. A test answerer's reply is
+    the text; under suppressed prompts the current ``text`` is kept."""
+    handled, answer = _route(Question("text", title, label, [], text))
+    if handled:
+        return answer
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None
 
 
 def exec_dialog(dialog: QDialog, accept: Any = None) -> bool:

@@ -315,3 +315,23 @@ def test_tab_opens_search_and_context_menu_offers_commands(canvas, qtbot):
     actions["Duplicate"].trigger()
     assert len(doc.graph.nodes) == 6
     menu.deleteLater()
+
+
+def test_double_clicking_a_group_title_renames_it_undoably(canvas):
+    from playground.ui import dialogs
+
+    doc, view = canvas
+    view.select_nodes(["n2", "n3"])
+    gid = view.group_selected("Hidden layer")
+    title = view.graph_scene.group_items[gid].title_rect()
+    at = _vp(view, QPointF(title.left() + 30, title.top() + TITLE_HEIGHT / 2))
+    asked = []
+    dialogs.set_answerer(lambda q: asked.append(q) or "Encoder")
+    try:
+        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    finally:
+        dialogs.set_answerer(None)
+    assert [q.kind for q in asked] == ["text"] and asked[0].default == "Hidden layer"
+    assert doc.graph.groups[gid].title == "Encoder"
+    doc.undo_stack.undo()
+    assert doc.graph.groups[gid].title == "Hidden layer"

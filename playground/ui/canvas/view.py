@@ -15,11 +15,12 @@ from PySide6.QtGui import (
     QPainter,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QInputDialog, QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from playground.compile.blocks import BLOCKS
 from playground.graph.edits import AddNode, Macro, RemoveNode, SetGroup
 from playground.graph.model import GraphFormatError, Group
+from playground.ui import dialogs
 from playground.ui.canvas import clipboard
 from playground.ui.canvas.add_block_popup import AddBlockPopup
 from playground.ui.canvas.block_item import HEADER, OVERVIEW_ZOOM, WIDTH, BlockItem, set_block_look
@@ -216,8 +217,8 @@ class GraphCanvasView(QGraphicsView):
         if item is None:
             self.open_add_popup(view_pos)
         elif isinstance(item, GroupItem):
-            title, ok = QInputDialog.getText(self, "Rename group", "Title:", text=item.title)
-            if ok and title.strip():
+            title = dialogs.ask_text(self, "Rename group", "Title:", item.title)
+            if title and title.strip():
                 self.rename_group(item.group_id, title.strip())
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
