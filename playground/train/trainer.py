@@ -274,7 +274,7 @@ class Trainer:
         xb, yb = self.data.next()
         model = self.model
         out = model(xb)
-        self._last_batch = (out, yb)
+        self._last_batch = (out.detach(), yb)  # detached: must not keep the autograd graph alive
         loss = self.loss.fn(out, yb)
         aux = model.last_aux_loss
         if aux is not None:
