@@ -91,21 +91,7 @@ def fit_to_task(graph: Graph, task: TaskSpec) -> Macro | None:
             edits.extend(found)
     if not edits:
         return None
-    # Replaying on the real graph must give the same ids: rebuild fresh edits from the trial.
-    return Macro(_fresh(edits), "Fit network to dataset")
+    # The ids were fixed on the copy, and every edit's apply() recomputes its own undo state
+    # (the redo contract), so the same edits replay on the real graph.
+    return Macro(edits, "Fit network to dataset")
 
-
-def _fresh(edits: list[Edit]) -> list[Edit]:
-    out: list[Edit] = []
-    for e in edits:
-        if isinstance(e, RemoveNode):
-            out.append(RemoveNode(e.node_id))
-        elif isinstance(e, AddNode):
-            out.append(AddNode(e.type, dict(e.params), e.pos, e.label, e.node_id))
-        elif isinstance(e, Disconnect):
-            out.append(Disconnect(e.edge_id))
-        elif isinstance(e, Connect):
-            out.append(Connect(e.src, e.dst, e.edge_id))
-        elif isinstance(e, SetParam):
-            out.append(SetParam(e.node_id, e.name, e.value))
-    return out
