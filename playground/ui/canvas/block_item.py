@@ -74,19 +74,15 @@ _LOOKS = {
 }
 
 
-def set_block_look(dark: bool) -> bool:
-    """Recolour block bodies for a dark or light canvas; True if anything changed."""
+def set_block_look(dark: bool) -> None:
+    """Recolour block bodies for a dark or light canvas (shared by every canvas)."""
     pick = 1 if dark else 0
     targets = {"body": [_BODY], "body_text": [_BODY_TEXT], "subtle_text": [_SUBTLE_TEXT],
                "outline": [_OUTLINE, _OUTLINE_HAIRLINE], "overview": [OVERVIEW_BODY]}
-    changed = False
     for key, objects in targets.items():
         color = QColor(*_LOOKS[key][pick])
         for obj in objects:
-            if obj.color() != color:
-                obj.setColor(color)
-                changed = True
-    return changed
+            obj.setColor(color)
 
 
 BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
