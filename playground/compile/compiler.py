@@ -135,6 +135,8 @@ class CompiledModel(nn.Module):
             self.node_labels[nid] = node.label
             self._steps.append((module, tuple(in_slots), tuple(out_slots), len(out_slots) > 1, nid))
         self._n_slots = len(slot)
+        names = readable_names(self.node_labels)
+        self._readable = {self.node_names[nid]: name for nid, name in names.items()}  # submodule -> label name
         self._aux = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
         self._attn = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
         self.taps: set[str] = set()
@@ -186,26 +188,18 @@ class CompiledModel(nn.Module):
 
     def readable_names(self) -> dict[str, str]:
         """node id -> the label-based attribute name exported code uses for that block."""
-        return readable_names(self.node_labels)
+        return {nid: self._readable[name] for nid, name in self.node_names.items()}
 
     def readable_key(self, key: str) -> str:
         """``"n3.weight"`` -> ``"fc1.weight"`` (keys of no block come back unchanged)."""
-        head, _, rest = key.partition(".")
-        inv = {name: nid for nid, name in self.node_names.items()}
-        if head not in inv:
-            return key
-        return f"{self.readable_names()[inv[head]]}.{rest}" if rest else self.readable_names()[inv[head]]
+        head, dot, rest = key.partition(".")
+        name = self._readable.get(head)
+        return key if name is None else name + dot + rest
 
     def readable_state_dict(self, state: Mapping[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
         """``state`` (default: this model's own) with label-based keys: what exported code loads."""
         state = self.state_dict() if state is None else state
-        inv = {name: nid for nid, name in self.node_names.items()}
-        names = self.readable_names()
-        out: dict[str, torch.Tensor] = {}
-        for key, value in state.items():
-            head, _, rest = key.partition(".")
-            out[f"{names[inv[head]]}.{rest}" if head in inv else key] = value
-        return out
+        return {self.readable_key(key): value for key, value in state.items()}
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

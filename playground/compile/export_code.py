@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-
 from collections.abc import Mapping
 
 import torch
