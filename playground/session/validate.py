@@ -148,6 +148,12 @@ def fit_session_weights(session: Session, task: TaskSpec | None = None) -> list[
         weights = by_node_id(session.weights, model)
         if not weights_mismatch(weights, model):
             session.weights = weights
+            try:
+                _check_optimizer(session, model)
+            except SessionError:  # e.g. a rewiring changed the parameters' order
+                session.optimizer_state = session.trainer_state = None
+                return ["the optimizer state no longer fits the network and was left out "
+                        "(training goes on from the saved weights with a fresh optimizer)"]
             return []
     fitted, report = fit_weights_to_graph(session.weights, session.graph, task, session.config)
     session.weights = fitted
@@ -177,6 +183,11 @@ def ensure_weights_fit(session: Session, path: str | None = None, task: TaskSpec
     problem = weights_mismatch(session.weights, model)
     if problem:
         raise SessionError(f"cannot save: the weights do not fit the network{problem}", path)
+    try:
+        _check_optimizer(session, model)
+    except SessionError as err:
+        reason = err.message.removeprefix("the file is damaged: ")
+        raise SessionError(f"cannot save: the optimizer state does not fit the network ({reason})", path) from None
 
 
 _TASKS: dict[str, TaskSpec] = {}
