@@ -50,7 +50,7 @@ def test_parameter_source_takes_the_batch_size_and_trains():
     out = model(x)
     assert out.shape == (5, 3), "a source block's output must follow the batch"
     out.sum().backward()
-    param = next(p for n, p in model.named_parameters() if n.startswith(g.nodes[ids[0]].label))
+    param = next(p for n, p in model.named_parameters() if n.startswith(ids[0] + "."))
     assert param.grad is not None and param.grad.abs().sum() > 0
 
 
@@ -76,9 +76,10 @@ def test_taps_and_attention_recording_leave_outputs_unchanged_and_names_follow_l
         assert set(model.captured) == set(model.node_names) | {model.input_node}, name
         if name == "transformer":
             assert set(model.attention_maps()) == {graph.node_by_label(b).id for b in ("block1", "block2")}
-        # parameter names read like the labels on the canvas and map back to their blocks
+        # parameters are keyed by node id (weights follow a block through a rename), and their
+        # readable names use the labels on the canvas
         owner = model.parameter_owner()
         for key in model.state_dict():
-            label = key.split(".", 1)[0]
-            node = graph.node_by_label(label)
-            assert node is not None and owner[key] == node.id, key
+            nid, param = key.split(".", 1)
+            assert nid in graph.nodes and owner[key] == nid, key
+            assert model.readable_key(key) == f"{graph.nodes[nid].label}.{param}", key

@@ -145,7 +145,7 @@ def assert_round_trip(graph: Graph, task: TaskSpec, path: Path) -> str:
     model(x)  # move BatchNorm running statistics away from their initial values
     source = export_python(graph, task)
     exported = import_exported(source, path).Net()
-    exported.load_state_dict(model.state_dict(), strict=True)
+    exported.load_state_dict(model.readable_state_dict(), strict=True)
     model.eval()
     exported.eval()
     with torch.no_grad():
