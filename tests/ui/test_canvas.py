@@ -281,6 +281,26 @@ def test_wheel_zooms_around_the_cursor_and_middle_drag_pans(canvas):
     assert abs(moved.x() - before.x()) < 2 / view.zoom() and abs(moved.y() - before.y()) < 2 / view.zoom()
 
 
+def test_deleting_every_block_of_a_group_removes_its_box_and_undo_brings_it_back(canvas):
+    doc, view = canvas
+    view.select_nodes(["n2", "n3"])
+    gid = view.group_selected("Hidden layer")
+    before = doc.graph.to_dict()
+    view.graph_scene.clearSelection()
+    view.select_nodes(["n2", "n3"])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert "n2" not in doc.graph.nodes and "n3" not in doc.graph.nodes
+    assert gid not in doc.graph.groups and gid not in view.graph_scene.group_items
+    assert doc.graph.to_dict()["groups"] == []  # no invisible empty box in the saved file
+    doc.undo_stack.undo()
+    assert doc.graph.to_dict() == before
+    box = view.graph_scene.group_items[gid]
+    assert sorted(b.node_id for b in box.members()) == ["n2", "n3"] and not box.title_rect().isEmpty()
+    doc.undo_stack.redo()
+    assert gid not in doc.graph.groups and gid not in view.graph_scene.group_items
+
+
 def test_snap_toggle_thumbnail_and_deleting_a_group_box(canvas):
     doc, view = canvas
     view.set_snap(False)

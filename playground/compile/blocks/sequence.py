@@ -105,6 +105,8 @@ def need_sequence(x: Shape, port: str = "in", what: str = "") -> None:
 class Embedding(Block):
     type = "Embedding"
     category = "Sequence"
+    tokens = "consume"
+    channel_axis = -1
     description = "Turns integer tokens into learned vectors: (T,) token ids -> (T, embedding_dim)"
     params = (
         spec_param("embedding_dim", "int", 32, "Length of each token's vector", min=1, max=4096),
@@ -150,6 +152,7 @@ class Embedding(Block):
 class PositionalEncodingBlock(Block):
     type = "PositionalEncoding"
     category = "Sequence"
+    channel_axis = -1
     description = "Adds each position's code to a sequence so attention can tell positions apart"
     params = (
         spec_param("kind", "choice", "sinusoidal", "sinusoidal: fixed waves; learned: trained per "
@@ -180,6 +183,7 @@ _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 class _Recurrent(Block):
     category = "Sequence"
+    channel_axis = -1
     params = (
         spec_param("hidden_size", "int", 32, "Units in the hidden state", min=1, max=4096),
         spec_param("num_layers", "int", 1, "Stacked recurrent layers", min=1, max=16),
@@ -234,6 +238,7 @@ class GRU(_Recurrent):
 class SequencePoolBlock(Block):
     type = "SequencePool"
     category = "Sequence"
+    channel_axis = -1
     description = "Summarises a sequence as one vector: its last step, first step or mean, (T, F) -> (F,)"
     params = (
         spec_param("mode", "choice", "last", "last: final step (classic RNN readout); first: the first "
