@@ -133,6 +133,8 @@ class SafeZipReader:
         """Shape and dtype of an ``.npy`` member, from its first bytes only."""
         with self.open_bounded(name) as fh:
             shape, dtype, _offset = _npy_header(fh, name)
+            if fh.size - fh.pos != math.prod(shape) * dtype.itemsize:
+                raise ValueError(f"member {name!r}: array data does not match its shape {shape}")
         return shape, dtype
 
     def read_npy(self, name: str) -> np.ndarray:

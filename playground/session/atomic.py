@@ -26,10 +26,13 @@ _LEGACY_TMP = re.compile(r"^\..+\.playground\.[a-z0-9_]{8}\.tmp$")  # tempfile.m
 _STARTED = time.time()  # temp files modified before this belong to an earlier process
 
 
-def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
+def atomic_write(path: str, write: Callable[[BinaryIO], None],
+                 verify: Callable[[str], None] | None = None) -> None:
     """Call ``write(f)`` on a temporary file next to ``path``, fsync it, then rename over ``path``.
 
-    The folder is fsynced afterwards so the rename itself survives a power cut.
+    ``verify(tmp_path)``, when given, checks the written file before it replaces anything; an
+    exception from it leaves ``path`` as it was. The folder is fsynced afterwards so the rename
+    itself survives a power cut.
     """
     target = resolve_target(path)
     folder = os.path.dirname(target)
@@ -45,6 +48,8 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, target)
     except BaseException as err:
         with contextlib.suppress(OSError):

@@ -52,9 +52,26 @@ def save_session(session: Session, path: str) -> None:
     except (ValueError, TypeError) as err:
         raise SessionError(f"cannot save: {err}", str(path)) from None
     try:
-        atomic_write(str(path), lambda f: _write_zip(f, members))
+        atomic_write(str(path), lambda f: _write_zip(f, members), lambda tmp: verify_saved(tmp, members))
     except OSError as err:
         raise SessionError(f"cannot save: {err.strerror or err}", str(path)) from None
+    except ValueError as err:
+        raise SessionError(f"cannot save: the written file did not check out ({err}); the old "
+                           "file was kept", str(path)) from None
+
+
+def verify_saved(path: str, members: list[tuple[str, bytes]]) -> None:
+    """Re-read what was written, cheaply: the member list, the sizes and the tensor/array headers."""
+    with archive.SafeZipReader(path) as reader:
+        want = {name: len(data) for name, data in members}
+        got = {name: reader.size(name) for name in reader.infos}
+        if got != want:
+            raise ValueError("its members differ from those written")
+        for name in want:
+            if name.endswith(".safetensors"):
+                reader.tensor_header(name)
+            elif name.endswith(".npy"):
+                reader.npy_header(name)
 
 
 def session_bytes(session: Session) -> bytes:
