@@ -12,7 +12,6 @@ import pytest
 
 from playground.graph.model import Graph, Node, PortRef
 from playground.session import Session, SessionError, fileformat, load_session, save_session
-from playground.session.atomic import sweep_stale_temps
 from playground.train import TrainConfig
 
 
@@ -48,6 +47,8 @@ def test_temp_files_a_killed_process_left_are_swept_on_the_next_save(tmp_path):
 
 
 def test_a_live_process_s_recent_temp_file_is_left_alone(tmp_path):
+    from playground.session.atomic import sweep_stale_temps
+
     parent = os.getppid()  # alive for as long as this test runs
     busy = tmp_path / f".pg-{parent}-0123abcd.tmp"
     busy.write_bytes(b"in progress")
