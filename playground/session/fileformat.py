@@ -28,7 +28,7 @@ import numpy as np
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import archive, skeleton
+from playground.session import archive, limits, skeleton
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
 from playground.session.migrations import migrate
@@ -38,6 +38,9 @@ from playground.session.validate import check_weights, ensure_weights_fit, valid
 KIND = "neural-playground-session"
 JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer")
 REQUIRED = ("graph", "config", "dataset")
+# parts a session can open without, with a warning, when they are damaged or too large
+OPTIONAL = {"ui_state": "the saved layout of views", "history": "the training history",
+            "runs": "the earlier runs"}
 _ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
@@ -50,9 +53,26 @@ def save_session(session: Session, path: str) -> None:
     except (ValueError, TypeError) as err:
         raise SessionError(f"cannot save: {err}", str(path)) from None
     try:
-        atomic_write(str(path), lambda f: _write_zip(f, members))
+        atomic_write(str(path), lambda f: _write_zip(f, members), lambda tmp: verify_saved(tmp, members))
     except OSError as err:
         raise SessionError(f"cannot save: {err.strerror or err}", str(path)) from None
+    except ValueError as err:
+        raise SessionError(f"cannot save: the written file did not check out ({err}); the old "
+                           "file was kept", str(path)) from None
+
+
+def verify_saved(path: str, members: list[tuple[str, bytes]]) -> None:
+    """Re-read what was written, cheaply: the member list, the sizes and the tensor/array headers."""
+    with archive.SafeZipReader(path) as reader:
+        want = {name: len(data) for name, data in members}
+        got = {name: reader.size(name) for name in reader.infos}
+        if got != want:
+            raise ValueError("its members differ from those written")
+        for name in want:
+            if name.endswith(".safetensors"):
+                reader.tensor_header(name)
+            elif name.endswith(".npy"):
+                reader.npy_header(name)
 
 
 def session_bytes(session: Session) -> bytes:
@@ -185,13 +205,21 @@ def _load(reader: archive.SafeZipReader) -> Session:
             f"made by a newer Neural Playground (schema {schema}; this version {__version__} "
             f"reads up to schema {SCHEMA_VERSION}); please update"
         )
+    limits.check_budget(reader)
     doc: dict[str, Any] = {"manifest": manifest}
+    warnings: list[str] = []
     for part in JSON_PARTS:
         if reader.has(f"{part}.json"):
-            doc[part] = reader.read_json(f"{part}.json")
+            try:
+                doc[part] = reader.read_json(f"{part}.json")
+            except ValueError as err:
+                if part not in OPTIONAL:
+                    raise
+                warnings.append(f"{OPTIONAL[part]} could not be read ({err}), so it was left out")
         elif part in REQUIRED:
             raise SessionError(f"the file is incomplete: {part}.json is missing")
     doc = migrate(doc, schema, SCHEMA_VERSION)
+    _drop_damaged_optional(doc, warnings)
     validate_document(doc)
     arrays = _LazyArrays(reader)
     try:
@@ -204,12 +232,19 @@ def _load(reader: archive.SafeZipReader) -> Session:
     if emb is not None:
         session.embedded_data = {"task": emb["task"], "meta": emb.get("meta", {}),
                                  "arrays": {k: arrays[emb["arrays"][k]] for k in DATA_ARRAYS}}
+    session.warnings.extend(warnings)
     session.notes = doc.get("notes", {"notes": ""})["notes"]
     session.ui_state = doc.get("ui_state", {})
-    session.history = _decode_history(doc.get("history", {"series": {}}), arrays)
-    for run in doc.get("runs", {"runs": []})["runs"]:
-        session.runs.append({**run, "history": _decode_history(run["history"], arrays)})
+    try:
+        session.history = _decode_history(doc.get("history", {"series": {}}), arrays)
+        for run in doc.get("runs", {"runs": []})["runs"]:
+            session.runs.append({**run, "history": _decode_history(run["history"], arrays)})
+    except (SessionError, ValueError) as err:
+        session.history, session.runs = {}, []
+        session.warnings.append(f"the training history is damaged or too large ({_reason(err)}), "
+                                "so the session was opened without it")
     session.app_version = str(manifest.get("app_version", "?"))
+    limits.check_tensor_headers(reader, session)
     if reader.has("weights.safetensors"):
         session.weights = reader.read_tensors("weights.safetensors")
     for part in ("optimizer", "trainer"):
@@ -249,6 +284,25 @@ def _decode_history(data: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, di
         out[name] = {"steps": a[0].tolist(), "values": a[1].tolist(), "wall": a[2].tolist(),
                      "stride": [float(ref["stride"])]}
     return out
+
+
+def _drop_damaged_optional(doc: dict[str, Any], warnings: list[str]) -> None:
+    """Leave out the parts a session can do without when their structure is wrong."""
+    runs = doc.get("runs", {"runs": []})
+    fine = {
+        "ui_state": isinstance(doc.get("ui_state", {}), dict),
+        "history": isinstance(doc.get("history", {"series": {}}), dict),
+        "runs": isinstance(runs, dict) and isinstance(runs.get("runs"), list)
+        and all(isinstance(r, dict) and "history" in r for r in runs["runs"]),
+    }
+    for part, ok in fine.items():
+        if not ok:
+            del doc[part]
+            warnings.append(f"{OPTIONAL[part]} is damaged, so it was left out")
+
+
+def _reason(err: Exception) -> str:
+    return err.message if isinstance(err, SessionError) else str(err)
 
 
 class _LazyArrays(Mapping[str, np.ndarray]):

@@ -13,6 +13,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from safetensors.torch import load as st_load
 
 from playground.graph.model import Graph, Node, PortRef
 from playground.session import Session, SessionError, archive, load_session, load_session_bytes, session_bytes
@@ -224,7 +225,7 @@ def test_a_table_is_never_read_from_a_path_inside_the_file(tmp_path):
 
 def test_weights_of_the_wrong_shape():
     files = members()
-    weights = archive.st_load(files["weights.safetensors"])
+    weights = st_load(files["weights.safetensors"])
     assert set(weights) == {"n2.weight", "n2.bias"}  # keyed by node id; messages name the label
     weights["n2.weight"] = torch.zeros(3, 2)
     files["weights.safetensors"] = archive.tensors_bytes(weights)
@@ -239,7 +240,7 @@ def test_weights_of_the_wrong_shape():
 
 def test_weights_keyed_by_label_as_schema_1_wrote_them_load_by_node_id():
     files = members()
-    weights = archive.st_load(files["weights.safetensors"])
+    weights = st_load(files["weights.safetensors"])
     files["weights.safetensors"] = archive.tensors_bytes({k.replace("n2.", "fc1."): v for k, v in weights.items()})
     loaded = load_session_bytes(rezip(files))
     assert loaded.weights is not None and set(loaded.weights) == set(weights)
@@ -248,7 +249,7 @@ def test_weights_keyed_by_label_as_schema_1_wrote_them_load_by_node_id():
 
 def test_optimizer_state_that_does_not_fit():
     files = members()
-    tensors = archive.st_load(files["optimizer.safetensors"])
+    tensors = st_load(files["optimizer.safetensors"])
     key = next(k for k, v in tensors.items() if v.dim() == 2)
     tensors[key] = torch.zeros(5, 5)
     files["optimizer.safetensors"] = archive.tensors_bytes(tensors)
@@ -275,7 +276,10 @@ def test_hostile_arrays():
     }
     for what, payload in cases.items():
         files[target] = payload
-        assert "array" in error_of(rezip(files)) or "element type" in error_of(rezip(files)), what
+        # a damaged history array costs the history, not the session (issue 10, bad input)
+        s = load_session_bytes(rezip(files))
+        assert s.history == {} and s.weights is not None, what
+        assert any("history" in w and "without it" in w for w in s.warnings), what
 
 
 def test_hostile_safetensors():
