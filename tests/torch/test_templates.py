@@ -177,8 +177,8 @@ class VAE(nn.Module):
 class LSTMClassifier(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.tokens = nn.Embedding(2, 8)
-        self.rnn = nn.LSTM(8, 32, batch_first=True)
+        self.tokens = nn.Embedding(2, 16)
+        self.rnn = nn.LSTM(16, 32, batch_first=True)
         self.out = nn.Linear(32, 2)
 
     def forward(self, x):
