@@ -14,6 +14,7 @@ ALLOWED = {
     "compile": {"compile", "graph"},
     "train": {"train", "compile", "data", "graph"},
     "session": {"session", "train", "compile", "data", "graph"},
+    "workspace": {"workspace", "session", "train", "compile", "data", "graph"},
 }
 QT = ("PySide6", "pyqtgraph", "shiboken6")
 
