@@ -101,8 +101,9 @@ class CompiledModel(nn.Module):
             self.node_types[nid] = node.type
             self._steps.append((module, tuple(in_slots), tuple(out_slots), len(out_slots) > 1, nid))
         self._n_slots = len(slot)
-        self._aux = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
-        self._attn = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
+        # duck-typed: modules with ``aux_loss`` (VAESampler) and ``last_attention``/``record`` (attention)
+        self._aux: list[Any] = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
+        self._attn: dict[str, Any] = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
         self.taps: set[str] = set()
         self.captured: dict[str, torch.Tensor] = {}
         self.last_aux_loss: torch.Tensor | None = None

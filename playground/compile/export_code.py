@@ -65,7 +65,7 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
 
 def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:
     dtype = "integer token ids" if task.input_dtype == "long" else "float"
-    what = task.task
+    what: str = task.task
     if task.task in ("classification", "sequence"):
         what += f", {task.num_classes} classes"
     return "\n".join([
@@ -128,7 +128,7 @@ def _constructor(module: nn.Module, where: str) -> str:
     if callable(ctor):
         return ctor()
     cls = type(module)
-    if cls is nn.Sequential:
+    if cls is nn.Sequential and isinstance(module, nn.Sequential):
         return "nn.Sequential(" + ", ".join(_constructor(m, where) for m in module) + ")"
     text = repr(module)
     if getattr(nn, cls.__name__, None) is cls and "\n" not in text:
@@ -162,8 +162,8 @@ def _forward_lines(graph: Graph, model: CompiledModel) -> list[str]:
         if len(names) == 1:
             var[(nid, names[0])] = fresh(name)
         else:
-            for port in names:
-                var[(nid, port)] = fresh(f"{name}_{port}")
+            for port_name in names:
+                var[(nid, port_name)] = fresh(f"{name}_{port_name}")
     lines = []
     for nid, name in model.node_names.items():
         block = block_for(graph.nodes[nid].type)

@@ -17,6 +17,7 @@ def chain_graph(*blocks: tuple[str, dict[str, Any]], with_io: bool = True) -> Gr
     for type_, params in steps:
         add = AddNode(type_, dict(params))
         add.apply(graph)
+        assert add.node_id is not None  # apply() allocated it
         if previous is not None:
             Connect(PortRef(previous, "out"), PortRef(add.node_id, "in")).apply(graph)
         previous = add.node_id

@@ -92,7 +92,8 @@ class Graph:
     def new_id(self, prefix: str) -> str:
         """A fresh "n…", "e…" or "g…" id that this graph has never held since it was made or
         loaded, so weights and records keyed by a deleted block's id never pass to a new one."""
-        table: Mapping[str, object] = {"n": self._nodes, "e": self._edges, "g": self._groups}[prefix]
+        tables: dict[str, Mapping[str, object]] = {"n": self._nodes, "e": self._edges, "g": self._groups}
+        table = tables[prefix]
         while True:
             candidate = f"{prefix}{self._next[prefix]}"
             self._next[prefix] += 1
