@@ -137,8 +137,9 @@ class CompiledModel(nn.Module):
         self._n_slots = len(slot)
         names = readable_names(self.node_labels)
         self._readable = {self.node_names[nid]: name for nid, name in names.items()}  # submodule -> label name
-        self._aux = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
-        self._attn = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
+        # duck-typed: modules with ``aux_loss`` (VAESampler) and ``last_attention``/``record`` (attention)
+        self._aux: list[Any] = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
+        self._attn: dict[str, Any] = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
         self.taps: set[str] = set()
         self.captured: dict[str, torch.Tensor] = {}
         self.last_aux_loss: torch.Tensor | None = None

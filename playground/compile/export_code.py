@@ -77,7 +77,7 @@ def exported_weights(graph: Graph, task: TaskSpec, weights: Mapping[str, torch.T
 
 def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:
     dtype = "integer token ids" if task.input_dtype == "long" else "float"
-    what = task.task
+    what: str = task.task
     if task.task in ("classification", "sequence"):
         what += f", {task.num_classes} classes"
     return "\n".join([
@@ -140,7 +140,7 @@ def _constructor(module: nn.Module, where: str) -> str:
     if callable(ctor):
         return ctor()
     cls = type(module)
-    if cls is nn.Sequential:
+    if cls is nn.Sequential and isinstance(module, nn.Sequential):
         return "nn.Sequential(" + ", ".join(_constructor(m, where) for m in module) + ")"
     text = repr(module)
     if getattr(nn, cls.__name__, None) is cls and "\n" not in text:

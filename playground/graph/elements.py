@@ -66,14 +66,21 @@ class Edge:
         return {"id": self.id, "src": self.src.to_list(), "dst": self.dst.to_list()}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Group:
     """A titled box around some nodes (purely organisational). A group always has a member:
-    the Graph removes a group when its last block goes."""
+    the Graph removes a group when its last block goes.
+
+    A value: its members change only through the Graph's methods, which store a new Group
+    (a list given by older callers is kept as a tuple).
+    """
 
     id: str
     title: str
-    node_ids: list[str] = field(default_factory=list)
+    node_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node_ids", tuple(self.node_ids))
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "node_ids": list(self.node_ids)}

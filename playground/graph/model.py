@@ -92,7 +92,8 @@ class Graph:
     def new_id(self, prefix: str) -> str:
         """A fresh "n…", "e…" or "g…" id that this graph has never held since it was made or
         loaded, so weights and records keyed by a deleted block's id never pass to a new one."""
-        table: Mapping[str, object] = {"n": self._nodes, "e": self._edges, "g": self._groups}[prefix]
+        tables: dict[str, Mapping[str, object]] = {"n": self._nodes, "e": self._edges, "g": self._groups}
+        table = tables[prefix]
         while True:
             candidate = f"{prefix}{self._next[prefix]}"
             self._next[prefix] += 1
@@ -182,8 +183,8 @@ class Graph:
         memberships: list[tuple[str, int]] = []
         emptied: list[tuple[int, Group]] = []
         for group in self.groups_of(node_id):
-            if group.node_ids == [node_id]:
-                emptied.append((group_positions[group.id], copy.deepcopy(group)))
+            if group.node_ids == (node_id,):
+                emptied.append((group_positions[group.id], group))
             else:
                 memberships.append((group.id, group.node_ids.index(node_id)))
         for edge in touching:
@@ -203,7 +204,7 @@ class Graph:
         for index, edge in removal.edges:
             self.connect(edge.src, edge.dst, edge.id, index)
         for index, group in removal.emptied:
-            self.set_group(copy.deepcopy(group), index=index)
+            self.set_group(group, index=index)
         for gid, position in removal.memberships:
             self.add_to_group(gid, node.id, position)
         return node
@@ -281,7 +282,7 @@ class Graph:
         """Insert or replace ``group`` (a new one at ``index``, default last; a replaced one
         keeps its place), or delete ``group_id`` when ``group`` is None. Returns the old group.
 
-        The graph keeps its own copy, so changing ``group`` afterwards changes nothing here.
+        Checks that the members exist, each once, and that there is at least one.
         """
         gid = group.id if group is not None else group_id
         if gid is None or (group is not None and group_id not in (None, group.id)):
@@ -292,9 +293,9 @@ class Graph:
         if group is None:
             self._groups.pop(gid, None)
         elif old is not None:
-            self._groups[gid] = Group(gid, group.title, list(group.node_ids))
+            self._groups[gid] = group
         else:
-            _insert(self._groups, gid, Group(gid, group.title, list(group.node_ids)), index)
+            _insert(self._groups, gid, group, index)
             self._note_id("g", gid)
         if group is not None or old is not None:
             self.group_changed.emit(self._groups.get(gid, old))
@@ -306,8 +307,9 @@ class Graph:
         self.node(node_id)
         if node_id in group.node_ids:
             raise GraphEditError(f"{self._nodes[node_id].label!r} is already in group {group.title!r}")
-        position = len(group.node_ids) if index is None else max(0, min(index, len(group.node_ids)))
-        group.node_ids.insert(position, node_id)
+        members = list(group.node_ids)
+        members.insert(len(members) if index is None else max(0, min(index, len(members))), node_id)
+        group = self._groups[group_id] = Group(group.id, group.title, tuple(members))
         self.group_changed.emit(group)
         return group
 
@@ -321,7 +323,8 @@ class Graph:
         if len(group.node_ids) == 1:
             self.set_group(None, group_id)
         else:
-            group.node_ids.remove(node_id)
+            members = [n for n in group.node_ids if n != node_id]
+            group = self._groups[group_id] = Group(group.id, group.title, tuple(members))
             self.group_changed.emit(group)
         return position
 

@@ -164,7 +164,7 @@ def parse_graph_dict(data: Any) -> GraphParts:
         members = [n for n in raw.get("node_ids", []) if isinstance(n, str) and n in seen_ids]
         members = list(dict.fromkeys(members))
         if members:  # a group whose blocks are all gone is dropped (older versions saved such boxes)
-            parsed_groups.append(Group(gid, raw.get("title", "")[:200], members))
+            parsed_groups.append(Group(gid, raw.get("title", "")[:200], tuple(members)))
     if problems:
         raise GraphFormatError(problems)
     return GraphParts(parsed_nodes, parsed_edges, parsed_groups)

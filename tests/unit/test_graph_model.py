@@ -131,7 +131,7 @@ def test_remove_node_drops_it_from_groups_and_clear_empties():
 
     g.set_group(Group("g1", "box", ["n1", "n2"]))
     g.remove_node("n2")
-    assert g.groups["g1"].node_ids == ["n1"]
+    assert g.groups["g1"].node_ids == ("n1",)
     g.clear()
     assert g.nodes == {} and g.edges == {} and g.groups == {}
 
@@ -238,7 +238,7 @@ def test_bad_wires_are_listed():
 def test_bad_groups_are_listed_and_unknown_members_dropped():
     d = good_dict()
     d["groups"] = [{"id": "g1", "title": "ok", "node_ids": ["n1", "ghost", 3]}]
-    assert Graph.from_dict(d).groups["g1"].node_ids == ["n1"]
+    assert Graph.from_dict(d).groups["g1"].node_ids == ("n1",)
     d["groups"].append({"title": "no id"})
     assert "group #1" in problems_of(d)[0]
 

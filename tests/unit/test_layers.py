@@ -64,8 +64,6 @@ def layer_of(module: str) -> str:
         return "version"
     if parts[1] == "__main__":
         return "main"
-    if parts[1].startswith("cli_"):  # the flat cli*.py modules, until the cli/ package replaces them
-        return "cli"
     return parts[1]
 
 
@@ -169,13 +167,6 @@ def _describe(group: list[str], edges: dict[str, dict[str, int]]) -> str:
     return "; ".join(links)
 
 
-def _legacy_cli(group: list[str]) -> bool:
-    """The flat cli*.py modules import each other in a circle; the cli/ package replaces them.
-    Exempt only a loop made of those files alone, so nothing else can hide behind this."""
-    return all(m == "playground.cli" or m.startswith("playground.cli_") for m in group) and any(
-        (PKG / f"{m.split('.')[-1]}.py").exists() for m in group)
-
-
 # ------------------------------------------------------------------ the rules
 def test_every_package_is_a_known_layer_and_shipped():
     packages = {p.parent for p in PKG.rglob("__init__.py")}
@@ -208,7 +199,7 @@ def test_layer_imports_point_downward():
 
 def test_no_import_cycles_between_modules():
     edges = import_graph(PKG)
-    loops = [g for g in cycles(edges) if not _legacy_cli(g)]
+    loops = cycles(edges)
     assert not loops, "modules import each other in a loop:\n" + "\n".join(_describe(g, edges) for g in loops)
 
 

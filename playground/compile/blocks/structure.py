@@ -292,6 +292,8 @@ class Parameter(Block):
 class ConstantModule(nn.Module):
     """A fixed tensor of shape (1, *shape) filled with ``value``."""
 
+    data: torch.Tensor  # a buffer, registered below
+
     def __init__(self, shape: tuple[int, ...], value: float) -> None:
         super().__init__()
         self.shape, self.value = tuple(shape), value
