@@ -32,7 +32,8 @@ def template_run(request):
 
 def test_histograms_cover_every_parameter(template_run):
     _name, trainer = template_run
-    params = dict(trainer.model.named_parameters())
+    # shown by the labels on the canvas ("fc1.weight"); the model itself keys them by node id
+    params = {trainer.model.readable_key(k): p for k, p in trainer.model.named_parameters()}
     for kind in ("weights", "grads"):
         step, hists = trainer.buffer.snapshot(kind)
         assert step == 3
