@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 from collections.abc import Mapping
+from typing import cast
 
 import torch
 from torch import nn
@@ -77,7 +78,7 @@ def exported_weights(graph: Graph, task: TaskSpec, weights: Mapping[str, torch.T
 
 def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:
     dtype = "integer token ids" if task.input_dtype == "long" else "float"
-    what = task.task
+    what: str = task.task
     if task.task in ("classification", "sequence"):
         what += f", {task.num_classes} classes"
     return "\n".join([
@@ -141,7 +142,7 @@ def _constructor(module: nn.Module, where: str) -> str:
         return ctor()
     cls = type(module)
     if cls is nn.Sequential:
-        return "nn.Sequential(" + ", ".join(_constructor(m, where) for m in module) + ")"
+        return "nn.Sequential(" + ", ".join(_constructor(m, where) for m in cast(nn.Sequential, module)) + ")"
     text = repr(module)
     if getattr(nn, cls.__name__, None) is cls and "\n" not in text:
         return "nn." + text
@@ -174,8 +175,8 @@ def _forward_lines(graph: Graph, model: CompiledModel, names: dict[str, str]) ->
         if len(ports) == 1:
             var[(nid, ports[0])] = fresh(name)
         else:
-            for port in ports:
-                var[(nid, port)] = fresh(f"{name}_{port}")
+            for port_name in ports:
+                var[(nid, port_name)] = fresh(f"{name}_{port_name}")
     lines = []
     for nid, name in names.items():
         block = block_for(graph.nodes[nid].type)

@@ -6,7 +6,7 @@ import contextlib
 import io
 import os
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -48,7 +48,7 @@ def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[st
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model, (example_input(task),), buf, dynamo=False, input_names=["x"],
+                model, (example_input(task),), cast(Any, buf), dynamo=False, input_names=["x"],  # a file works too
                 output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
                 opset_version=OPSET, do_constant_folding=True,
             )

@@ -150,7 +150,7 @@ class Prober:
     # ---------------------------------------------------------------- probes
     def run(self, model: CompiledModel, step: int, buffer: MetricsBuffer, extra_kinds: bool = True) -> None:
         """Weights and grads histograms, activations, attention and the plane (2-D data)."""
-        params = {model.readable_key(k): p for k, p in model.named_parameters()}  # shown as "fc1.weight"
+        params: dict[str, torch.Tensor] = {model.readable_key(k): p for k, p in model.named_parameters()}
         buffer.put_snapshot("weights", step, histograms(params), keep_history=True)
         grads = {k: p.grad for k, p in params.items() if p.grad is not None}
         if grads:
