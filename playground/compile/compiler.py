@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -163,7 +163,10 @@ class CompiledModel(nn.Module):
             if taps and nid in taps:
                 self.captured[nid] = (out[0] if multi else out).detach()
         if self._aux:
-            self.last_aux_loss = sum(m.aux_loss for m in self._aux)
+            total: Any = 0
+            for m in self._aux:
+                total = total + m.aux_loss
+            self.last_aux_loss = total
         if taps and self.input_node and self.input_node in taps:
             self.captured[self.input_node] = x.detach()
         return v[self._output_slot]
@@ -173,11 +176,12 @@ class CompiledModel(nn.Module):
 
     def record_attention(self, on: bool) -> None:
         for m in self._attn.values():
-            m.record = on
+            setattr(m, "record", on)  # noqa: B010 (a plain attribute of the attention block)
 
     def attention_maps(self) -> dict[str, torch.Tensor]:
         """node id -> (N, heads, queries, keys) weights from the last recorded forward."""
-        return {nid: m.last_attention for nid, m in self._attn.items() if m.last_attention is not None}
+        return {nid: cast(torch.Tensor, m.last_attention) for nid, m in self._attn.items()
+                if m.last_attention is not None}
 
     def node_module(self, node_id: str) -> nn.Module:
         return getattr(self, self.node_names[node_id])

@@ -174,8 +174,8 @@ def _forward_lines(graph: Graph, model: CompiledModel, names: dict[str, str]) ->
         if len(ports) == 1:
             var[(nid, ports[0])] = fresh(name)
         else:
-            for port in ports:
-                var[(nid, port)] = fresh(f"{name}_{port}")
+            for port_name in ports:
+                var[(nid, port_name)] = fresh(f"{name}_{port_name}")
     lines = []
     for nid, name in names.items():
         block = block_for(graph.nodes[nid].type)

@@ -6,7 +6,7 @@ import contextlib
 import io
 import os
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -48,9 +48,7 @@ def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[st
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                # the stubs want a path, but the (legacy) exporter writes to a file object too
-                model, (example_input(task),), buf,  # type: ignore[arg-type]
-                dynamo=False, input_names=["x"],
+                model, (example_input(task),), cast(Any, buf), dynamo=False, input_names=["x"],  # a file works too
                 output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
                 opset_version=OPSET, do_constant_folding=True,
             )

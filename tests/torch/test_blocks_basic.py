@@ -182,11 +182,12 @@ def test_compiled_vae_exposes_its_kl_term_as_aux_loss() -> None:
     assert out.shape == (10, 6)
     aux = model.aux_loss()
     assert aux is not None and aux.item() > 0
-    mean, logvar = model.enc(x).chunk(2, dim=-1)
+    enc = model.node_module(net.graph.node_by_label("enc").id)  # submodules are named by node id
+    mean, logvar = enc(x).chunk(2, dim=-1)
     expected = 0.5 * (-0.5 * (1 + logvar - mean**2 - logvar.exp())).sum(1).mean()
     assert torch.allclose(aux, expected)
     aux.backward()
-    assert model.enc.weight.grad is not None and model.enc.weight.grad.abs().sum() > 0
+    assert enc.weight.grad is not None and enc.weight.grad.abs().sum() > 0
 
 
 def test_parameter_broadcasts_over_the_batch_through_add() -> None:
@@ -197,9 +198,10 @@ def test_parameter_broadcasts_over_the_batch_through_add() -> None:
     x = torch.randn(5, 3)
     out = model(x)
     assert out.shape == (5, 3)
-    assert torch.allclose(out, x + model.shift.value)
+    shift = model.node_module(net.graph.node_by_label("shift").id)
+    assert torch.allclose(out, x + shift.value)
     out.sum().backward()
-    assert torch.allclose(model.shift.value.grad, torch.full((1, 3), 5.0))
+    assert torch.allclose(shift.value.grad, torch.full((1, 3), 5.0))
 
 
 def test_concat_repeats_a_batch_one_input_over_the_batch() -> None:
