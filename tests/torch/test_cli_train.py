@@ -96,9 +96,11 @@ def test_a_failed_run_leaves_the_input_and_the_output_untouched(tmp_path, capsys
 
 
 def test_an_allocation_failure_is_one_plain_line(tmp_path):
-    path = small_session(tmp_path, "wide.playground", "fc1.out_features=65536")
+    # one full batch of 16,000 points through 65,536 units: 4.2 GB for that activation alone
+    path = small_session(tmp_path, "wide.playground", "fc1.out_features=65536", "n_samples=20000",
+                         "config.batch_size=0")
     before = path.read_bytes()
-    limit = 3 * 1024**3  # room for torch itself, not for the 65,536-unit layers' probes
+    limit = 3 * 1024**3  # room for torch itself, not for that activation
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
