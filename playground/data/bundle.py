@@ -83,7 +83,7 @@ def p_val(default: float = 0.2) -> ParamSpec:
 
 
 def common(n_samples: int, noise: float | None = None, noise_hi: float = 1.0) -> tuple[ParamSpec, ...]:
-    head = (p_samples(n_samples),)
+    head: tuple[ParamSpec, ...] = (p_samples(n_samples),)
     if noise is not None:
         head += (p_noise(noise, noise_hi),)
     return (*head, p_seed(), p_val())
