@@ -6,9 +6,9 @@ epochs) with its own, stated goal; that is what runs here, so the file stays che
 import pytest
 import torch
 
-from playground.data import make_dataset
+from playground.data import DATASETS, make_dataset
 from playground.graph.templates import TEMPLATES
-from playground.train import TrainConfig
+from playground.train.config import default_config
 from playground.train.trainer import Trainer
 
 SEEDS = (0, 1, 2)
@@ -41,7 +41,9 @@ def test_template_reaches_its_stated_result(name):
     finals = []
     for seed in SEEDS:
         bundle = make_dataset(template.dataset, {**dataset_params, "seed": seed})
-        trainer = Trainer(template.build(), bundle, TrainConfig.from_dict({**config, "seed": seed}))
+        # the settings a new session from this template gets (the dataset category's, then the template's)
+        settings = default_config(DATASETS[template.dataset].category, **config, seed=seed)
+        trainer = Trainer(template.build(), bundle, settings)
         state = trainer.run(raise_errors=True, wait_when_paused=False)
         assert state == "finished", (name, seed, trainer.buffer.status())
         _, values = trainer.buffer.series(goal.metric)

@@ -37,7 +37,7 @@ def test_a_taken_label_is_made_unique_and_last_says_which():
 
 def test_mistakes_name_the_block_or_the_wire():
     b = GraphBuilder().then("Input", "x").then("Linear", "fc")
-    with pytest.raises(KeyError, match="no block labelled 'nope' .*x, fc"):
+    with pytest.raises(KeyError, match=r"no block labelled 'nope' .*x, fc"):
         b.wire("nope", "fc")
     with pytest.raises(GraphEditError):
         b.wire("x", "fc")  # its input is taken already
