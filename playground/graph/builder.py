@@ -48,9 +48,10 @@ class GraphBuilder:
             self.wire(source, edit.label, port)
         return self
 
-    def then(self, type_: str, label: str = "", *, port: str = "in", **params: Any) -> GraphBuilder:
+    def then(self, type_: str, label: str = "", *, port: str = "in", pos: tuple[float, float] = (0.0, 0.0),
+             node_id: str | None = None, **params: Any) -> GraphBuilder:
         """Add a block wired from the block added last (if any) into ``port``."""
-        return self.add(type_, label, self.last, port=port, **params)
+        return self.add(type_, label, self.last, port=port, pos=pos, node_id=node_id, **params)
 
     # ------------------------------------------------------------------- wires
     def wire(self, src: str, dst: str, port: str = "in", src_port: str = "out") -> GraphBuilder:

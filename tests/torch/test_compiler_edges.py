@@ -1,12 +1,11 @@
 """Compiler corner cases a person can build: token ids into the wrong block, sources without inputs."""
 
-import itertools
 
 import torch
 
 from playground.compile import check, compile_graph
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.edits import AddNode
 from playground.graph.spec import TaskSpec
 
 TOKENS = TaskSpec("sequence", (6,), "long", target_shape=(6,), num_classes=5, vocab_size=7)
@@ -14,15 +13,9 @@ POINTS = TaskSpec("classification", (2,), num_classes=3)
 
 
 def chain(*blocks):
-    g = Graph()
-    ids = []
-    for type_, params in blocks:
-        edit = AddNode(type_, params)
-        edit.apply(g)
-        ids.append(edit.node_id)
-    for a, b in itertools.pairwise(ids):
-        Connect(PortRef(a, "out"), PortRef(b, "in")).apply(g)
-    return g, ids
+    b = GraphBuilder()
+    labels = [b.then(type_, **params).last for type_, params in blocks]
+    return b.graph, [b.id(label) for label in labels]
 
 
 def test_token_ids_into_linear_are_refused_before_running():

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, Q
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from playground.graph.edits import AddNode, Connect
+from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.context_menu import build_context_menu
@@ -22,17 +22,10 @@ TASK = TaskSpec("classification", (2,), num_classes=2)
 
 def _graph() -> Graph:
     """input -> fc1 -> relu, plus an unwired head and output."""
-    g = Graph()
-    for nid, typ, label, params, pos in (
-        ("n1", "Input", "input", {}, (0.0, 0.0)),
-        ("n2", "Linear", "fc1", {"out_features": 16}, (260.0, 0.0)),
-        ("n3", "ReLU", "relu", {}, (520.0, 0.0)),
-        ("n4", "Linear", "head", {"out_features": 2}, (260.0, 200.0)),
-        ("n5", "Output", "output", {}, (520.0, 200.0)),
-    ):
-        AddNode(typ, params, pos, label, nid).apply(g)
-    Connect(PortRef("n1", "out"), PortRef("n2", "in")).apply(g)
-    Connect(PortRef("n2", "out"), PortRef("n3", "in")).apply(g)
+    b = (GraphBuilder().then("Input", "input").then("Linear", "fc1", pos=(260.0, 0.0), out_features=16)
+         .then("ReLU", "relu", pos=(520.0, 0.0)).add("Linear", "head", pos=(260.0, 200.0), out_features=2)
+         .add("Output", "output", pos=(520.0, 200.0)))
+    g = b.graph
     return g
 
 

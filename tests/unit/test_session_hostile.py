@@ -15,19 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load as st_load
 
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.session import Session, SessionError, archive, load_session, load_session_bytes, session_bytes
 from playground.session.model import SCHEMA_VERSION
 from playground.train import TrainConfig
 
 
 def small_session() -> Session:
-    g = Graph()
-    g.add_node(Node("n1", "Input", "input"))
-    g.add_node(Node("n2", "Linear", "fc1", {"out_features": 2}))
-    g.add_node(Node("n3", "Output", "output"))
-    g.connect(PortRef("n1", "out"), PortRef("n2", "in"))
-    g.connect(PortRef("n2", "out"), PortRef("n3", "in"))
+    g = GraphBuilder().then("Input", "input").then("Linear", "fc1", out_features=2).then("Output", "output").graph
     s = Session(graph=g, dataset="xor", dataset_params={"n_samples": 40}, config=TrainConfig(batch_size=8))
     trainer = s.make_trainer()
     trainer.run(max_steps=3)
