@@ -49,12 +49,8 @@ def apply_hyperparameters(optimizer: torch.optim.Optimizer, config: TrainConfig,
 
 
 def schedule_horizon(config: TrainConfig, steps_per_epoch: int) -> int:
-    """Steps the cosine schedules decay over: the run's length when known, else ``step_size``."""
-    if config.max_steps > 0:
-        return config.max_steps
-    if config.epochs > 0:
-        return config.epochs * steps_per_epoch
-    return config.step_size
+    """Steps the cosine schedules decay over (see ``TrainConfig.horizon``)."""
+    return config.horizon(steps_per_epoch)
 
 
 def lr_at(config: TrainConfig, step: int, horizon: int) -> float:
