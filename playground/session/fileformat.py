@@ -34,6 +34,7 @@ from playground.session.errors import SessionError
 from playground.session.migrations import migrate
 from playground.session.model import DATA_ARRAYS, SCHEMA_VERSION, Session
 from playground.session.validate import check_weights, validate_document
+from playground.session.validate_state import check_training_state
 
 KIND = "neural-playground-session"
 JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer")
@@ -258,6 +259,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
             raise SessionError(f"the saved {part} state is damaged")
         setattr(session, f"{part}_state", state)
     check_weights(session)
+    check_training_state(session)
     return session
 
 

@@ -124,9 +124,11 @@ class Session:
         state = self.trainer_state_dict()
         if state is not None:
             try:
-                if self.optimizer_state is None or self.trainer_state is None:
+                if self.trainer_state is None:
                     trainer.model.load_state_dict(self.weights)
                 else:
+                    if self.optimizer_state is None:  # resume the counters with a fresh optimizer
+                        state["optimizer"] = trainer.optimizer.state_dict()
                     trainer.load_state_dict(state)
             except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
                 raise SessionError(f"the saved training state does not fit this network ({err})") from None
