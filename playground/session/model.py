@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from playground.data import DataBundle
     from playground.train import MetricsBuffer, TrainConfig, Trainer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATA_ARRAYS = ("x_train", "y_train", "x_val", "y_val")
 _TRAINER_PARTS = ("model", "optimizer")
 
@@ -28,7 +28,9 @@ class Session:
     * ``weights``: the model's state_dict (None before training);
     * ``optimizer_state``: the optimizer's state_dict; ``trainer_state``: the rest of
       ``Trainer.state_dict()`` (step/epoch counters, RNG states) for exact resume;
-    * ``history``: ``MetricsBuffer.export_history()``; ``runs``: earlier runs, each a dict
+    * ``history``: ``MetricsBuffer.export_history()`` (scalar series); ``record``:
+      ``MetricsBuffer.export_record()`` (every snapshot kind: a JSON-safe meta dict and flat
+      numeric arrays), None when there is none; ``runs``: earlier runs, each a dict
       with at least ``"history"`` (same format) plus any JSON-safe fields (``"label"``, ``"config"``);
     * ``embedded_data``: for datasets that cannot be regenerated (CSV): ``{"task": TaskSpec
       fields, "meta": JSON-safe meta, "arrays": {x_train, y_train, x_val, y_val}}``;
@@ -43,6 +45,7 @@ class Session:
     optimizer_state: dict[str, Any] | None = None
     trainer_state: dict[str, Any] | None = None
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    record: tuple[dict[str, Any], dict[str, np.ndarray]] | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     notes: str = ""
     ui_state: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +100,9 @@ class Session:
         self.config = trainer.config
         if trainer.buffer is not None:
             self.history = trainer.buffer.export_history()
+            export = getattr(trainer.buffer, "export_record", None)  # contract 1 (record engineer)
+            if export is not None:
+                self.record = export()
 
     def trainer_state_dict(self) -> dict[str, Any] | None:
         """The dict ``Trainer.load_state_dict`` expects, or None if nothing was trained."""
@@ -116,6 +122,12 @@ class Session:
         buffer = buffer if buffer is not None else MetricsBuffer()
         if self.history:
             buffer.import_history(self.history)
+        restore = getattr(buffer, "import_record", None)
+        if self.record is not None and restore is not None:
+            try:
+                restore(*self.record)
+            except ValueError as err:  # the buffer is left unchanged; the session still trains
+                self.warnings.append(f"the recorded snapshots could not be restored ({err}), so they start over")
         bundle = bundle if bundle is not None else self.bundle()
         try:
             trainer = Trainer(self.graph, bundle, self.config, buffer)
