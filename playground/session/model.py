@@ -15,6 +15,7 @@ from playground.session.errors import SessionError
 if TYPE_CHECKING:
     from playground.data import DataBundle
     from playground.train import MetricsBuffer, TrainConfig, Trainer
+    from playground.train.estimate import MemoryEstimate
 
 SCHEMA_VERSION = 2
 DATA_ARRAYS = ("x_train", "y_train", "x_val", "y_val")
@@ -114,6 +115,28 @@ class Session:
             state["optimizer"] = self.optimizer_state
         return state
 
+    def memory_estimate(self, bundle: DataBundle | None = None) -> MemoryEstimate:
+        """What training this session will take (``playground.train.estimate``), from shapes only."""
+        from playground.compile import CompileError
+        from playground.train.estimate import estimate_training
+
+        bundle = bundle if bundle is not None else self.bundle()
+        try:
+            return estimate_training(self.graph, bundle.task, self.config, samples=len(bundle.x_train),
+                                     val_samples=len(bundle.x_val))
+        except CompileError as err:
+            raise SessionError(str(err)) from None
+
+    def ensure_memory(self, bundle: DataBundle | None = None, budget: int | None = None) -> None:
+        """SessionError with one line (what is too big, how much, the limit) when training would
+        not fit the memory budget."""
+        from playground.train.estimate import MemoryBudgetError, ensure_fits
+
+        try:
+            ensure_fits(self.memory_estimate(bundle), budget)
+        except MemoryBudgetError as err:
+            raise SessionError(str(err)) from None
+
     def make_trainer(self, buffer: MetricsBuffer | None = None, bundle: DataBundle | None = None) -> Trainer:
         """A Trainer for this session, resumed from the saved state (if any) and history."""
         from playground.compile import CompileError
@@ -129,6 +152,7 @@ class Session:
             except ValueError as err:  # the buffer is left unchanged; the session still trains
                 self.warnings.append(f"the recorded snapshots could not be restored ({err}), so they start over")
         bundle = bundle if bundle is not None else self.bundle()
+        self.ensure_memory(bundle)
         try:
             trainer = Trainer(self.graph, bundle, self.config, buffer)
         except CompileError as err:
