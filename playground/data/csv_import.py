@@ -208,7 +208,7 @@ def load_csv(path: str | Path, input_columns: list[str | int] | None = None,
             raise DatasetError(f"{path}: target column {header[t_idx]!r} has a single class "
                                f"({names[0]!r}); classification needs at least two")
         index = {n: i for i, n in enumerate(names)}
-        y = np.array([index[c] for c in raw_target], np.int64)
+        y: np.ndarray = np.array([index[c] for c in raw_target], np.int64)
         spec = TaskSpec("classification", (len(in_idx),), "float", (), len(names))
         meta["class_names"] = names
     else:

@@ -97,6 +97,7 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     arrays: dict[str, np.ndarray] = {}
     binaries: dict[str, bytes] = {}
     parts["graph"] = session.graph.to_dict()
+    assert session.config is not None  # __post_init__ fills it
     parts["config"] = session.config.to_dict()
     dataset: dict[str, Any] = {"name": session.dataset, "params": dict(session.dataset_params),
                                "embedded": None}
@@ -293,7 +294,7 @@ def _decode_history(data: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, di
     for name, ref in data["series"].items():
         if not isinstance(ref, dict) or not isinstance(ref.get("stride"), (int, float)) or len(name) > 200:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
-        a = arrays[ref.get("array")]
+        a = arrays[str(ref.get("array"))]
         if a.ndim != 2 or a.shape[0] != 3 or a.dtype != np.float64:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
         out[name] = {"steps": a[0].tolist(), "values": a[1].tolist(), "wall": a[2].tolist(),

@@ -161,7 +161,7 @@ class Session:
         if state is not None:
             try:
                 if self.trainer_state is None:
-                    trainer.model.load_state_dict(self.weights)
+                    trainer.model.load_state_dict(state["model"])
                 else:
                     if self.optimizer_state is None:  # resume the counters with a fresh optimizer
                         state["optimizer"] = trainer.optimizer.state_dict()

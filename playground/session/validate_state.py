@@ -67,13 +67,13 @@ def check_training_state(session: Session) -> None:
 
 
 def _check_trainer(state: dict[str, Any], n_train: int) -> None:
-    counters = state.get("counters")
+    counters: Any = state.get("counters")
     _need(isinstance(counters, dict), "counters are missing")
     for key in ("step", "epoch"):
         _need(_int(counters.get(key)) and 0 <= counters[key] <= 10**12, f"counter {key!r} is not a count")
     good = counters.get("good_step", counters["step"])
     _need(_int(good) and 0 <= good <= counters["step"], "counter 'good_step' is not a step of this run")
-    sampler = state.get("sampler")
+    sampler: Any = state.get("sampler")
     _need(isinstance(sampler, dict), "the batch sampler state is missing")
     _need(_int(sampler.get("epoch")) and 0 <= sampler["epoch"] <= 10**12, "the sampler's epoch is not a count")
     _need(_int(sampler.get("pos")) and 0 <= sampler["pos"] <= n_train,
@@ -85,10 +85,10 @@ def _check_trainer(state: dict[str, Any], n_train: int) -> None:
         _need(bool(torch.equal(torch.sort(perm).values, torch.arange(n_train))),
               "the saved batch order is not a permutation of the training set")
     _check_generator(sampler.get("generator"), "the sampler's random state")
-    rng = state.get("rng")
+    rng: Any = state.get("rng")
     _need(isinstance(rng, dict), "the random state is missing")
     _check_generator(rng.get("torch"), "the random state")
-    modes = state.get("modes")
+    modes: Any = state.get("modes")
     if modes is not None:
         _need(isinstance(modes, dict), "the learning-dynamics state is malformed")
         a0 = modes.get("a0")

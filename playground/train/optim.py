@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,7 +28,7 @@ def make_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.opt
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 
-def _fast(params: list[nn.Parameter]) -> dict[str, bool]:
+def _fast(params: list[nn.Parameter]) -> dict[str, Any]:
     # The fused Adam kernel updates every tensor in one call: on tiny networks the
     # per-tensor Python loop of the default implementation costs more than the math.
     if params and all(p.dtype in (torch.float32, torch.float64) for p in params):
