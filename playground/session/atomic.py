@@ -26,7 +26,7 @@ _LEGACY_TMP = re.compile(r"^\..+\.playground\.[a-z0-9_]{8}\.tmp$")  # tempfile.m
 _STARTED = time.time()  # temp files modified before this belong to an earlier process
 
 
-def atomic_write(path: str, write: Callable[[BinaryIO], None],
+def atomic_write(path: str, write: Callable[[BinaryIO], object],
                  verify: Callable[[str], None] | None = None) -> None:
     """Call ``write(f)`` on a temporary file next to ``path``, fsync it, then rename over ``path``.
 
@@ -70,7 +70,7 @@ def resolve_target(path: str) -> str:
 
 def sweep_stale_temps(folder: str) -> list[str]:
     """Remove our temporary files in ``folder`` that a killed earlier process left; return them."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -29,18 +29,21 @@ import numpy as np
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
 from playground.session import archive, limits, skeleton
+from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
-from playground.session.migrations import migrate
+from playground.session.migrations import migrate, rename_weights, weight_renames
 from playground.session.model import DATA_ARRAYS, SCHEMA_VERSION, Session
 from playground.session.validate import check_weights, ensure_weights_fit, validate_document
+from playground.session.validate_state import check_training_state
 
 KIND = "neural-playground-session"
-JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer")
+JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer",
+              "record")
 REQUIRED = ("graph", "config", "dataset")
 # parts a session can open without, with a warning, when they are damaged or too large
 OPTIONAL = {"ui_state": "the saved layout of views", "history": "the training history",
-            "runs": "the earlier runs"}
+            "runs": "the earlier runs", "record": "the recorded snapshots (histograms, maps, modes)"}
 _ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
@@ -95,6 +98,7 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     arrays: dict[str, np.ndarray] = {}
     binaries: dict[str, bytes] = {}
     parts["graph"] = session.graph.to_dict()
+    assert session.config is not None  # __post_init__ fills it
     parts["config"] = session.config.to_dict()
     dataset: dict[str, Any] = {"name": session.dataset, "params": dict(session.dataset_params),
                                "embedded": None}
@@ -114,6 +118,8 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
          "history": _encode_history(run.get("history", {}), f"run{i}_", arrays)}
         for i, run in enumerate(session.runs)
     ]}
+    if session.record is not None:
+        parts["record"], binaries["record.safetensors"] = record_part.encode(session.record)
     if session.weights is not None:
         binaries["weights.safetensors"] = archive.tensors_bytes(session.weights)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
@@ -218,6 +224,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
                 warnings.append(f"{OPTIONAL[part]} could not be read ({err}), so it was left out")
         elif part in REQUIRED:
             raise SessionError(f"the file is incomplete: {part}.json is missing")
+    renames = weight_renames(doc, schema, SCHEMA_VERSION)
     doc = migrate(doc, schema, SCHEMA_VERSION)
     _drop_damaged_optional(doc, warnings)
     validate_document(doc)
@@ -243,10 +250,19 @@ def _load(reader: archive.SafeZipReader) -> Session:
         session.history, session.runs = {}, []
         session.warnings.append(f"the training history is damaged or too large ({_reason(err)}), "
                                 "so the session was opened without it")
+    if "record" in doc:
+        try:
+            session.record = record_part.decode(reader, doc["record"])
+        except ValueError as err:
+            session.warnings.append(f"the recorded snapshots are damaged or too large ({err}), so the "
+                                    "session was opened without that history")
     session.app_version = str(manifest.get("app_version", "?"))
     limits.check_tensor_headers(reader, session)
     if reader.has("weights.safetensors"):
-        session.weights = reader.read_tensors("weights.safetensors")
+        weights = reader.read_tensors("weights.safetensors")
+        for step in renames:
+            weights = rename_weights(weights, step)
+        session.weights = weights
     for part in ("optimizer", "trainer"):
         if part not in doc:
             continue
@@ -259,6 +275,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
             raise SessionError(f"the saved {part} state is damaged")
         setattr(session, f"{part}_state", state)
     check_weights(session)
+    check_training_state(session)
     return session
 
 
@@ -278,7 +295,7 @@ def _decode_history(data: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, di
     for name, ref in data["series"].items():
         if not isinstance(ref, dict) or not isinstance(ref.get("stride"), (int, float)) or len(name) > 200:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
-        a = arrays[ref.get("array")]
+        a = arrays[str(ref.get("array"))]
         if a.ndim != 2 or a.shape[0] != 3 or a.dtype != np.float64:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
         out[name] = {"steps": a[0].tolist(), "values": a[1].tolist(), "wall": a[2].tolist(),

@@ -16,6 +16,7 @@ from playground.graph.model import Graph
 from playground.session import Session, load_session, load_session_bytes, save_session, session_bytes
 from playground.train import MetricsBuffer, TrainConfig
 from playground.train.config import DEVICES, INITS, OPTIMIZERS, SCHEDULES
+from playground.train.optim import make_optimizer
 
 SPIRALS = make_dataset("spirals", {"n_samples": 100})
 ACTIVATIONS = ("ReLU", "Tanh", "GELU", "Sigmoid", "Identity")
@@ -148,12 +149,14 @@ def test_generated_sessions_round_trip(widths, data, cfg, bias, notes, ui, with_
     s = Session(graph=graph, dataset="spirals", dataset_params={"n_samples": 100}, config=config,
                 weights=model.state_dict(), notes=notes, ui_state=ui)
     if with_optimizer:
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+        opt = make_optimizer(list(model.parameters()), config)  # the state must fit the settings
         model(SPIRALS.x_train[:8]).sum().backward()
         opt.step()
         s.weights = {k: v.clone() for k, v in model.state_dict().items()}
         s.optimizer_state = opt.state_dict()
         s.trainer_state = {"counters": {"step": 1, "epoch": 0}, "rng": {"torch": torch.get_rng_state()},
+                           "sampler": {"epoch": 0, "pos": 0, "perm": None,
+                                       "generator": torch.Generator().get_state()},
                            "odd": {3: (1.5, None, float("inf")), "$x": [np.arange(3)]}}
     back = load_session_bytes(session_bytes(s))
     assert_same(s, back)
