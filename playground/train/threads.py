@@ -17,7 +17,9 @@ pass (see ``benchmarks/bench_threads.py``). So:
   the interface keeps a core. Without a limit the cap is the number of cores.
 
 The choice depends on the network and the example batch only, never on timing, so the same
-session trains with the same thread count on every run on the same machine.
+session trains with the same thread count on every run on the same machine. With torch's OpenMP
+backend the intra-op count belongs to the calling thread: ``apply_for`` is called by the
+training thread itself (``Trainer.run``), and other threads keep their own setting.
 """
 
 from __future__ import annotations
