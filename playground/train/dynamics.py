@@ -60,6 +60,7 @@ from playground.train.metrics import MetricsBuffer
 MIN_A0_FRACTION = 1e-6  # floor for a0 relative to s (a zero initial strength never grows)
 HALF_RISE_SEARCH = 2048  # grid points of the first-crossing search ...
 HALF_RISE_FINE = 256  # ... and of the refinement inside the crossing cell
+ANALYTIC_BLOCK = 512  # steps of the predicted curves computed at once (one probe a step stays cheap)
 
 
 class ModesSnapshot(TypedDict):
@@ -309,6 +310,10 @@ class ModeTracker:
         self.items = items or [str(i) for i in range(n)]
         self.prediction: ModePrediction | None = None
         self._half: np.ndarray = np.full(len(self.s), np.nan)
+        self._a0: np.ndarray = self._half
+        self._s = _frozen(self.s.numpy())
+        self._block: tuple[int, np.ndarray] | None = None
+        self._proj: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def a0(self) -> np.ndarray | None:
@@ -330,35 +335,72 @@ class ModeTracker:
         """Fix the prediction from ``model``'s weights now (called by the first probe)."""
         self.prediction = predict_modes(linear_chain(model), self.u, self.s, self.v, self.scale, lr,
                                         self.output_dim, measured, step)
-        self._half = self.prediction.half_rise_steps()
+        self._on_prediction()
         return self.prediction
+
+    def _on_prediction(self) -> None:
+        assert self.prediction is not None
+        self._half = _frozen(self.prediction.half_rise_steps())
+        self._a0 = _frozen(self.prediction.a0)
+        self._block: tuple[int, np.ndarray] | None = None
 
     def reset(self) -> None:
         """Forget the prediction (fresh weights): the next probe starts a new one."""
         self.prediction = None
         self._half = np.full(len(self.s), np.nan)
 
-    def probe(self, model: CompiledModel, step: int, lr: float, buffer: MetricsBuffer) -> None:
-        """Post "modes" and "similarity" snapshots (the model must be in eval mode, no grad)."""
-        hidden = self._hidden_node(model)
-        model.taps = {hidden} if hidden else set()
-        try:
-            out = model(self.x)
-            rep = model.captured.get(hidden) if hidden else None
-        finally:
-            model.taps = set()
-            model.captured = {}
-        a = self.strengths(out)
+    def analytic(self, step: int) -> np.ndarray:
+        """Predicted strengths at ``step``, from a table computed ANALYTIC_BLOCK steps at a time."""
+        assert self.prediction is not None
+        t = step - self.prediction.t0
+        first = (t // ANALYTIC_BLOCK) * ANALYTIC_BLOCK
+        if self._block is None or self._block[0] != first:
+            self._block = (first, self.prediction.curves(np.arange(first, first + ANALYTIC_BLOCK, dtype=np.float64)))
+        return self._block[1][:, t - first].copy()
+
+    def probe(self, model: CompiledModel, step: int, lr: float, buffer: MetricsBuffer,
+              with_similarity: bool = True) -> None:
+        """Post a "modes" snapshot and, ``with_similarity``, a "similarity" one (eval mode, no grad).
+
+        For a bias-free linear chain without the similarity the strengths come from the
+        end-to-end matrix, one projection (no forward pass)."""
+        chain = linear_chain(model)
+        hidden = self._hidden_node(model) if with_similarity else None
+        rep = None
+        if chain is not None and hidden is None:
+            a = self._chain_strengths(chain)
+        else:
+            model.taps = {hidden} if hidden else set()
+            try:
+                out = model(self.x)
+                rep = model.captured.get(hidden) if hidden else None
+            finally:
+                model.taps = set()
+                model.captured = {}
+            a = self.strengths(out)
         prediction = self.prediction or self.start(model, step, lr, a)
         snap: ModesSnapshot = {
-            "strength": a.astype(np.float64), "analytic": prediction.curves(float(step - prediction.t0)),
-            "singular_values": self.s.numpy().copy(), "a0": prediction.a0.copy(),
-            "predicted_half_rise_steps": self._half.copy(), "tau_steps": prediction.tau,
+            "strength": a.astype(np.float64), "analytic": self.analytic(step),
+            "singular_values": self._s, "a0": self._a0,  # shared, read-only: they never change
+            "predicted_half_rise_steps": self._half, "tau_steps": prediction.tau,
             "t0": prediction.t0, "method": prediction.method}
         buffer.put_snapshot("modes", step, snap, keep_history=True)
         if rep is not None:
             sim: SimilaritySnapshot = {"matrix": similarity(rep), "items": list(self.items)}
             buffer.put_snapshot("similarity", step, sim, keep_history=True)
+
+    def _chain_strengths(self, chain: list[torch.Tensor]) -> np.ndarray:
+        # a = diag(Uᵀ W Σxx V) with W = W_L…W_1: project W's rows on U, then against Σxx V.
+        device = chain[0].device
+        if self._proj is None or self._proj[0].device != device:
+            xd = self.x.reshape(len(self.x), -1).double().cpu()
+            sxx_v = (xd.T @ xd / len(xd)) @ self.v
+            self._proj = (self.u.T.float().to(device).contiguous(), sxx_v.T.float().to(device).contiguous())
+        ut, right = self._proj
+        m = ut
+        for w in reversed(chain):
+            m = m @ w
+        return (m * right).sum(1).double().cpu().numpy()
 
     def meta(self) -> ModesMeta | None:
         """What the overlay rests on, JSON-safe (None before the first probe)."""
@@ -385,7 +427,7 @@ class ModeTracker:
             self.reset()
             return
         self.prediction = ModePrediction.from_dict(saved)
-        self._half = self.prediction.half_rise_steps()
+        self._on_prediction()
 
 
 def modes_meta(snapshot: ModesSnapshot) -> ModesMeta:
@@ -396,6 +438,12 @@ def modes_meta(snapshot: ModesSnapshot) -> ModesMeta:
             "a0": np.asarray(snapshot["a0"], dtype=np.float64).tolist(),
             "predicted_half_rise_steps": _json_floats(np.asarray(snapshot["predicted_half_rise_steps"])),
             "t0": int(snapshot["t0"]), "method": str(snapshot["method"])}
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    out = np.array(values, dtype=np.float64)
+    out.flags.writeable = False
+    return out
 
 
 def _json_floats(values: np.ndarray) -> list[float | None]:

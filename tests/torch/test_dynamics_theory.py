@@ -248,3 +248,21 @@ def test_deeper_chains_and_other_networks_get_a_shape_guide(hierarchy):
         assert np.all(np.diff(curves, axis=1) >= -1e-12)  # rises monotonically ...
         np.testing.assert_allclose(tracker.prediction.curves(100 * half.max()), s, rtol=1e-3)  # ... to s
         assert math.isfinite(tracker.prediction.tau)
+
+
+def test_modes_from_the_end_to_end_matrix_match_a_forward_pass(hierarchy):
+    t, bundle = hierarchy
+    trainer, tracker, _ = start_of(t, bundle, 1)
+    with torch.no_grad():
+        for w in linear_chain(trainer.model):
+            w.add_(0.3 * torch.randn(w.shape, generator=torch.Generator().manual_seed(w.numel())))
+    trainer.model.eval()
+    with_forward, projected = MetricsBuffer(), MetricsBuffer()
+    with torch.no_grad():
+        tracker.probe(trainer.model, 7, LR, with_forward)
+        tracker.probe(trainer.model, 7, LR, projected, with_similarity=False)
+    a, b = with_forward.snapshot("modes")[1], projected.snapshot("modes")[1]
+    np.testing.assert_allclose(b["strength"], a["strength"], rtol=1e-4, atol=1e-6)
+    assert np.abs(a["strength"]).max() > 0.01  # a real signal, not two zeros
+    np.testing.assert_array_equal(b["analytic"], tracker.prediction.curves(7.0 - tracker.prediction.t0))
+    assert with_forward.snapshot("similarity") is not None and projected.snapshot("similarity") is None
