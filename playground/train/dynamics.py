@@ -342,7 +342,7 @@ class ModeTracker:
         assert self.prediction is not None
         self._half = _frozen(self.prediction.half_rise_steps())
         self._a0 = _frozen(self.prediction.a0)
-        self._block: tuple[int, np.ndarray] | None = None
+        self._block = None
 
     def reset(self) -> None:
         """Forget the prediction (fresh weights): the next probe starts a new one."""
