@@ -8,7 +8,9 @@ with one; measured there, two threads lost to one for every network up to 2.6 GF
 pass (see ``benchmarks/bench_threads.py``). So:
 
 * ``configure_process()`` sets one inter-op thread, once, at start-up (eager training has no
-  independent operators to overlap; the pool would only take a core).
+  independent operators to overlap; the pool would only take a core), and one intra-op thread
+  for the thread that calls it (the app's interface thread, the CLI's main thread), whose
+  torch work is small.
 * ``apply_for(model, example, device)`` counts the floating-point operations of one training
   step (3× a forward pass over ``example``, counted by torch's FLOP counter) and uses one
   intra-op thread below ``SMALL_STEP_FLOPS``, then one more thread per ``FLOPS_PER_THREAD``,
@@ -57,6 +59,7 @@ def configure_process() -> None:
         if _configured:
             return
         _configured = True
+        torch.set_num_threads(1)
         try:
             torch.set_num_interop_threads(INTEROP_THREADS)
         except RuntimeError:  # torch allows it only before its first parallel work; keep what it has

@@ -84,6 +84,6 @@ def test_counting_the_cost_is_exact_and_leaves_training_undisturbed():
 
 def test_inter_op_threads_are_set_once_at_start_up():
     code = ("import torch; from playground.train import threads; threads.configure_process(); "
-            "threads.configure_process(); print(torch.get_num_interop_threads())")
+            "threads.configure_process(); print(torch.get_num_interop_threads(), torch.get_num_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == str(threads.INTEROP_THREADS)
+    assert out.stdout.split() == [str(threads.INTEROP_THREADS), "1"]
