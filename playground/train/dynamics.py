@@ -35,7 +35,7 @@ and a_α(t) = s_α·L_α/(s_α + L_α − L_α(0)); the predicted half-rise step
 Modes of equal strength are taken in index order. Measured against float64 gradient descent on
 the default hierarchy (5 seeds, lr 0.2): half-rise steps within 0.4 % for the two distinct
 modes and within 2.6 % for all eight; a0 alone (no interaction, continuous time) gave −10.6 %
-to +0.2 %, uᵀW(0)v gave −2 % to +45 %.
+to −0.4 %, uᵀW(0)v gave −2 % to +45 %.
 
 Deeper chains (L ≥ 3 bias-free linear layers): the overlay is the balanced solution of
 τ da/dt = L·c^{2/L−1}·a^{2−2/L}(s − a) started from the measured |a(0)| (floored); for small
