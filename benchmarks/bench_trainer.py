@@ -10,14 +10,17 @@ of the same compiled module with the same initial weights) on the same batches:
 * ``trainer``: the Trainer with its full record (validation, probes, every snapshot kind);
 * ``trainer_off``: the Trainer with ``record=False`` (training loss only).
 
-Rounds run the three in turn, a fixed number of steps each (so what is recorded is the same on
-every machine), with the thread count the thread policy picks. Rates are steps per second of
-CPU time (``time.process_time``), so other programs on a busy machine skew the ratios less;
-``wall_*`` give the same in wall-clock time. ``ratio_same_kernel`` = trainer / loop and
-``ratio_record_off`` = trainer_off / loop use the best round of each; ``median_*`` the median of
-per-round ratios, and ``loop_spread`` (slowest / fastest loop round) says how noisy the machine was.
+Each round trains all three afresh (same seed) for a whole run of ``--steps`` steps from
+step 0, in turn, with the thread count the thread policy picks, so the Trainer's record is the
+one a user's run of that length gets (the record is step-scheduled: 128–256 snapshots of each
+kind whatever the length, so its share of the time shrinks as runs get longer; say which
+length a figure is for). Rates are steps per second of CPU time (``time.process_time``), so
+other programs on a busy machine skew the ratios less; ``wall_*`` give the same in wall-clock
+time. ``ratio_same_kernel`` = trainer / loop and ``ratio_record_off`` = trainer_off / loop use
+the best round of each; ``median_*`` the median of per-round ratios, and ``loop_spread``
+(slowest / fastest loop round) says how noisy the machine was.
 
-    .venv/bin/python benchmarks/bench_trainer.py [--seconds 1.5] [--rounds 5] [--case NAME]
+    .venv/bin/python benchmarks/bench_trainer.py [--steps 1000] [--rounds 3] [--case NAME]
 """
 
 from __future__ import annotations
@@ -119,25 +122,29 @@ def timed(fn: Callable[[], object], steps: int) -> tuple[float, float]:
     return steps / max(time.process_time() - c0, 1e-9), steps / max(time.perf_counter() - t0, 1e-9)
 
 
-def speed_case(name: str, seconds: float, rounds: int) -> dict:
+def speed_case(name: str, steps: int, rounds: int) -> dict:
     build, dataset, batch, lr = CASES[name]
     bundle = make_dataset(dataset)
     config = TrainConfig(optimizer="adam", lr=lr, batch_size=batch, device="cpu")
-    trainer = make_trainer(build(), bundle, config, record=True)
-    assert trainer is not None
-    off = make_trainer(build(), bundle, config, record=False)
-    loop = HandLoop(trainer)
+
+    def fresh() -> tuple[Trainer, Trainer | None, HandLoop]:
+        # every round is a whole run from step 0 with the same seed: the same weights, batches
+        # and record each time, and the record a user's run of that length gets
+        trainer = make_trainer(build(), bundle, config, record=True)
+        assert trainer is not None
+        return trainer, make_trainer(build(), bundle, config, record=False), HandLoop(trainer)
+
+    trainer, off, loop = fresh()
     n_threads = threads.apply_for(loop.model, loop.data.x[: loop.data.batch], trainer.device)
-    loop.run(20)  # warm-up all three
+    loop.run(20)  # warm-up all three (first calls allocate, fill caches)
     trainer.run(max_steps=20)
     if off is not None:
         off.run(max_steps=20)
-    per_step = 1.0 / timed(lambda: loop.run(30), 30)[1]
-    steps = max(100, round(seconds / per_step / 50.0) * 50)
     rates: dict[str, list[tuple[float, float]]] = {"loop": [], "trainer": [], "trainer_off": []}
     for _ in range(rounds):
-        rates["loop"].append(timed(lambda: loop.run(steps), steps))
-        rates["trainer"].append(timed(lambda: trainer.run(max_steps=steps), steps))
+        trainer, off, loop = fresh()
+        rates["loop"].append(timed(lambda lp=loop: lp.run(steps), steps))
+        rates["trainer"].append(timed(lambda t=trainer: t.run(max_steps=steps), steps))
         if off is not None:
             rates["trainer_off"].append(timed(lambda o=off: o.run(max_steps=steps), steps))
 
@@ -147,7 +154,7 @@ def speed_case(name: str, seconds: float, rounds: int) -> dict:
     def median_ratio(kind: str) -> float:
         return statistics.median(t[0] / lp[0] for t, lp in zip(rates[kind], rates["loop"], strict=True))
 
-    result = {"case": name, "batch_size": batch, "threads": n_threads, "steps_per_round": steps,
+    result = {"case": name, "batch_size": batch, "threads": n_threads, "steps_per_run": steps,
               "rounds": rounds, "loop_steps_per_s": round(best("loop"), 1),
               "trainer_steps_per_s": round(best("trainer"), 1),
               "ratio_same_kernel": round(best("trainer") / best("loop"), 3),
@@ -233,8 +240,8 @@ def control_latency(name: str = "lenet_digits", repeats: int = 5) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=1.5, help="rough length of one timed round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=1000, help="length of each timed run (from step 0)")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--case", choices=[*CASES, "time_to_solve_spiral", "control_latency"], action="append")
     args = parser.parse_args()
     threads.configure_process()
@@ -244,7 +251,7 @@ def main() -> None:
         elif name == "control_latency":
             result = control_latency()
         else:
-            result = speed_case(name, args.seconds, args.rounds)
+            result = speed_case(name, args.steps, args.rounds)
         print(json.dumps(result), flush=True)
 
 
