@@ -116,6 +116,15 @@ def recorded(buffer: MetricsBuffer) -> dict[str, int]:
     return counts
 
 
+def record_passes(steps: int) -> int | None:
+    """Record passes a run of ``steps`` steps makes (due steps of the schedule, plus the end)."""
+    try:
+        from playground.train.schedule import is_due
+    except ImportError:  # a Trainer from before the step-scheduled record
+        return None
+    return sum(1 for t in range(steps + 1) if is_due(t)) + (0 if is_due(steps) else 1)
+
+
 def timed(fn: Callable[[], object], steps: int) -> tuple[float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     fn()
@@ -163,7 +172,7 @@ def speed_case(name: str, steps: int, rounds: int) -> dict:
               "ratio_record_off": None, "loop_spread": round(min(r[0] for r in rates["loop"]) / best("loop"), 3),
               "optimizer": type(trainer.optimizer).__name__,
               "fused": bool(trainer.optimizer.defaults.get("fused")), "steps": trainer.step,
-              "snapshots": recorded(trainer.buffer)}
+              "record_passes": record_passes(steps), "snapshots": recorded(trainer.buffer)}
     if off is not None:
         result.update({"trainer_off_steps_per_s": round(best("trainer_off"), 1),
                        "ratio_record_off": round(best("trainer_off") / best("loop"), 3),
