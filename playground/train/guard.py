@@ -96,7 +96,7 @@ class Divergence:
                     f"from step {good_step}. {hint}")
         if what == "val":
             return (f"validation loss {value:.4g} at step {bad_step} is over {self.val_factor:g} times its best "
-                    f"({self.best:.4g}): the run is diverging; paused at step {good_step}. {hint}")
+                    f"({self.best:.4g}): the run is diverging; paused with the weights from step {good_step}. {hint}")
         return (f"training loss {value:.4g} at step {bad_step} is over {self.train_factor:g} times its first "
                 f"value ({self.first or 0.0:.4g}): the run is diverging; paused with the weights from step "
                 f"{good_step}. {hint}")

@@ -296,6 +296,9 @@ class Trainer:
                     self._diverged()
                     continue
             if is_due(step):
+                if not self._host_losses and not self._flush():  # the record must see checked losses
+                    self._diverged()
+                    continue
                 self._observe()
 
     def _train_step(self) -> bool:
@@ -413,9 +416,7 @@ class Trainer:
         if self._host_losses and what == "train" and bad_step == self.step + 1:
             self._flush()  # exact: the bad update was never applied
             good_step = self.step
-        elif what == "val":
-            good_step = self.step  # validation is measured after the step: keep it, stop here
-        else:
+        else:  # found late (device losses) or by validation, after the update: last kept weights
             good_step = self._guard.restore(bad_step, self.step)
             self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
             self._pending.clear()
@@ -453,3 +454,5 @@ class Trainer:
         if len(val[0]) and val[0][-1] == step and not self._watch.val_ok(float(val[1][-1])):
             self._watch.flag(step, float(val[1][-1]), "val")
             self._diverged()
+        elif is_due(step) and self.state != "error":
+            self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
