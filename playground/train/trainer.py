@@ -413,9 +413,10 @@ class Trainer:
     def _diverged(self) -> None:
         """Pause at the flagged step; weights, counters and record go back to the last good step."""
         bad_step, value, what = self._watch.flagged or (self.step + 1, float("nan"), "train")
+        if self._host_losses:
+            self._flush()  # every loss read so far was good
         if self._host_losses and what == "train" and bad_step == self.step + 1:
-            self._flush()  # exact: the bad update was never applied
-            good_step = self.step
+            good_step = self.step  # exact: the bad update was never applied
         else:  # found late (device losses) or by validation, after the update: last kept weights
             good_step = self._guard.restore(bad_step, self.step)
             self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
