@@ -88,7 +88,7 @@ class Divergence:
             self.flagged = (step, value, what)
 
     def message(self, bad_step: int, good_step: int, lr: float) -> str:
-        step, value, what = self.flagged or (bad_step, float("nan"), "train")
+        _step, value, what = self.flagged or (bad_step, float("nan"), "train")
         hint = f"Lower the learning rate (now {lr:g}) or turn on gradient clipping."
         if not math.isfinite(value):
             what_text = "validation loss" if what == "val" else "loss"

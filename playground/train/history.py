@@ -116,7 +116,7 @@ def _npz(path: Path, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> Pat
         out[name] = arrays[key]
     try:
         with path.open("wb") as f:
-            np.savez_compressed(f, **out)
+            np.savez_compressed(f, **out)  # type: ignore[arg-type]
     except OSError as err:
         if err.filename is None:
             err.filename = str(path)

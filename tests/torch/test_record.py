@@ -144,7 +144,7 @@ def test_each_kind_stays_within_its_stated_bound(name):
     trainer.run()
     total = 0
     for kind in trainer.buffer.snapshot_kinds():
-        step, snap = trainer.buffer.snapshot(kind)
+        _step, snap = trainer.buffer.snapshot(kind)
         entry = nbytes(history_entry(kind, snap))
         assert entry * (CAPACITY + EXTRAS) <= 26 * 2**20, (kind, entry)
         total += entry * (CAPACITY + EXTRAS) + nbytes(snap)
