@@ -88,7 +88,7 @@ class Divergence:
             self.flagged = (step, value, what)
 
     def message(self, bad_step: int, good_step: int, lr: float) -> str:
-        step, value, what = self.flagged or (bad_step, float("nan"), "train")
+        _step, value, what = self.flagged or (bad_step, float("nan"), "train")
         hint = f"Lower the learning rate (now {lr:g}) or turn on gradient clipping."
         if not math.isfinite(value):
             what_text = "validation loss" if what == "val" else "loss"
@@ -96,7 +96,7 @@ class Divergence:
                     f"from step {good_step}. {hint}")
         if what == "val":
             return (f"validation loss {value:.4g} at step {bad_step} is over {self.val_factor:g} times its best "
-                    f"({self.best:.4g}): the run is diverging; paused at step {good_step}. {hint}")
+                    f"({self.best:.4g}): the run is diverging; paused with the weights from step {good_step}. {hint}")
         return (f"training loss {value:.4g} at step {bad_step} is over {self.train_factor:g} times its first "
                 f"value ({self.first or 0.0:.4g}): the run is diverging; paused with the weights from step "
                 f"{good_step}. {hint}")

@@ -93,7 +93,9 @@ class _Series:
             n = self.n
             if n + len(steps) > len(self.steps) and len(self.steps) < self.capacity + 1:
                 size = min(max(2 * n, n + len(steps)), self.capacity + 1)
-                self.steps, self.values, self.wall = (np.resize(a, size) for a in (self.steps, self.values, self.wall))
+                self.steps = np.resize(self.steps, size)
+                self.values = np.resize(self.values, size)
+                self.wall = np.resize(self.wall, size)
             take = min(len(self.steps) - n, len(steps))
             self.steps[n:n + take] = steps[:take]
             self.values[n:n + take] = values[:take]
@@ -126,7 +128,9 @@ class _Series:
         self.values = np.asarray(values[:n], dtype=np.float64).reshape(-1).copy()
         self.wall = np.asarray(wall[:n], dtype=np.float64).reshape(-1).copy()
         if size > n:
-            self.steps, self.values, self.wall = (np.resize(a, size) for a in (self.steps, self.values, self.wall))
+            self.steps = np.resize(self.steps, size)
+            self.values = np.resize(self.values, size)
+            self.wall = np.resize(self.wall, size)
         self.n = n
         self.stride = stride
 

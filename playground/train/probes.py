@@ -22,6 +22,7 @@ Snapshot formats are the TypedDicts of ``playground.train.snapshots``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ class Histogrammer:
             edges.flags.writeable = False
         return edges
 
-    def __call__(self, tensors: dict[str, torch.Tensor]) -> HistogramSnapshot:
+    def __call__(self, tensors: Mapping[str, torch.Tensor]) -> HistogramSnapshot:
         keys = [k for k, t in tensors.items() if t.numel()]
         if not keys:
             return {}
@@ -129,7 +130,7 @@ class Histogrammer:
 _default_histogrammer = Histogrammer()
 
 
-def histograms(tensors: dict[str, torch.Tensor], bins: int = HIST_BINS) -> HistogramSnapshot:
+def histograms(tensors: Mapping[str, torch.Tensor], bins: int = HIST_BINS) -> HistogramSnapshot:
     """Histograms of ``tensors`` (see ``Histogrammer``)."""
     return (_default_histogrammer if bins == HIST_BINS else Histogrammer(bins))(tensors)
 
@@ -198,8 +199,10 @@ class Prober:
             self._init_plane(bundle, meta, device)
 
     def _init_plane(self, bundle: Any, meta: dict[str, Any], device: torch.device) -> None:
+        self.extent: tuple[float, float, float, float]
         if "extent" in meta:
-            self.extent = tuple(float(v) for v in meta["extent"])
+            x0, x1, y0, y1 = (float(v) for v in meta["extent"])
+            self.extent = (x0, x1, y0, y1)
         else:
             pts = torch.cat([bundle.x_train, bundle.x_val]).float()
             lo, hi = pts.min(0).values, pts.max(0).values
@@ -258,8 +261,7 @@ class Prober:
         x, y = data.xv, data.yv
         n = len(x)
         if not self.from_val or n == 0:
-            _, captured, maps = self._tapped_forward(model, self.x_stats)
-            return captured, maps
+            return self._tapped_forward(model, self.x_stats)[1:]
         loss_sum = torch.zeros((), device=x.device)
         right = torch.zeros((), device=x.device)
         judged = 0

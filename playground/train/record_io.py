@@ -13,6 +13,7 @@ raises ValueError with a message on the first problem.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import Any
@@ -109,7 +110,7 @@ def decode_record(meta: Any, arrays: Any) -> dict[str, list[tuple[int, Any]]]:
                 or len(steps) > CAPACITY + EXTRAS):
             raise ValueError(f"the recorded {kind} history is damaged: steps and entries do not match")
         if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in steps) or \
-                any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+                any(b <= a for a, b in itertools.pairwise(steps)):
             raise ValueError(f"the recorded {kind} history is damaged: steps must be increasing whole numbers")
         out[kind] = [(s, _decode(e, arrays, kind, 0)) for s, e in zip(steps, entries, strict=True)]
     return out
