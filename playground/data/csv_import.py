@@ -231,4 +231,5 @@ register(DatasetDef(
                choices=("auto", "classification", "regression")),
      p_seed(), p_val()),
     "mlp", _from_params,
-    cross_check=lambda p: "path must name a CSV file" if not p["path"].strip() else None))
+    cross_check=lambda p: "path must name a CSV file" if not p["path"].strip() else None,
+    regenerable=False))

@@ -62,7 +62,7 @@ def check_weights(session: Session) -> None:
                            "extended Neural Playground?")
     if session.embedded_data is None and session.dataset not in DATASETS:
         raise SessionError(f"unknown dataset {session.dataset!r}")
-    if session.embedded_data is None and DATASETS[session.dataset].category == "table":
+    if session.embedded_data is None and not DATASETS[session.dataset].regenerable:
         # never read a table from a path named inside a file someone sent us
         raise SessionError(f"the session uses a {session.dataset} table but does not contain its data")
     if session.embedded_data is not None:

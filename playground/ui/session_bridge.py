@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF
 
-from playground.data import DataBundle
+from playground.data import DataBundle, get_dataset
 from playground.session.errors import SessionError
 from playground.session.model import Session
 from playground.ui import dialogs
@@ -19,8 +19,6 @@ from playground.ui.theme import current_theme
 
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
-
-CSV = "csv"
 
 
 def snapshot_session(window: MainWindow) -> Session:
@@ -40,7 +38,7 @@ def snapshot_session(window: MainWindow) -> Session:
         session.weights = dict(weights) if weights else None
         session.history = ctl.buffer.export_history()
     session.runs = [dict(run) for run in ctl.runs]
-    if dataset == CSV and bundle is not None:
+    if bundle is not None and not get_dataset(dataset).regenerable:
         session.embed_bundle(bundle)  # the file may move; the table travels with the session
     center = window.canvas.mapToScene(window.canvas.viewport().rect().center())
     session.ui_state = {
