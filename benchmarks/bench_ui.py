@@ -68,7 +68,6 @@ def window_run(app, template: str, steps: int, probe_stalls: bool = True) -> dic
             dock.setFloating(True)
             dock.show()
         ctl = window.controller
-        ctl.set_inputs(window.document.graph, window.dataset_panel.bundle, window.training_panel.config())
         loop = QEventLoop()
         ctl.run_finished.connect(loop.quit)
         ctl.start(max_steps=20)  # warm-up, like the headless run
@@ -116,7 +115,7 @@ def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:
                             autosave=False)
         window.resize(1600, 1000)
         window.show()
-        window.load_network(chain_graph(n_blocks), None, None, None)
+        window.document.set_graph(chain_graph(n_blocks))
         app.processEvents()
         canvas = window.canvas
         canvas.fit_view()

@@ -166,7 +166,7 @@ def test_editing_a_trained_network_asks_about_weights(env, qtbot):
     w.document.push(SetParam(fc2.id, "out_features", 8))
     qtbot.waitUntil(lambda: any(q.title == "The network changed" for q in asked), timeout=3000)
     assert w.controller.trainer is None and w.controller.has_weights()
-    w.step_once()
+    w.window_actions.step.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=10000)
     assert "fc1.weight" in trained
     answers["The network changed"] = RESET
@@ -319,7 +319,7 @@ def test_only_visible_views_redraw(env, qtbot):
     curves_dock = next(dock for dock, view in w.views if view is w.curves_view)
     curves_dock.raise_()
     qtbot.waitUntil(curves_dock.isVisible, timeout=2000)
-    w.step_once()
+    w.window_actions.step.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=20000)
     qtbot.waitUntil(lambda: w.curves_view.draw_count > 0, timeout=3000)
     hidden = [view for dock, view in w.views if dock is not curves_dock]
@@ -343,7 +343,7 @@ def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot
 def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot):
     tmp_path, _, _ = env
     w = make_window(qtbot, tmp_path)
-    w.controller.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
+    w.workspace.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
     assert "Earlier runs not shown" in w.statusBar().currentMessage()
     assert "2 steps but 1 values" in w.statusBar().currentMessage()
     assert w.curves_view.previous_curves == [] and w.isVisible()
