@@ -16,7 +16,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
-from playground.session.model import Session
 from playground.ui.actions import WindowActions
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.change_prompts import KEEP, RESET, ChangePrompts
@@ -163,9 +162,6 @@ class MainWindow(QMainWindow):
         name = os.path.basename(path) if path else "untitled"
         self.setWindowTitle(f"{name}[*] — Neural Playground")
         self.setWindowModified(self.workspace.is_modified())
-
-    def snapshot_session(self) -> Session:
-        return self.file_ops.snapshot()
 
     # ------------------------------------------------------------- changes
     def _runs_changed(self, runs: list[dict]) -> None:

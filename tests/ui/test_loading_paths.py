@@ -8,34 +8,9 @@ Epochs to 40 and the learning rate to 3 and press Start, and the run must train 
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings
-
 from playground.session.autosave import Autosaver
 from playground.ui import dialogs
 from playground.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def answers(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STATE_DIR", str(tmp_path / "state"))
-    given: dict[str, object] = {}
-
-    def answer(q: dialogs.Question):
-        value = given.get(q.title, q.default)
-        return value(q) if callable(value) else value
-
-    dialogs.set_answerer(answer)
-    yield given
-    dialogs.set_answerer(None)
-
-
-def window(qtbot, tmp_path) -> MainWindow:
-    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def menu_action(w: MainWindow, name: str):
@@ -62,50 +37,50 @@ def assert_start_trains_with_what_the_fields_show(w: MainWindow, qtbot) -> None:
     assert (w.training_panel.epochs.value(), w.training_panel.lr.value()) == (40, 3.0)
 
 
-def test_example(answers, qtbot, tmp_path):
-    w = window(qtbot, tmp_path)
+def test_example(answers, qtbot, tmp_path, open_window):
+    w = open_window()
     finished_example(w, qtbot)
     assert_start_trains_with_what_the_fields_show(w, qtbot)
     assert [run["steps"] for run in w.controller.runs] == [300]  # the example's run stays as an earlier run
 
 
-def test_template(answers, qtbot, tmp_path):
-    w = window(qtbot, tmp_path)
+def test_template(answers, qtbot, tmp_path, open_window):
+    w = open_window()
     menu_action(w, "new_mlp").trigger()
     assert w.controller.trainer is None
     assert_start_trains_with_what_the_fields_show(w, qtbot)
 
 
-def test_file(answers, qtbot, tmp_path):
-    w = window(qtbot, tmp_path)
+def test_file(answers, qtbot, tmp_path, open_window):
+    w = open_window()
     finished_example(w, qtbot)
     path = str(tmp_path / "example.playground")
     assert w.file_ops.save_to(path)
     w.close()
-    again = window(qtbot, tmp_path)
+    again = open_window()
     assert again.file_ops.open_path(path) and again.controller.trainer.epoch == 300
     assert_start_trains_with_what_the_fields_show(again, qtbot)
 
 
-def test_recovery(answers, qtbot, tmp_path):
-    w = window(qtbot, tmp_path)
+def test_recovery(answers, qtbot, tmp_path, open_window):
+    w = open_window()
     finished_example(w, qtbot)
-    crashed = Autosaver(w.snapshot_session, folder=str(tmp_path / "state"))
+    crashed = Autosaver(w.file_ops.snapshot, folder=str(tmp_path / "state"))
     crashed.autosave_now()
     crashed._lock_file.close()  # the process "dies": lock released, marker and autosave stay
     answers["Unsaved changes"] = "Discard"
     w.close()
-    again = window(qtbot, tmp_path)
+    again = open_window()
     answers["Recover unsaved work"] = "Recover"
     assert again.file_ops.offer_recovery() and again.controller.trainer.epoch == 300
     assert_start_trains_with_what_the_fields_show(again, qtbot)
 
 
-def test_csv(answers, qtbot, tmp_path):
+def test_csv(answers, qtbot, tmp_path, open_window):
     table = tmp_path / "points.csv"
     table.write_text("a,b,label\n" + "".join(f"{(i % 9) / 4 - 1},{(i % 7) / 3 - 1},{'in' if i % 3 else 'out'}\n"
                                              for i in range(90)))
-    w = window(qtbot, tmp_path)
+    w = open_window()
     menu_action(w, "new_mlp").trigger()
 
     def fill(question: dialogs.Question):
