@@ -324,3 +324,19 @@ def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot, 
     assert "Earlier runs not shown" in w.statusBar().currentMessage()
     assert "2 steps but 1 values" in w.statusBar().currentMessage()
     assert w.curves_view.previous_curves == [] and w.isVisible()
+
+
+def test_the_viewport_is_kept_as_it_changes_and_comes_back_when_the_file_opens(env, qtbot, open_window):
+    tmp_path, answers, _ = env
+    w = open_window("mlp")
+    w.canvas.zoom_by(1.6)
+    w.canvas.centerOn(30.0, 40.0)
+    zoom = w.canvas.zoom()
+    assert w.workspace.ui_state["zoom"] == pytest.approx(zoom)  # recorded when it moved, not read at save
+    answers["Save session as"] = str(tmp_path / "view.playground")
+    assert w.file_ops.save()
+    w.close()
+    again = open_window()
+    assert again.file_ops.open_path(str(tmp_path / "view.playground"))
+    assert again.canvas.zoom() == pytest.approx(zoom)
+    assert again.workspace.ui_state["zoom"] == pytest.approx(zoom)
