@@ -25,13 +25,11 @@ os.environ.setdefault("PLAYGROUND_NO_AUTOSAVE_PROMPT", "1")
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QPointF, QSettings, QTimer
 
-from playground.data import make_dataset
 from playground.graph.model import Graph, Node, PortRef
-from playground.graph.templates import TEMPLATES
 from playground.train import MetricsBuffer, Trainer
 from playground.ui.app import make_application
-from playground.ui.file_ops import template_config
 from playground.ui.main_window import MainWindow
+from playground.workspace import template_session
 
 PROBE_MS = 5
 
@@ -39,9 +37,8 @@ PROBE_MS = 5
 def headless_rate(template: str, steps: int) -> float:
     """Steps per second of the same run without a window (after a warm-up). It runs on a worker
     thread like the app's (torch is markedly faster off the main thread on some machines)."""
-    t = TEMPLATES[template]
-    bundle = make_dataset(t.dataset, t.dataset_params)
-    trainer = Trainer(t.build(), bundle, template_config(template).with_changes(epochs=0), MetricsBuffer())
+    session, _ = template_session(template)  # the same session the window's template opens
+    trainer = Trainer(session.graph, session.bundle(), session.config.with_changes(epochs=0), MetricsBuffer())
     result: list[float] = []
 
     def work() -> None:
