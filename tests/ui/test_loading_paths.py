@@ -92,3 +92,14 @@ def test_csv(answers, qtbot, tmp_path, open_window):
     assert w.dataset_panel.bundle.name == "csv" and w.document.report.ok
     assert_start_trains_with_what_the_fields_show(w, qtbot)
     assert w.controller.trainer.bundle.name == "csv"
+
+
+def test_new_keeps_the_data_and_settings_and_forgets_the_network(answers, qtbot, tmp_path, open_window):
+    w = open_window()
+    menu_action(w, "new_mlp").trigger()
+    w.training_panel.epochs.setValue(40)
+    answers["Unsaved changes"] = "Discard"
+    w.window_actions.new.trigger()
+    assert w.document.graph.nodes == {} and w.dataset_panel.bundle.name == "spirals"
+    assert w.workspace.config.epochs == 40 and w.training_panel.epochs.value() == 40
+    assert w.controller.trainer is None and not w.isWindowModified()
