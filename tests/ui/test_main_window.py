@@ -23,7 +23,6 @@ def env(tmp_path, answers, asked):
 
 
 def test_opens_with_docks_toolbar_and_status(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     assert {"blocks", "inspector", "setup"} <= set(w.docks)
     assert len(w.views) == len(ALL_VIEWS)
@@ -71,7 +70,7 @@ def test_a_broken_file_is_a_message_and_nothing_is_lost(env, qtbot, open_window)
 
 
 def test_unsaved_changes_prompt_can_cancel_or_discard(env, qtbot, open_window):
-    tmp_path, answers, asked = env
+    _, answers, asked = env
     w = open_window("mlp")
     w.canvas.select_all()
     w.window_actions.delete.trigger()
@@ -101,7 +100,6 @@ def test_closing_with_changes_offers_to_save(env, qtbot, open_window):
 
 
 def test_layout_and_theme_are_restored(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     w.docks["blocks"].hide()
     w.toggle_theme()
@@ -132,7 +130,7 @@ def test_recovery_after_a_crash(env, qtbot, open_window):
 
 
 def test_editing_a_trained_network_asks_about_weights(env, qtbot, open_window):
-    tmp_path, answers, asked = env
+    _, answers, asked = env
     w = open_window("mlp")
     w.training_panel.epochs.setValue(20)
     w.window_actions.start.trigger()
@@ -155,7 +153,6 @@ def test_editing_a_trained_network_asks_about_weights(env, qtbot, open_window):
 
 
 def test_shortcuts_reach_the_canvas(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
@@ -173,7 +170,6 @@ def test_shortcuts_reach_the_canvas(env, qtbot, open_window):
 
 
 def test_training_panel_changes_reach_the_running_trainer(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     devices = [w.training_panel.device.itemText(i) for i in range(w.training_panel.device.count())]
     assert devices[:2] == ["auto", "cpu"]
@@ -226,7 +222,7 @@ def choose_dataset(w: MainWindow, qtbot, name: str) -> None:
 
 
 def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot, open_window):
-    tmp_path, answers, asked = env
+    _, answers, asked = env
     w = open_window("mlp")
     before = w.document.graph.to_dict()
     answers["Adapt the network to the new dataset?"] = "Leave it as it is"
@@ -246,7 +242,6 @@ def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot, open_
 
 
 def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("deep_linear")
     w.training_panel.optimizer.setCurrentText("sgd")
     w.training_panel.lr.setValue(100.0)
@@ -264,7 +259,6 @@ def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot, o
 
 
 def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     w.canvas.zoom_by(0.5)
     viewport = w.canvas.viewport()
@@ -280,7 +274,6 @@ def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot
 
 
 def test_an_example_opens_and_starts_learning(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window()
     (example,) = [a for a in w.window_actions.examples_menu.actions() if a.objectName() == "example_deep_linear"]
     example.trigger()
@@ -291,7 +284,6 @@ def test_an_example_opens_and_starts_learning(env, qtbot, open_window):
 
 
 def test_only_visible_views_redraw(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     curves_dock = next(dock for dock, view in w.views if view is w.curves_view)
     curves_dock.raise_()
@@ -307,7 +299,6 @@ def test_only_visible_views_redraw(env, qtbot, open_window):
 
 
 def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     fc1 = w.document.graph.node_by_label("fc1")
     w.document.push(SetParam(fc1.id, "out_features", 9))
@@ -318,7 +309,6 @@ def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot
 
 
 def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot, open_window):
-    tmp_path, _, _ = env
     w = open_window("mlp")
     w.workspace.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
     assert "Earlier runs not shown" in w.statusBar().currentMessage()
