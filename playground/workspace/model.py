@@ -169,6 +169,10 @@ class Workspace:
             self.viewed_step = step
             self.viewed_step_changed.emit(step)
 
+    def set_view(self, **entries: Any) -> None:
+        """How the work is shown (viewport, open views, theme): saved with it, not a modification."""
+        self.ui_state.update(entries)
+
     # ------------------------------------------------------------ save state
     def is_modified(self) -> bool:
         return self._modified or self.document.dirty

@@ -7,10 +7,9 @@ from typing import Any
 import torch
 
 from playground.data import DATASETS, DataBundle, DatasetError, make_dataset
-from playground.graph.templates import TEMPLATES
-from playground.session.errors import SessionError
 from playground.session.model import Session
-from playground.train.config import TrainConfig, default_config
+from playground.session.new import new_session
+from playground.train.config import TrainConfig
 
 CSV = "csv"
 
@@ -28,10 +27,7 @@ def build_bundle(name: str, params: dict[str, Any] | None) -> DataBundle:
 def embeds_data(dataset: str) -> bool:
     """Data that cannot be regenerated from its name and params travels inside the session."""
     definition = DATASETS.get(dataset)
-    regenerable = getattr(definition, "regenerable", None)
-    if isinstance(regenerable, bool):
-        return not regenerable
-    return definition is not None and definition.category == "table"
+    return definition is not None and not definition.regenerable
 
 
 def available_devices() -> list[str]:
@@ -54,17 +50,6 @@ def usable_config(config: TrainConfig) -> tuple[TrainConfig, list[str]]:
 
 
 def template_session(name: str) -> tuple[Session, list[str]]:
-    """A new session from the template ``name``: its network, dataset and settings.
-
-    The app's one way to start from a template; ``playground.session.new.new_session``
-    (shared with the CLI) replaces the body once it is on main.
-    """
-    template = TEMPLATES.get(name)
-    if template is None:
-        known = ", ".join(sorted(TEMPLATES))
-        raise SessionError(f"unknown template {name!r} (choose one of {known})")
-    category = DATASETS[template.dataset].category if template.dataset in DATASETS else None
-    config = default_config(category, **template.config)
-    session = Session(graph=template.build(), dataset=template.dataset,
-                      dataset_params=dict(template.dataset_params), config=config)
-    return session, []
+    """A new session from the template ``name``, as the CLI's ``new`` makes it (contract 5), and
+    the lines that say what was changed to fit the data."""
+    return new_session(name)

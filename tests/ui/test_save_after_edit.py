@@ -53,7 +53,7 @@ def test_a_resized_layer_with_kept_weights_saves_a_file_that_reopens(window, qtb
     assert tuple(reopened.weights[f"{fc1}.weight"].shape) == (5, 7)
     assert torch.equal(reopened.weights[f"{head}.weight"], trained[f"{head}.weight"])  # what fits is kept
 
-    saver = Autosaver(w.snapshot_session, folder=str(tmp_path / "state"))
+    saver = Autosaver(w.file_ops.snapshot, folder=str(tmp_path / "state"))
     assert saver.autosave_now()
     recovered = load_session(str(saver.autosave_path))  # the autosave reopens too
     assert tuple(recovered.weights[f"{fc1}.weight"].shape) == (5, 7)
