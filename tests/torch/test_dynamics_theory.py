@@ -19,7 +19,7 @@ from playground.graph.model import Graph, PortRef
 from playground.graph.templates import TEMPLATES
 from playground.train import Trainer, default_config
 from playground.train import trainer as trainer_module
-from playground.train.dynamics import ModePrediction, ModeTracker, linear_chain, modes_meta
+from playground.train.dynamics import ModePrediction, ModeTracker, linear_chain, modes_meta, predict_modes
 from playground.train.metrics import MetricsBuffer
 
 SEEDS = range(5)
@@ -266,3 +266,17 @@ def test_modes_from_the_end_to_end_matrix_match_a_forward_pass(hierarchy):
     assert np.abs(a["strength"]).max() > 0.01  # a real signal, not two zeros
     np.testing.assert_array_equal(b["analytic"], tracker.prediction.curves(7.0 - tracker.prediction.t0))
     assert with_forward.snapshot("similarity") is not None and projected.snapshot("similarity") is None
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_three_layer_guide_times_the_strongest_mode_within_a_quarter(hierarchy, seed):
+    _, bundle = hierarchy
+    tracker = ModeTracker(bundle.x_train, bundle.y_train)
+    g = torch.Generator().manual_seed(seed)
+    weights = [torch.randn(shape, generator=g) * 0.05 for shape in ((32, 8), (32, 32), (15, 32))]
+    ref = reference_strengths(weights, bundle.x_train, bundle.y_train, tracker.u, tracker.v, LR, 800)
+    s = tracker.s.numpy()
+    measured = half_rise(np.arange(801.0), ref, s)
+    prediction = predict_modes(weights, tracker.u, tracker.s, tracker.v, tracker.scale, LR, 15, ref[0])
+    assert prediction.method == "deep-balanced"
+    assert abs(prediction.half_rise_steps()[0] / measured[0] - 1) < 0.25
