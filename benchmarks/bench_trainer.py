@@ -37,8 +37,8 @@ from collections.abc import Callable
 import torch
 
 from playground.data import DATASETS, make_dataset
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import chain_graph
+from playground.graph.model import Graph
 from playground.graph.templates import TEMPLATES
 from playground.train import MetricsBuffer, TrainConfig, Trainer, default_config, threads
 from playground.train.batches import BatchSampler
@@ -49,17 +49,8 @@ SNAPSHOT_KINDS = ("weights", "grads", "grad_norms", "activations", "attention", 
 
 
 def mlp_graph() -> Graph:
-    g = Graph()
-    prev = None
-    for type_, params in (("Input", {}), ("Linear", {"out_features": 16}), ("ReLU", {}),
-                          ("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"out_features": 2}),
-                          ("Output", {})):
-        add = AddNode(type_, params)
-        add.apply(g)
-        if prev:
-            Connect(PortRef(prev, "out"), PortRef(add.node_id, "in")).apply(g)
-        prev = add.node_id
-    return g
+    return chain_graph(("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"out_features": 16}),
+                       ("ReLU", {}), ("Linear", {"out_features": 2}))
 
 
 CASES: dict[str, tuple[Callable[[], Graph], str, int, float]] = {
