@@ -16,6 +16,7 @@ from playground.cli.errors import (
     EXIT_USAGE,
     CliError,
     describe_error,
+    is_allocation_failure,
     is_known,
     stop_code,
     stop_name,
@@ -62,7 +63,7 @@ def report(err: BaseException) -> int:
         print(f"playground: {err}", file=sys.stderr)
         return err.code
     line = describe_error(err)
-    if not is_known(err) and not isinstance(err, MemoryError):
+    if not is_known(err) and not is_allocation_failure(err):
         line += " (a bug in Neural Playground: please report it; PLAYGROUND_DEBUG=1 shows the details)"
     print(f"playground: {line}", file=sys.stderr)
     if os.environ.get("PLAYGROUND_DEBUG"):

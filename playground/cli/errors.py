@@ -27,6 +27,7 @@ _KNOWN = (
     ("playground.compile.export_onnx", "OnnxExportError"),
     ("playground.graph.model", "GraphFormatError"),
     ("playground.train.trainer", "TrainerError"),
+    ("playground.train.estimate", "MemoryBudgetError"),
 )
 _ALLOCATION = re.compile(r"DefaultCPUAllocator|can't allocate memory|out of memory|Cannot allocate memory",
                          re.IGNORECASE)
@@ -78,6 +79,11 @@ def is_known(err: BaseException) -> bool:
         if isinstance(cls, type) and isinstance(err, cls):
             return True
     return False
+
+
+def is_allocation_failure(err: BaseException) -> bool:
+    """True for running out of memory, whichever way torch or Python says it."""
+    return isinstance(err, MemoryError) or bool(_ALLOCATION.search(str(err)))
 
 
 def format_bytes(n: int) -> str:

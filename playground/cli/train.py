@@ -214,8 +214,8 @@ def _finish(args: argparse.Namespace, session: Any, trainer: Any, saved_config: 
     if trainer.state == "error":
         failure = plain_failure(trainer.buffer.status().get("message") or "training failed")
         kept = f"{out} was left as it was" if os.path.exists(out) else f"{out} was not written"
-        raise CliError(f"{failure}; nothing was saved ({kept}); run 'playground check {args.file}' "
-                       "to look for the cause, or train with --device cpu")
+        raise CliError(f"{failure.rstrip('.')}; nothing was saved ({kept}); run "
+                       f"'playground check {args.file}' to look for the cause")
     diverged = _diverged(trainer, run_)
     session.capture(trainer)
     # --steps/--epochs/--device apply to this run only; the session keeps its own limits and device
@@ -239,8 +239,9 @@ def _finish(args: argparse.Namespace, session: Any, trainer: Any, saved_config: 
     if problems:
         raise CliError(f"{'; '.join(problems)} (the session was saved to {out})")
     if diverged:
-        print(f"playground: {diverged}; saved the last good step; lower the learning rate "
-              "(config.lr) or clip gradients, then train again", file=sys.stderr)
+        advice = "" if "learning rate" in diverged else "; lower the learning rate or clip gradients"
+        print(f"playground: {diverged.rstrip('.')}; saved the last good step to {out}{advice}",
+              file=sys.stderr)
         return EXIT_DIVERGED
     if run_.stopped is not None:
         return stop_code(run_.stopped)

@@ -37,7 +37,7 @@ from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
 from playground.session.migrations import migrate, rename_weights, weight_renames
 from playground.session.model import DATA_ARRAYS, SCHEMA_VERSION, Session
-from playground.session.validate import check_weights, validate_document
+from playground.session.validate import check_weights, ensure_weights_fit, validate_document
 from playground.session.validate_state import check_training_state
 
 KIND = "neural-playground-session"
@@ -55,6 +55,7 @@ _ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 # ------------------------------------------------------------------ saving
 def save_session(session: Session, path: str) -> None:
     """Write ``session`` to ``path`` atomically (the old file survives any crash mid-save)."""
+    ensure_weights_fit(session, str(path))  # never write weights its own loader would refuse
     try:
         members = _members(session)
     except (ValueError, TypeError) as err:

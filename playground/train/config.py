@@ -21,7 +21,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 # Settings the trainer applies between two steps without a reset.
 SAFE_FIELDS = frozenset({
     "lr", "momentum", "weight_decay", "grad_clip", "l1", "l2", "probe_every", "eval_every",
-    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps",
+    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps", "blowup_train",
+    "blowup_val",
 })
 
 
@@ -62,6 +63,10 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
     _p("probe_every", "int", 50, "Steps between probes (histograms, attention, activations, "
        "boundary); probes never take more than a few percent of the time", min=1, max=10**9),
     _p("eval_every", "int", 25, "Steps between validation passes", min=1, max=10**9),
+    _p("blowup_train", "float", 100.0, "Pause when the training loss exceeds this many times its first "
+       "value (0 = only NaN/inf)", min=0.0, max=1e12),
+    _p("blowup_val", "float", 1000.0, "Pause when the validation loss exceeds this many times its best "
+       "(0 = only NaN/inf)", min=0.0, max=1e12),
 )
 _SPECS = {p.name: p for p in CONFIG_PARAMS}
 
@@ -91,6 +96,8 @@ class TrainConfig:
     device: str = "auto"
     probe_every: int = 50
     eval_every: int = 25
+    blowup_train: float = 100.0
+    blowup_val: float = 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
