@@ -8,7 +8,9 @@ Members (all optional except the first four)::
     weights.safetensors                       model state_dict
     optimizer.json + optimizer.safetensors    optimizer state (JSON skeleton + tensors)
     trainer.json + trainer.safetensors        counters and RNG states
-    arrays/<key>.npy                          history series, embedded data, numpy state
+    series.safetensors                        history series, one tensor per series (schema 2)
+    record.json + record.safetensors          the snapshot record (schema 2)
+    arrays/<key>.npy                          embedded data, numpy state (and schema-1 series)
 
 Loading never executes anything from the file (no pickle, no torch.load) and is
 all-or-nothing: any problem raises one SessionError saying what is wrong.
@@ -25,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
@@ -44,6 +47,8 @@ REQUIRED = ("graph", "config", "dataset")
 # parts a session can open without, with a warning, when they are damaged or too large
 OPTIONAL = {"ui_state": "the saved layout of views", "history": "the training history",
             "runs": "the earlier runs", "record": "the recorded snapshots (histograms, maps, modes)"}
+SERIES_MEMBER = "series.safetensors"  # schema 2: every history series (schema 1: arrays/history*.npy)
+SERIES_PREFIXES = ("history", "run")
 _ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
@@ -133,7 +138,13 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     for name, value in parts.items():
         members.append((f"{name}.json", archive.json_bytes(value)))
     members += sorted(binaries.items())
-    members += [(f"arrays/{k}.npy", archive.npy_bytes(a)) for k, a in arrays.items()]
+    # the scalar series go into one member: a deep network has a series per block, and one
+    # .npy each would pass the member limit (4,990 layers: over 10,000 members)
+    series = {k: a for k, a in arrays.items() if k.startswith(SERIES_PREFIXES)}
+    if series:
+        members.append((SERIES_MEMBER, archive.tensors_bytes({k: torch.from_numpy(np.ascontiguousarray(a))
+                                                               for k, a in series.items()})))
+    members += [(f"arrays/{k}.npy", archive.npy_bytes(a)) for k, a in arrays.items() if k not in series]
     manifest = {
         "kind": KIND,
         "schema": SCHEMA_VERSION,
@@ -328,6 +339,7 @@ class _LazyArrays(Mapping[str, np.ndarray]):
     def __init__(self, reader: archive.SafeZipReader) -> None:
         self._reader = reader
         self._cache: dict[str, np.ndarray] = {}
+        self._packed: dict[str, np.ndarray] | None = None
 
     def _member(self, key: object) -> str | None:
         if not isinstance(key, str) or not _ARRAY_KEY.match(key):
@@ -336,14 +348,25 @@ class _LazyArrays(Mapping[str, np.ndarray]):
         return name if self._reader.has(name) else None
 
     def __contains__(self, key: object) -> bool:
-        return self._member(key) is not None
+        return self._member(key) is not None or (isinstance(key, str) and key in self._series())
+
+    def _series(self) -> dict[str, np.ndarray]:
+        if self._packed is None:
+            self._packed = {}
+            if self._reader.has(SERIES_MEMBER):
+                tensors = self._reader.read_tensors(SERIES_MEMBER)
+                self._packed = {k: t.numpy() for k, t in tensors.items()}
+        return self._packed
 
     def __getitem__(self, key: str) -> np.ndarray:
+        if key in self._cache:
+            return self._cache[key]
         name = self._member(key)
         if name is None:
+            if isinstance(key, str) and key in self._series():
+                return self._series()[key]
             raise SessionError(f"the file refers to a missing array {str(key)[:80]!r}")
-        if key not in self._cache:
-            self._cache[key] = self._reader.read_npy(name)
+        self._cache[key] = self._reader.read_npy(name)
         return self._cache[key]
 
     def __iter__(self) -> Iterator[str]:

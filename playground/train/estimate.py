@@ -11,13 +11,16 @@ per block, in bytes:
   momentum and RMSprop: 1, RMSprop with momentum: 2);
 * the activations of one training step: batch × the block's output elements × 3 (the output
   kept for backward, its gradient, and one intermediate such as an activation mask);
-* one validation pass (no gradients): the whole validation set through the widest block, twice;
-* the probes as they are today, counted conservatively (their scaling to a per-probe budget is
-  the record's work; when it lands this part shrinks):
-  - boundary view (2-D inputs): 64 × 64 = 4,096 grid points through every hidden layer with
-    a flat output, all kept at once and once more in flight (measured: a 65,536-unit Linear
-    and its ReLU peak at 4.5 GB), plus a float copy of up to 64 units each;
-  - activations view: 128 samples through every block, kept at once, plus float copies;
+* one validation pass (no gradients): a chunk of the validation set (as many samples as
+  ``probes.PROBE_BYTES`` allows for the widest block) through the widest block, twice;
+* the probes, with the inputs ``train/probes.py`` chooses for the per-probe budget
+  ``PROBE_BYTES`` (the same arithmetic, counted conservatively):
+  - boundary view (2-D inputs): the grid (64 × 64 points, coarser for wide networks, at least
+    ``MIN_GRID`` squared) through every hidden layer with a flat output, kept at once and once
+    more in flight, plus a float copy of up to 64 units each (before the probes scaled, a
+    65,536-unit Linear and its ReLU peaked at 4.5 GB with 4,096 points);
+  - activations view: the probe batch (128 samples, fewer for wide networks) through every
+    block, kept at once, plus float copies;
   - weight and gradient histograms: about 6 bytes of scratch per parameter byte, each;
 * a fixed cost per block (module objects, autograd nodes, its share of the record; a chain of
   4,990 Linear layers of 8 units measured 1.9 GB for one step, the estimate says 2.6 GB), and the
@@ -45,9 +48,7 @@ from playground.train.config import TrainConfig
 RUNTIME_BYTES = 300 * 2**20  # python + torch + our modules, resident before training starts
 PER_BLOCK_BYTES = 64 * 2**10  # module objects, autograd nodes, per-block record series
 ACTIVATION_FACTOR = 3
-BOUNDARY_POINTS = 64 * 64
 BOUNDARY_UNITS = 64
-STATS_SAMPLES = 128
 HISTOGRAM_FACTOR = 6
 DEFAULT_SAMPLES = 4096  # full-batch training set size assumed when the caller does not say
 BUDGET_SHARE = 0.25
@@ -118,6 +119,16 @@ def estimate_training(graph: Graph, task: Any, config: TrainConfig | None = None
         nid = owner.get(key) or _owner_by_prefix(model, key)
         param_bytes[nid] = param_bytes.get(nid, 0) + p.numel() * p.element_size()
 
+    # the probes size their inputs to PROBE_BYTES (train/probes.py): the same arithmetic here
+    from playground.train import probes
+
+    kept = [nid for nid in model.output_shapes if nid in model.node_names or nid == model.input_node]
+    per_sample = sum(sum(math.prod(s) for s in model.output_shapes[n].values()) for n in kept) or 1
+    plane_total = sum(sum(math.prod(s) for s in model.output_shapes[n].values())
+                      for n in kept if n in model.node_names) or 1
+    resolution = max(probes.MIN_GRID, min(probes.GRID, math.isqrt(max(probes.PROBE_BYTES // (4 * plane_total), 1))))
+    grid_points = resolution * resolution
+    stats_rows = max(1, min(probes.STATS_SAMPLES, probes.PROBE_BYTES // (4 * per_sample)))
     costs: dict[str, dict[str, int]] = {}
     widest = 0
     for nid, outs in model.output_shapes.items():
@@ -129,11 +140,12 @@ def estimate_training(graph: Graph, task: Any, config: TrainConfig | None = None
         pb = param_bytes.get(nid, 0)
         c["training"] = pb * (2 + slots) + batch * elems * 4 * ACTIVATION_FACTOR + PER_BLOCK_BYTES
         c["the weight histograms"] = pb * HISTOGRAM_FACTOR * 2
-        c["the activations view"] = STATS_SAMPLES * elems * 4 * 2
+        c["the activations view"] = stats_rows * elems * 4 * 2
         flat = all(len(s) == 1 for s in outs.values())
         if planar and flat and nid in model.node_names:
-            c["the boundary view"] = BOUNDARY_POINTS * (2 * elems + min(elems, BOUNDARY_UNITS)) * 4
-    validation = 2 * n_val * widest * 4
+            c["the boundary view"] = grid_points * (2 * elems + min(elems, BOUNDARY_UNITS)) * 4
+    chunk = max(1, min(probes.EVAL_CHUNK, probes.PROBE_BYTES // (4 * max(widest, 1))))
+    validation = 2 * min(n_val, chunk) * widest * 4
     parts: dict[str, int] = {"runtime": RUNTIME_BYTES, "validation": validation}
     for c in costs.values():
         for what, b in c.items():

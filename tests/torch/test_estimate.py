@@ -33,12 +33,13 @@ def wide(units):
 def test_a_wide_layer_is_named_with_its_units_and_refused_over_the_budget():
     e = est.estimate_training(wide(65_536), SPIRALS.task, TrainConfig(batch_size=32), samples=160, val_samples=40)
     assert e.largest == 'Linear "linear1" with 65,536 units'
-    assert e.bytes > 4e9 and e.parts["the boundary view"] > e.parts["training"]
+    # the probes scale their inputs to PROBE_BYTES, so the views no longer cost gigabytes
+    assert 0.4e9 < e.bytes < 2e9 and e.parts["the boundary view"] < 300e6
     with pytest.raises(est.MemoryBudgetError) as err:
-        est.ensure_fits(e, budget=4 * 10**9)
+        est.ensure_fits(e, budget=400 * 10**6)
     msg = str(err.value)
-    assert msg.startswith('Linear "linear1" with 65,536 units needs ') and msg.endswith("; the limit is 4 GB")
-    assert "boundary view" in msg and "\n" not in msg
+    assert msg.startswith('Linear "linear1" with 65,536 units needs ') and msg.endswith("; the limit is 400 MB")
+    assert "\n" not in msg
     est.ensure_fits(e, budget=10**11)
 
 
@@ -76,9 +77,9 @@ def test_the_budget_can_be_set_and_follows_an_address_space_limit(monkeypatch):
 def test_a_session_refuses_to_build_a_trainer_that_would_not_fit():
     s = Session(graph=wide(65_536), dataset="spirals", dataset_params={"n_samples": 200},
                 config=TrainConfig(batch_size=32))
-    est.set_memory_budget(2 * 10**9)
+    est.set_memory_budget(400 * 10**6)
     try:
-        with pytest.raises(SessionError, match=r"65,536 units needs .* the limit is 2 GB"):
+        with pytest.raises(SessionError, match=r"65,536 units needs .* the limit is 400 MB"):
             s.make_trainer()
     finally:
         est.set_memory_budget(None)

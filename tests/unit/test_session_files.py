@@ -115,3 +115,12 @@ def test_a_save_that_does_not_read_back_keeps_the_old_file(tmp_path, monkeypatch
         save_session(small_session(), str(path))
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["work.playground"]
+
+
+def test_a_history_with_a_series_per_block_of_a_deep_network_saves_and_reopens(tmp_path):
+    s = small_session()
+    s.history = {f"grad_norm/linear{i}": {"steps": [0.0, 1.0], "values": [0.5, 0.25], "wall": [0.0, 0.1],
+                                          "stride": [1.0]} for i in range(5_000)}
+    save_session(s, str(tmp_path / "deep.playground"))  # was over the 4,096-member limit on reopening
+    back = load_session(str(tmp_path / "deep.playground"))
+    assert len(back.history) == 5_000 and back.history["grad_norm/linear4999"]["values"] == [0.5, 0.25]
