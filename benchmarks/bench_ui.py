@@ -26,7 +26,8 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QPointF, QSettings, QTimer
 
 from playground.data import make_dataset
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.graph.templates import TEMPLATES
 from playground.train import MetricsBuffer, Trainer
 from playground.ui.app import make_application
@@ -98,16 +99,11 @@ def window_run(app, template: str, steps: int, probe_stalls: bool = True) -> dic
 
 
 def chain_graph(n_blocks: int) -> Graph:
-    g = Graph()
-    prev = None
+    b = GraphBuilder()
     for i in range(n_blocks):
-        nid = g.new_id("n")
-        g.add_node(Node(nid, "Linear" if i % 2 else "ReLU", f"b{i}", {"out_features": 16} if i % 2 else {},
-                        (220.0 * (i % 30), 120.0 * (i // 30))))
-        if prev is not None:
-            g.connect(PortRef(prev, "out"), PortRef(nid, "in"))
-        prev = nid
-    return g
+        params = {"out_features": 16} if i % 2 else {}
+        b.then("Linear" if i % 2 else "ReLU", f"b{i}", pos=(220.0 * (i % 30), 120.0 * (i // 30)), **params)
+    return b.graph
 
 
 def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:

@@ -63,14 +63,15 @@ def run(args: argparse.Namespace) -> int:
     task = bundle.task
     try:
         if args.python:
-            from playground.compile.export_code import export_python
+            from playground.compile.export_code import export_python, exported_weights
 
             code = export_python(session.graph, task, "Net")
             if session.weights is not None:
                 from safetensors.torch import save
 
                 weights = os.path.splitext(args.python)[0] + ".safetensors"
-                _write(weights, save({k: v.contiguous() for k, v in session.weights.items()}))
+                readable = exported_weights(session.graph, task, session.weights)  # the code's label names
+                _write(weights, save({k: v.contiguous() for k, v in readable.items()}))
                 code += _LOADER.format(weights=os.path.basename(weights))
                 _write(args.python, code.encode("utf-8"))
                 print(f"wrote {args.python} and its weights {weights}")

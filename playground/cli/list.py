@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
         for name, t in TEMPLATES.items():
             print(f"{name:<16} {t.dataset:<12} {t.title}: {t.description}")
+            print(f"{'':<29} reaches {t.promise()}")
     else:
         from playground.data import DATASETS
 

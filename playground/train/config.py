@@ -21,7 +21,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 # Settings the trainer applies between two steps without a reset.
 SAFE_FIELDS = frozenset({
     "lr", "momentum", "weight_decay", "grad_clip", "l1", "l2", "probe_every", "eval_every",
-    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps",
+    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps", "blowup_train",
+    "blowup_val",
 })
 
 
@@ -50,6 +51,8 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
     _p("batch_size", "int", 32, "Samples per step (0 = full batch)", min=0, max=10**7),
     _p("epochs", "int", 0, "Stop after this many passes over the data (0 = no limit)", min=0, max=10**9),
     _p("max_steps", "int", 0, "Stop after this many steps (0 = no limit)", min=0, max=10**12),
+    _p("horizon_steps", "int", 0, "Steps the cosine schedules decay over (0 = max_steps, else epochs, "
+       "else step_size); kept when a run is split, so resuming draws the same curve", min=0, max=10**12),
     _p("weight_decay", "float", 0.0, "Decoupled (AdamW) or L2-style (others) weight decay", min=0.0, max=10.0),
     _p("l1", "float", 0.0, "L1 penalty on weight matrices added to the loss", min=0.0, max=10.0),
     _p("l2", "float", 0.0, "L2 penalty on weight matrices added to the loss", min=0.0, max=10.0),
@@ -60,6 +63,10 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
     _p("probe_every", "int", 50, "Steps between probes (histograms, attention, activations, "
        "boundary); probes never take more than a few percent of the time", min=1, max=10**9),
     _p("eval_every", "int", 25, "Steps between validation passes", min=1, max=10**9),
+    _p("blowup_train", "float", 100.0, "Pause when the training loss exceeds this many times its first "
+       "value (0 = only NaN/inf)", min=0.0, max=1e12),
+    _p("blowup_val", "float", 1000.0, "Pause when the validation loss exceeds this many times its best "
+       "(0 = only NaN/inf)", min=0.0, max=1e12),
 )
 _SPECS = {p.name: p for p in CONFIG_PARAMS}
 
@@ -79,6 +86,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 0
     max_steps: int = 0
+    horizon_steps: int = 0
     weight_decay: float = 0.0
     l1: float = 0.0
     l2: float = 0.0
@@ -88,6 +96,8 @@ class TrainConfig:
     device: str = "auto"
     probe_every: int = 50
     eval_every: int = 25
+    blowup_train: float = 100.0
+    blowup_val: float = 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -109,6 +119,22 @@ class TrainConfig:
         problems = check_values(self.to_dict())
         if problems:
             raise ConfigError(problems)
+
+    def horizon(self, steps_per_epoch: int) -> int:
+        """Steps the cosine schedules decay over: ``horizon_steps``, else the run's length when
+        known (``max_steps``, else ``epochs`` × ``steps_per_epoch``), else ``step_size``."""
+        if self.horizon_steps > 0:
+            return self.horizon_steps
+        if self.max_steps > 0:
+            return self.max_steps
+        if self.epochs > 0:
+            return self.epochs * max(int(steps_per_epoch), 1)
+        return self.step_size
+
+    def pinned_horizon(self, steps_per_epoch: int) -> TrainConfig:
+        """This config with its schedule's horizon made explicit, so that changing ``max_steps`` or
+        ``epochs`` for one piece of a run (``train --steps N``) leaves the learning rate curve alone."""
+        return dataclasses.replace(self, horizon_steps=self.horizon(steps_per_epoch))
 
     def with_changes(self, **changes: Any) -> TrainConfig:
         """A validated copy with ``changes`` applied."""

@@ -3,8 +3,16 @@
 A plain object (no Qt): ``run()`` blocks; ``pause``/``resume``/``stop``/
 ``request_step``/``update_config``/``reset_weights`` may be called from any
 thread. Flags are read between steps and no lock is held while computing, so
-controls act within one step. Data and model live on the device; the per-step
-loss stays there and is copied to the host in one go about every 100 ms.
+controls act within one step. Data and model live on the device.
+
+What is recorded depends on step numbers only (``playground.train.schedule``): the training
+loss at every step, and one record pass (``Prober.record``, plus the mode tracker for
+deep-linear data) at every due step, at the start, and when the run ends or pauses. The loss
+is checked at every step before the update is applied (``guard.Divergence``): a non-finite or
+blown-up loss pauses the run with the weights, counters and record of the step before it.
+On the CPU the loss is read at each step (a read of a float, no sync); on an accelerator it
+stays on the device and is copied every ``FLUSH_STEPS`` steps or ``FLUSH_SECONDS``; a bad
+step found then restores the weights of the last multiple of ``FLUSH_STEPS`` known good.
 """
 
 from __future__ import annotations
@@ -18,10 +26,11 @@ import torch
 
 from playground.compile.compiler import CompiledModel, compile_graph
 from playground.graph.model import Graph
+from playground.train import threads
 from playground.train.batches import BatchSampler, LossKit, describe_exception, own_rng, resolve_device
 from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
 from playground.train.dynamics import ModeTracker
-from playground.train.guard import WeightGuard
+from playground.train.guard import Divergence, WeightGuard
 from playground.train.metrics import MetricsBuffer
 from playground.train.optim import (
     apply_hyperparameters,
@@ -32,29 +41,26 @@ from playground.train.optim import (
     schedule_horizon,
     weight_matrices,
 )
-from playground.train.probes import Prober, evaluation
-
-FLUSH_SECONDS = 0.1
-FLUSH_STEPS = 256
-EVAL_BUDGET = 0.015  # validation may take at most this share of the wall time ...
-PROBE_BUDGET = 0.015  # ... and so may probes; beyond it they are skipped until due again
-PROBE_MIN_SECONDS = 0.05  # nobody watches faster than this
+from playground.train.probes import Prober
+from playground.train.recording import FLUSH_SECONDS, FLUSH_STEPS, RecordingSteps
+from playground.train.schedule import is_due
 
 
 class TrainerError(RuntimeError):
     """A trainer misuse or failure, phrased for a person."""
 
 
-class Trainer:
+class Trainer(RecordingSteps):
     """Train ``graph`` on ``bundle`` with ``config``; metrics go to ``buffer``."""
 
     def __init__(self, graph: Graph, bundle: Any, config: TrainConfig | None = None,
-                 buffer: MetricsBuffer | None = None) -> None:
+                 buffer: MetricsBuffer | None = None, record: bool = True) -> None:
         self.config = config or TrainConfig()
         self.config.validate()
         self.device = resolve_device(self.config.device)
         self.buffer = buffer if buffer is not None else MetricsBuffer()
         self.bundle = bundle
+        self.record = record  # False: the training loss only (benchmarks)
         self._graph = graph.copy()
         self.labels = {nid: n.label for nid, n in graph.nodes.items()}
         self.model: CompiledModel = self._fresh_model()
@@ -77,11 +83,15 @@ class Trainer:
         self._budget = 0
         self._dirty = True
         self._guard = WeightGuard(self._state_tensors)
-        self._pending: list[torch.Tensor] = []
+        self._watch = Divergence()
+        self.diverged_at: int | None = None  # first non-finite or blown-up step of the last run
+        self._host_losses = self.device.type == "cpu"  # read each loss now: free on the CPU
+        self._pending: list[torch.Tensor] = []  # device losses not yet copied (accelerators)
+        self._pending_host: list[float] = []
         self._last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._recorded_step = -1
+        self._idle = False  # the training thread is waiting while paused (after its record)
         self._lr = self.config.lr
-        self._costs = {"eval": 0.0, "probe": 0.0}
-        self._last = {"eval": -1e9, "probe": -1e9}
         self._rate = 0.0
         self._last_flush, self._flush_step = time.perf_counter(), 0
         self._apply_config()
@@ -105,11 +115,16 @@ class Trainer:
         return ModeTracker(self.data.x, self.data.y, meta.get("items"))
 
     # ------------------------------------------------------------ controls
-    def pause(self) -> None:
+    def pause(self, wait: float | None = None) -> bool:
+        """Ask training to pause. With ``wait``, block up to that many seconds until the training
+        thread is paused (its pause recorded) or not running; return whether it is."""
         with self._cond:
             self._pause = True
             self._budget = 0
             self._cond.notify_all()
+            if wait is not None:
+                self._cond.wait_for(lambda: self._idle or not self._in_run, timeout=max(wait, 0.0))
+            return self._idle or not self._in_run
 
     def resume(self) -> None:
         with self._cond:
@@ -162,7 +177,10 @@ class Trainer:
         self.data.restart(self.config.seed)
         self._rng_box[0] = self._seeded_rng_state()
         self._pending.clear()
+        self._pending_host.clear()
         self._last_batch = None
+        self._recorded_step = -1
+        self._watch.reset()
         self._guard.mark(self.step)
         if self.modes is not None:
             self.modes.a0 = None
@@ -177,7 +195,8 @@ class Trainer:
         return {
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
             "optimizer": self.optimizer.state_dict(),
-            "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._guard.good_step},
+            "counters": {"step": self.step, "epoch": self.epoch, "good_step": self._guard.good_step,
+                         **self._watch.state()},
             "sampler": self.data.state(),
             "rng": {"torch": self._rng_box[0].clone()},
             "modes": self.modes.state() if self.modes is not None else None,
@@ -192,6 +211,7 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
             counters = state["counters"]
             self.step, self.epoch = int(counters["step"]), int(counters["epoch"])
+            self._watch.load_state(counters, self.buffer.series("train/loss")[1])
             self.data.load_state(state["sampler"])
             self._rng_box[0] = state["rng"]["torch"].clone()
             if self.modes is not None and state.get("modes"):
@@ -199,6 +219,7 @@ class Trainer:
         except (KeyError, RuntimeError, ValueError, TypeError) as err:
             raise TrainerError(f"saved training state does not fit this network: {err}") from err
         self._guard.mark(self.step)
+        self._recorded_step = -1
         self._dirty = True
 
     # ------------------------------------------------------------ running
@@ -215,7 +236,9 @@ class Trainer:
             if self._in_run:  # running, or paused inside another thread's run()
                 raise TrainerError("this trainer is already running")
             self._in_run = True
+            self.diverged_at = None
         try:
+            threads.apply_for(self.model, self.data.x[: self.data.batch], self.device)
             with own_rng(self._rng_box, self.device):
                 self._loop(end, wait_when_paused)
         except Exception as err:  # report, never crash the app's thread
@@ -227,8 +250,9 @@ class Trainer:
                 raise
         finally:
             with self._cond:
-                self._in_run = False
+                self._in_run = self._idle = False
                 reset, self._reset = self._reset, False
+                self._cond.notify_all()
             self._stop = False
         if reset:  # asked for while the run was ending
             self._do_reset()
@@ -242,8 +266,8 @@ class Trainer:
     def _loop(self, end: int | None, wait: bool = True) -> None:
         self._set_state("paused" if self._pause and not self._budget else "running")
         self.model.train()
-        if self.step == 0:
-            self._observe(force=True)
+        if self.step == 0 or self._recorded_step < 0:
+            self._observe()
         self._last_flush, self._flush_step = time.perf_counter(), self.step
         while True:
             if self._stop:
@@ -251,7 +275,7 @@ class Trainer:
                 return
             if self._reset:
                 self._do_reset()
-                self._observe(force=True)
+                self._observe()
             if self._limit_reached(end):
                 self._finish("finished")
                 return
@@ -261,16 +285,24 @@ class Trainer:
                 continue
             if self._dirty or self.config.schedule != "constant":
                 self._apply_config()
-            self._train_step()
+            if not self._train_step():
+                self._diverged()
+                continue
             if self._pause and self._budget > 0:
                 self._budget -= 1
             step = self.step
-            if step % self._eval_every == 0 or step % self._probe_every == 0:
+            if step % FLUSH_STEPS == 0 or time.perf_counter() - self._last_flush > FLUSH_SECONDS:
+                if not self._flush():
+                    self._diverged()
+                    continue
+            if is_due(step):
+                if not self._host_losses and not self._flush():  # the record must see checked losses
+                    self._diverged()
+                    continue
                 self._observe()
-            if time.perf_counter() - self._last_flush > FLUSH_SECONDS or len(self._pending) >= FLUSH_STEPS:
-                self._flush()
 
-    def _train_step(self) -> None:
+    def _train_step(self) -> bool:
+        """One step; False (and no update) when the loss is non-finite or blown up (CPU check)."""
         xb, yb = self.data.next()
         model = self.model
         out = model(xb)
@@ -279,7 +311,14 @@ class Trainer:
         aux = model.last_aux_loss
         if aux is not None:
             loss = loss + aux
-        self._pending.append(loss.detach())
+        if self._host_losses:
+            value = loss.item()
+            if not self._watch.train_ok(value):
+                self._watch.flag(self.step + 1, value, "train")
+                return False
+            self._pending_host.append(value)
+        else:
+            self._pending.append(loss.detach())
         if self._penalty:
             loss = loss + penalty(self._weights, self.config.l1, self.config.l2)
         self.optimizer.zero_grad(set_to_none=True)
@@ -289,11 +328,12 @@ class Trainer:
         self.optimizer.step()
         self.step += 1
         self.epoch = self.data.epoch
+        return True
 
     def _apply_config(self) -> None:
         cfg = self.config
         self._dirty = False
-        self._eval_every, self._probe_every = cfg.eval_every, cfg.probe_every
+        self._watch.configure(cfg.blowup_train, cfg.blowup_val)
         self._clip = cfg.grad_clip
         self._penalty = bool(self._weights) and (cfg.l1 > 0 or cfg.l2 > 0)
         lr = lr_at(cfg, self.step, schedule_horizon(cfg, self.data.steps_per_epoch))
@@ -303,23 +343,29 @@ class Trainer:
     def _wait_paused(self, wait: bool) -> bool:
         """Pause; with ``wait``, block until told to go on and return True."""
         self._flush()
-        self._set_state("paused")  # training has stopped; the final probe may take a moment
-        self._observe(force=True)
+        self._set_state("paused")  # training has stopped; the final record may take a moment
+        self._observe()
         if not wait:
             return False
         with self._cond:
+            self._idle = True
+            self._cond.notify_all()
             while self._pause and self._budget <= 0 and not self._stop and not self._reset:
                 self._cond.wait(0.1)
+            self._idle = False
         if not self._stop:
             self._set_state("running")
             self._last_flush, self._flush_step = time.perf_counter(), self.step
         return True
 
     def _finish(self, state: str) -> None:
-        self._flush(final=True)
+        if not self._flush(final=True):  # a bad step found in the last losses: paused, not finished
+            self._diverged()
+            self._observe()
+            return
         if self.state != "error":
             self._set_state(state)
-            self._observe(force=True)
+            self._observe()
 
     def _set_state(self, state: str, message: str | None = None) -> None:
         """Record a state change; a message stays until replaced or training runs again."""
@@ -330,71 +376,3 @@ class Trainer:
             message = ""
         extra = {} if message is None else {"message": message}
         self.buffer.set_status(state=state, step=self.step, epoch=self.epoch, **extra)
-
-    # ------------------------------------------------------------ metrics
-    def _flush(self, final: bool = False, failed: bool = False) -> None:
-        """Copy pending losses to the host in one transfer; catch NaN/inf; keep last good weights."""
-        now = time.perf_counter()
-        if self._pending:
-            first = self.step - len(self._pending) + 1
-            losses = torch.stack(self._pending).float().tolist()
-            self._pending.clear()
-            bad = next((i for i, v in enumerate(losses) if v != v or abs(v) == float("inf")), None)
-            good = losses if bad is None else losses[:bad]
-            if good:
-                self.buffer.add_points("train/loss", range(first, first + len(good)), good)
-            if bad is None:
-                self._guard.confirm(self.step)
-            elif not failed:
-                self._diverged(first + bad)
-        elapsed = now - self._last_flush
-        if elapsed > 0 and self.step > self._flush_step:
-            rate = (self.step - self._flush_step) / elapsed
-            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
-        self._last_flush, self._flush_step = now, self.step
-        self.buffer.set_status(step=self.step, epoch=self.epoch, steps_per_s=self._rate)
-
-    def _diverged(self, bad_step: int) -> None:
-        good_step = self._guard.restore(bad_step, self.step)
-        self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
-        message = (f"loss became NaN or infinite at step {bad_step}; paused and restored the weights "
-                   f"from step {good_step}. Lower the learning rate (now {self._lr:g}) "
-                   f"or turn on gradient clipping.")
-        self.buffer.post("error", message, bad_step)
-        self._pause = True
-        self._budget = 0
-        self._set_state("paused", message)
-
-    def _observe(self, force: bool = False) -> None:
-        """Validation and probes when due (forced at start, pause and end), within their budgets."""
-        now = time.perf_counter()
-        step = self.step
-        do_eval = force or (step % self._eval_every == 0
-                            and now - self._last["eval"] >= self._costs["eval"] / EVAL_BUDGET)
-        do_probe = force or (step % self._probe_every == 0
-                             and now - self._last["probe"] >= max(PROBE_MIN_SECONDS,
-                                                                  self._costs["probe"] / PROBE_BUDGET))
-        if not (do_eval or do_probe):
-            return
-        self.model.eval()
-        try:
-            with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-                if do_eval:
-                    self.buffer.add_scalars(step, evaluation(self.data, self.model, self.labels, {
-                        "lr": self._lr, "epoch": float(self.epoch), "steps_per_s": self._rate}, self._last_batch))
-                    now = self._timed("eval", now, force)
-                if do_probe:
-                    self.prober.run(self.model, step, self.buffer)
-                    if self.modes is not None:
-                        self.modes.probe(self.model, step, self._lr, self.buffer)
-                    self._timed("probe", now, force)
-        finally:
-            self.model.train()
-
-    def _timed(self, kind: str, started: float, forced: bool) -> float:
-        # Forced passes (start, pause, end) include first-call warm-up: they set no budget.
-        t = time.perf_counter()
-        self._last[kind] = t
-        if not forced:
-            self._costs[kind] = t - started
-        return t

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 from playground.compile.adapt import fit_to_task
 from playground.compile.check import check
 from playground.data import DataBundle
+from playground.train.carry import preview_carry
 from playground.ui import dialogs
 
 if TYPE_CHECKING:
@@ -91,11 +92,16 @@ class ChangePrompts(QObject):
         was_running = ctl.state == "running"
         if was_running:
             ctl.pause()
+        weights, graph, bundle = ctl.weights(), ctl.graph, ctl.bundle
+        preview = preview_carry(weights, graph, bundle.task) if weights and graph is not None and bundle else None
+        detail = "\n\n" + "\n".join(preview.lines()) if preview is not None and preview.lines() else ""
         answer = dialogs.ask(window, "The network changed",
                              "The network or its data changed since it was trained. Keep the trained "
-                             "weights of the layers that still fit (same name and shape), or start again "
-                             "from fresh weights? The curves so far stay as an earlier run.", [KEEP, RESET], KEEP)
+                             "weights of the layers that still fit (same block and shape), or start again "
+                             "from fresh weights? The curves so far stay as an earlier run." + detail,
+                             [KEEP, RESET], KEEP)
         ctl.discard_trainer(keep_weights=answer == KEEP)
-        window.show_message("Kept the weights that still fit" if answer == KEEP else "Weights reset")
+        kept = preview.describe() if preview and not preview.problem else "Kept the weights that still fit"
+        window.show_message(kept if answer == KEEP else "Weights reset")
         if was_running:
             ctl.start()

@@ -13,7 +13,7 @@ from playground.compile.check import check
 from playground.graph.edits import Edit
 from playground.graph.model import Graph, GraphEditError
 from playground.graph.spec import ShapeReport, TaskSpec
-from playground.ui.undo import EditCommand, graph_order
+from playground.ui.undo import EditCommand
 
 
 class Document(QObject):
@@ -44,13 +44,12 @@ class Document(QObject):
     # ------------------------------------------------------------------ edits
     def push(self, edit: Edit) -> bool:
         """Apply ``edit`` as one undo step. A refused edit becomes a ``message``; returns success."""
-        before = graph_order(self.graph)
         try:
             edit.apply(self.graph)
         except GraphEditError as err:
             self.message.emit(str(err))
             return False
-        self.undo_stack.push(EditCommand(self.graph, edit, before))
+        self.undo_stack.push(EditCommand(self.graph, edit))
         return True
 
     def set_task(self, task: TaskSpec | None) -> None:

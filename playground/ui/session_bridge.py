@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF
 from playground.data import DataBundle, get_dataset
 from playground.session.errors import SessionError
 from playground.session.model import Session
+from playground.session.validate import fit_session_weights
 from playground.ui import dialogs
 from playground.ui.theme import current_theme
 
@@ -40,6 +41,10 @@ def snapshot_session(window: MainWindow) -> Session:
     session.runs = [dict(run) for run in ctl.runs]
     if bundle is not None and not get_dataset(dataset).regenerable:
         session.embed_bundle(bundle)  # the file may move; the table travels with the session
+    if bundle is not None:  # weights that no longer fit the edited network are fitted, never saved as they are
+        fitted = fit_session_weights(session, bundle.task)
+        if fitted:
+            window.show_message("Saved with the weights fitted to the network: " + "; ".join(fitted))
     center = window.canvas.mapToScene(window.canvas.viewport().rect().center())
     session.ui_state = {
         "theme": current_theme(),

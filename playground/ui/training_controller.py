@@ -9,12 +9,11 @@ is quit and joined.
 The trainer holds its own copy of the graph. When the graph, the data or a
 setting the trainer cannot change live is edited, the trainer is dropped and a
 new one is built at the next start; ``keep_weights`` carries the trained
-tensors whose state_dict key and shape still match.
+tensors whose state_dict key (node id and tensor name) and shape still match.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import torch
@@ -23,32 +22,13 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from playground.compile import CompileError
 from playground.data import DataBundle
 from playground.graph.model import Graph
+from playground.train.carry import carry_matching, graph_fingerprint
 from playground.train.config import ConfigError, TrainConfig
 from playground.train.metrics import MetricsBuffer
 from playground.train.trainer import Trainer
 
 JOIN_TIMEOUT_MS = 30_000
 MAX_EARLIER_RUNS = 8  # histories kept for the Curves overlay (and saved with the session)
-
-
-def graph_fingerprint(graph: Graph) -> str:
-    """What a trained model depends on: blocks, params, labels and wires (not positions or groups)."""
-    nodes = sorted((n.id, n.type, n.label, json.dumps(n.params, sort_keys=True, default=str))
-                   for n in graph.nodes.values())
-    edges = sorted((e.src.node_id, e.src.port, e.dst.node_id, e.dst.port) for e in graph.edges.values())
-    return json.dumps([nodes, edges])
-
-
-def carry_matching(old: dict[str, torch.Tensor], model: torch.nn.Module) -> list[str]:
-    """Copy tensors of ``old`` into ``model`` where the state_dict key and shape match; return the keys kept."""
-    own = model.state_dict()
-    kept = [k for k, v in old.items() if k in own and tuple(own[k].shape) == tuple(v.shape)]
-    if kept:
-        merged = dict(own)
-        for k in kept:
-            merged[k] = old[k].to(own[k].device, own[k].dtype)
-        model.load_state_dict(merged)
-    return kept
 
 
 class _Worker(QObject):
@@ -167,10 +147,9 @@ class TrainingController(QObject):
             self.message.emit(f"Cannot train yet: {exc}")
             return False
         if self._carry:
-            kept = carry_matching(self._carry, trainer.model)
-            if kept:
-                self.message.emit(f"Kept trained weights for {len(kept)} of "
-                                  f"{len(trainer.model.state_dict())} tensors")
+            carried = carry_matching(self._carry, trainer.model)
+            if carried.kept:  # e.g. "Kept trained weights for 4 of 6 tensors; fc1.weight (16×7 → 5×7) re-initialised"
+                self.message.emit(carried.describe())
         self._carry = None
         self.trainer = trainer
         self._built_key = self._inputs_key()

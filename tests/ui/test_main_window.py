@@ -168,7 +168,7 @@ def test_editing_a_trained_network_asks_about_weights(env, qtbot):
     assert w.controller.trainer is None and w.controller.has_weights()
     w.step_once()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=10000)
-    assert "fc1.weight" in trained
+    assert f"{w.document.graph.node_by_label('fc1').id}.weight" in trained  # keyed by node id
     answers["The network changed"] = RESET
     asked.clear()
     w.window_actions.undo.trigger()

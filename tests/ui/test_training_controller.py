@@ -13,7 +13,7 @@ from playground.data import make_dataset
 from playground.graph.edits import SetParam
 from playground.graph.templates import make_template
 from playground.train import TrainConfig
-from playground.ui.training_controller import TrainingController, carry_matching, graph_fingerprint
+from playground.ui.training_controller import TrainingController
 
 CONFIG = TrainConfig(optimizer="adam", lr=0.03, batch_size=0, eval_every=10, probe_every=25)
 
@@ -128,10 +128,28 @@ def test_keep_matching_weights_after_an_edit(controller, qtbot):
     controller.discard_trainer(keep_weights=True)
     assert controller.ensure_trainer()
     new = controller.trainer.model.state_dict()
-    assert torch.equal(new["fc1.weight"], trained["fc1.weight"])
-    assert new["fc2.weight"].shape != trained["fc2.weight"].shape
-    assert not torch.equal(new["head.bias"], trained["head.bias"]) or new["head.weight"].shape != \
-        trained["head.weight"].shape
+    fc1, head = graph.node_by_label("fc1").id, graph.node_by_label("head").id
+    assert torch.equal(new[f"{fc1}.weight"], trained[f"{fc1}.weight"])
+    assert new[f"{fc2.id}.weight"].shape != trained[f"{fc2.id}.weight"].shape
+    assert torch.equal(new[f"{head}.bias"], trained[f"{head}.bias"])  # its shape still fits: kept
+    assert new[f"{head}.weight"].shape != trained[f"{head}.weight"].shape
+
+
+def test_renaming_a_block_after_training_keeps_its_weights(controller, qtbot):
+    controller.start()
+    wait_for(qtbot, lambda: controller.trainer.step > 20)
+    controller.stop()
+    trained = controller.weights()
+    graph = controller.graph
+    graph.rename_node(graph.node_by_label("fc1").id, "hidden")
+    assert controller.trainer_matches_inputs()  # a label is not something the weights depend on
+    controller.discard_trainer(keep_weights=True)  # and a rebuilt trainer still finds every tensor
+    messages = []
+    controller.message.connect(messages.append)
+    assert controller.ensure_trainer()
+    new = controller.trainer.model.state_dict()
+    assert set(new) == set(trained) and all(torch.equal(new[k], v) for k, v in trained.items())
+    assert messages == [f"Kept trained weights for {len(trained)} of {len(trained)} tensors"]
 
 
 def test_reset_forgets_weights_and_history(controller, qtbot):
@@ -141,25 +159,6 @@ def test_reset_forgets_weights_and_history(controller, qtbot):
     assert controller.trainer is None and not controller.has_weights()
     assert controller.buffer.series("train/loss")[0].size == 0
     assert controller.buffer.status()["step"] == 0
-
-
-def test_carry_matching_copies_only_same_key_and_shape():
-    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 4))
-    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5), "9.weight": torch.ones(1)}
-    kept = carry_matching(old, model)
-    assert kept == ["0.weight"]
-    assert torch.equal(model[0].weight, torch.ones(3, 2)) and not torch.equal(model[0].bias, torch.ones(3))
-
-
-def test_fingerprint_ignores_positions_but_not_params():
-    graph = make_template("mlp")
-    base = graph_fingerprint(graph)
-    node = next(iter(graph.nodes.values()))
-    graph.move_node(node.id, (999.0, 999.0))
-    assert graph_fingerprint(graph) == base
-    fc1 = graph.node_by_label("fc1")
-    graph.set_param(fc1.id, "out_features", 7)
-    assert graph_fingerprint(graph) != base
 
 
 def test_a_rebuilt_trainer_starts_a_new_run_instead_of_drawing_over_the_old_one(controller, qtbot):

@@ -3,14 +3,13 @@ feature maps (convolutions) or a samples × units / positions × features map, a
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from playground.graph.spec import format_shape
+from playground.train.snapshots import ActivationRecord, ActivationsSnapshot
 from playground.ui.views.colormaps import diverging, sequential, series_color
 from playground.ui.views.export import write_csv
 from playground.ui.views.tiling import tile_maps
@@ -65,7 +64,7 @@ class ActivationsView(ViewPanel):
         self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=diverging(), interactive=False, width=14)
         self.colorbar.setImageItem(self.map_image, insert_in=self.map_plot)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
-        self.record: dict[str, Any] | None = None
+        self.record: ActivationRecord | None = None
         self.node = ""
         self.step = -1
         self.image = np.zeros((0, 0))
@@ -77,7 +76,7 @@ class ActivationsView(ViewPanel):
         self.block.currentIndexChanged.connect(self.redraw)
         self.sample.currentIndexChanged.connect(self.redraw)
 
-    def _sync_blocks(self, snapshot: dict[str, Any]) -> None:
+    def _sync_blocks(self, snapshot: ActivationsSnapshot) -> None:
         ids = list(snapshot)
         current = [self.block.itemData(i) for i in range(self.block.count())]
         selected = list(self.context.selected) if self.context else []
@@ -144,7 +143,7 @@ class ActivationsView(ViewPanel):
         self.mean_plot.setLabel("bottom", "channel" if per_channel else "unit")
         self._draw_map(values, sample)
 
-    def _draw_summary(self, record: dict[str, Any]) -> None:
+    def _draw_summary(self, record: ActivationRecord) -> None:
         text = f"{record['label']} · {record['type']} · output {format_shape(tuple(record['shape']))}"
         dead = record.get("dead_fraction")
         if dead is not None:

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
+from playground.train.snapshots import AttentionSnapshot
 from playground.ui.views.colormaps import sequential
 from playground.ui.views.export import write_csv
 from playground.ui.views.view_panel import ViewPanel
@@ -51,7 +52,7 @@ class AttentionView(ViewPanel):
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=sequential(), interactive=False,
                                         label="weight", width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
-        self.data: dict[str, Any] | None = None
+        self.data: AttentionSnapshot | None = None
         self.step = -1
         self.matrix = np.zeros((0, 0))
         self.query_labels: list[str] = []

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
 from PySide6.QtWidgets import QCheckBox, QWidget
 
+from playground.train.snapshots import BoundarySnapshot
 from playground.ui.views.colormaps import class_color, diverging, lookup_table, sequential
 from playground.ui.views.export import write_csv
 from playground.ui.views.view_panel import ViewPanel
@@ -79,7 +80,7 @@ class BoundaryView(ViewPanel):
         self._square_again.setInterval(0)
         self._square_again.timeout.connect(self._keep_square)
         self.graphics.installEventFilter(self)
-        self.data: dict[str, Any] | None = None
+        self.data: BoundarySnapshot | None = None
         self.step = -1
         self.levels = (0.0, 1.0)
         self._points_of: tuple = ()
@@ -148,7 +149,7 @@ class BoundaryView(ViewPanel):
         self._draw_points(data)
         self._keep_square()
 
-    def _draw_surface(self, data: dict[str, Any]) -> None:
+    def _draw_surface(self, data: BoundarySnapshot) -> None:
         out = np.asarray(data["output"], dtype=np.float64)
         out = out[..., 0] if out.ndim == 3 else out
         targets = np.concatenate([np.asarray(data.get("train_y", [])).reshape(len(data["train_x"]), -1)[:, 0],
@@ -166,7 +167,7 @@ class BoundaryView(ViewPanel):
         self.surface.setImage(out, levels=self.levels, autoLevels=False)
         self.colorbar.setLevels(self.levels)
 
-    def _place(self, data: dict[str, Any]) -> None:
+    def _place(self, data: BoundarySnapshot) -> None:
         xmin, xmax, ymin, ymax = (float(v) for v in data["extent"])
         g = max(int(data.get("resolution", 2)), 2)
         dx, dy = (xmax - xmin) / (g - 1), (ymax - ymin) / (g - 1)  # grid points are cell centres
@@ -193,7 +194,7 @@ class BoundaryView(ViewPanel):
             return tuple(int(v) for v in diverging().map([float(c)], mode="byte")[0][:3])
         return class_color(c)
 
-    def _draw_points(self, data: dict[str, Any]) -> None:
+    def _draw_points(self, data: BoundarySnapshot) -> None:
         key = (id(data.get("train_x")), id(data.get("val_x")), self.regression, self.levels)
         if key == self._points_of:
             return

@@ -4,13 +4,12 @@ similarity matrix of the items at a moment picked with a time slider."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QSlider, QWidget
 
+from playground.train.snapshots import ModesSnapshot, SimilaritySnapshot
 from playground.ui.views.colormaps import diverging, series_color
 from playground.ui.views.export import write_csv
 from playground.ui.views.view_panel import ViewPanel
@@ -47,8 +46,8 @@ class DynamicsView(ViewPanel):
         self.sim_plot.addItem(self.sim_image)
         self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=diverging(), interactive=False, width=14)
         self.colorbar.setImageItem(self.sim_image, insert_in=self.sim_plot)
-        self.modes: list[tuple[int, dict[str, Any]]] = []
-        self.similarity: list[tuple[int, dict[str, Any]]] = []
+        self.modes: list[tuple[int, ModesSnapshot]] = []
+        self.similarity: list[tuple[int, SimilaritySnapshot]] = []
         self.matrix = np.zeros((0, 0))
         self.items: list[str] = []
         self._modes_key: tuple = ()

@@ -3,13 +3,12 @@ shared value range (with median and ±1σ percentile lines), a time slider and p
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QWidget
 
+from playground.train.snapshots import Histogram
 from playground.ui.views.binning import percentiles, rebin, shared_edges
 from playground.ui.views.colormaps import sequential, series_color
 from playground.ui.views.export import write_csv
@@ -73,7 +72,7 @@ class HistogramView(ViewPanel):
         self.graphics.ci.layout.setRowStretchFactor(0, 1)
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
 
-        self.history: list[tuple[int, dict[str, Any]]] = []  # snapshots holding the chosen parameter
+        self.history: list[tuple[int, Histogram]] = []  # the chosen parameter over the recorded steps
         self.edges = np.linspace(-1, 1, HEATMAP_BINS + 1)
         self.image = np.zeros((HEATMAP_BINS, 1))
         self._heat_key: tuple = ()

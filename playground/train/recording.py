@@ -1,0 +1,136 @@
+"""The trainer's side of the record: copying losses, the record pass, and pausing on divergence.
+
+A mixin of ``Trainer`` (kept apart so the training loop stays short); see trainer.py for the
+schedule and the divergence rules.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import torch
+
+from playground.compile.compiler import CompiledModel
+from playground.train.batches import BatchSampler
+from playground.train.dynamics import ModeTracker
+from playground.train.guard import Divergence, WeightGuard
+from playground.train.metrics import MetricsBuffer
+from playground.train.probes import Prober
+from playground.train.schedule import is_due
+
+FLUSH_SECONDS = 0.1  # how often losses become visible; never changes what is recorded
+FLUSH_STEPS = 256  # losses are copied and the last good weights kept at multiples of this
+
+
+class RecordingSteps:
+    """Loss copies, the record pass and divergence handling of a Trainer."""
+
+    buffer: MetricsBuffer
+    model: CompiledModel
+    data: BatchSampler
+    prober: Prober
+    modes: ModeTracker | None
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    record: bool
+    step: int
+    epoch: int
+    state: str
+    diverged_at: int | None
+    _watch: Divergence
+    _guard: WeightGuard
+    _host_losses: bool
+    _pending: list[torch.Tensor]
+    _pending_host: list[float]
+    _last_batch: tuple[torch.Tensor, torch.Tensor] | None
+    _recorded_step: int
+    _lr: float
+    _rate: float
+    _last_flush: float
+    _flush_step: int
+    _pause: bool
+    _budget: int
+
+    def _set_state(self, state: str, message: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _flush(self, final: bool = False, failed: bool = False) -> bool:
+        """Hand the new losses to the buffer; False when a bad step is found among device losses.
+
+        At multiples of FLUSH_STEPS with every loss good, the current weights become the ones a
+        late-found bad step restores (step-based, so the outcome never depends on timing)."""
+        now = time.perf_counter()
+        ok = True
+        if self._pending:
+            first = self.step - len(self._pending) + 1
+            losses = torch.stack(self._pending).float().tolist()
+            self._pending.clear()
+            bad = next((i for i, v in enumerate(losses) if not self._watch.train_ok(v)), None)
+            good = losses if bad is None else losses[:bad]
+            if good:
+                self.buffer.add_points("train/loss", range(first, first + len(good)), good)
+            if bad is not None and not failed:
+                self._watch.flag(first + bad, losses[bad], "train")
+                ok = False
+        elif self._pending_host:
+            first = self.step - len(self._pending_host) + 1
+            self.buffer.add_points("train/loss", range(first, self.step + 1), self._pending_host)
+            self._pending_host = []
+        if ok and self.step % FLUSH_STEPS == 0:
+            self._guard.confirm(self.step)
+        elapsed = now - self._last_flush
+        if elapsed > 0 and self.step > self._flush_step:
+            rate = (self.step - self._flush_step) / elapsed
+            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+        self._last_flush, self._flush_step = now, self.step
+        self.buffer.set_status(step=self.step, epoch=self.epoch, steps_per_s=self._rate)
+        return ok
+
+    def _diverged(self) -> None:
+        """Pause at the flagged step; weights, counters and record go back to the last good step."""
+        bad_step, _value, what = self._watch.flagged or (self.step + 1, float("nan"), "train")
+        if self._host_losses:
+            self._flush()  # every loss read so far was good
+        if self._host_losses and what == "train" and bad_step == self.step + 1:
+            good_step = self.step  # exact: the bad update was never applied
+        else:  # found late (device losses) or by validation, after the update: last kept weights
+            good_step = self._guard.restore(bad_step, self.step)
+            self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
+            self._pending.clear()
+            self._pending_host.clear()
+            self.step = good_step
+        self.buffer.truncate(good_step)
+        if self._recorded_step > good_step:
+            self._recorded_step = -1
+        self._guard.mark(good_step)
+        if self.diverged_at is None:
+            self.diverged_at = bad_step
+        message = self._watch.message(bad_step, good_step, self._lr)
+        self._watch.flagged = None
+        self.buffer.post("error", message, bad_step)
+        self._pause = True
+        self._budget = 0
+        self._set_state("paused", message)
+
+    def _observe(self) -> None:
+        """The record pass at this step (the schedule's, or a forced one at start, pause and end)."""
+        step = self.step
+        if not self.record or step == self._recorded_step:
+            return
+        self._recorded_step = step
+        self.model.eval()
+        try:
+            with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+                extra = {"lr": self._lr, "epoch": float(self.epoch)}
+                self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
+                if self.modes is not None:
+                    self.modes.probe(self.model, step, self._lr, self.buffer)
+        finally:
+            self.model.train()
+        val = self.buffer.series("val/loss")
+        if len(val[0]) and val[0][-1] == step and not self._watch.val_ok(float(val[1][-1])):
+            self._watch.flag(step, float(val[1][-1]), "val")
+            self._diverged()
+        elif is_due(step) and self.state != "error":
+            self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
