@@ -17,6 +17,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from playground.compile import check, compile_graph
+    from playground.session import SessionError
 
     session = open_session(args.file)
     bundle = session.bundle()
@@ -31,6 +32,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"{d.severity}{where}: {d.message}")
     if report.errors:
         print(f"{len(report.errors)} error(s)", file=sys.stderr)
+        return 1
+    # the estimate and budget that Session.make_trainer applies: check passing means train fits
+    print(f"memory: {session.memory_estimate(bundle).describe()}")
+    try:
+        session.ensure_memory(bundle)
+    except SessionError as err:
+        print(f"error: {err}")
+        print("1 error(s)", file=sys.stderr)
         return 1
     model = compile_graph(session.graph, bundle.task)
     n_params = sum(p.numel() for p in model.parameters())

@@ -52,7 +52,7 @@ def state_bytes(session: Session) -> int | None:
 
     if session.embedded_data is None:
         spec = DATASETS.get(session.dataset)
-        if spec is None or spec.category == "table":
+        if spec is None or not spec.regenerable:
             return None  # never read a path named in the file; check_weights refuses it
     try:
         task = session.bundle().task

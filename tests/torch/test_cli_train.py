@@ -204,9 +204,11 @@ def test_sigterm_and_sighup_save_then_exit(tmp_path, signum, code, name):
 def test_ctrl_c_while_still_importing_is_one_line(tmp_path):
     source = small_session(tmp_path)
     before = source.read_bytes()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, "train", str(source), "--steps", "5"],
+    ready = CHILD.replace("raise SystemExit", "sys.stderr.write('ready\\n'); sys.stderr.flush(); raise SystemExit")
+    proc = subprocess.Popen([sys.executable, "-c", ready, "train", str(source), "--steps", "5"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    time.sleep(0.4)  # the CLI is importing torch now (that takes about 2 s)
+    assert proc.stderr.readline() == "ready\n"  # main() starts now; its first import of torch takes ~2 s
+    time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     out, err = finish(proc)
     assert proc.returncode == 130, err
