@@ -50,6 +50,9 @@ def main(argv: list[str]) -> int:
         rc = subprocess.call([str(PY), "-m", "ruff", "check", "playground", "tests", "benchmarks"], cwd=ROOT)
         if rc:
             return rc
+        rc = subprocess.call([str(PY), "-m", "mypy"], cwd=ROOT)  # the typed core, see [tool.mypy]
+        if rc:
+            return rc
         return subprocess.call([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env)
     if what == "setup":
         return 0
