@@ -45,6 +45,14 @@ def open_main_window(path: str | None = None, settings: QSettings | None = None,
     return window
 
 
+def use_threads_politely() -> None:
+    """Inter-op threads once, and training never takes every core: the window must stay responsive."""
+    from playground.train import threads
+
+    threads.configure_process()
+    threads.set_thread_limit(max(1, threads.cores() - 1))
+
+
 def _warm_up_torch() -> None:
     # The first optimizer a process builds imports torch._dynamo (seconds); do it off the GUI thread
     # while the person looks at the example, so the first Start responds at once.
@@ -56,6 +64,7 @@ def _warm_up_torch() -> None:
 def launch(path: str | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     app = make_application()
+    use_threads_politely()
     threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
     window = open_main_window(path)
     code = app.exec()
