@@ -13,6 +13,7 @@ import torch
 
 from playground.compile.compiler import CompiledModel
 from playground.train.batches import BatchSampler
+from playground.train.config import TrainConfig
 from playground.train.dynamics import ModeTracker
 from playground.train.guard import Divergence, WeightGuard
 from playground.train.metrics import MetricsBuffer
@@ -34,6 +35,8 @@ class RecordingSteps:
     optimizer: torch.optim.Optimizer
     device: torch.device
     record: bool
+    config: TrainConfig
+    _horizon: int
     step: int
     epoch: int
     state: str
@@ -113,24 +116,46 @@ class RecordingSteps:
         self._budget = 0
         self._set_state("paused", message)
 
-    def _observe(self) -> None:
-        """The record pass at this step (the schedule's, or a forced one at start, pause and end)."""
+    def _record_horizon(self, end: int | None) -> int:
+        """The run's planned length (the config's limit, else this run()'s end; 0: open-ended).
+
+        With a known length the record strides by stride_at(length) from the start, which
+        keeps exactly the steps the doubling stride would keep at the end, without the passes
+        that thinning would throw away."""
+        cfg = self.config
+        if cfg.max_steps > 0:
+            return int(cfg.max_steps)
+        if cfg.epochs > 0:
+            return int(cfg.epochs * self.data.steps_per_epoch)
+        return int(end or 0)
+
+    def _observe(self, scheduled: bool = False) -> None:
+        """The record pass at this step: the schedule's (``scheduled``), or a forced one at start,
+        pause and end. Mode strengths follow the open-ended schedule (every step while their
+        store fills: one projection each); the other kinds the run's planned length."""
         step = self.step
-        if not self.record or step == self._recorded_step:
+        if not self.record:
             return
-        self._recorded_step = step
+        full = step != self._recorded_step and (not scheduled or is_due(step, self._horizon))
+        if not full and self.modes is None:
+            return
+        if full:
+            self._recorded_step = step
         self.model.eval()
         try:
             with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-                extra = {"lr": self._lr, "epoch": float(self.epoch)}
-                self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
+                if full:
+                    extra = {"lr": self._lr, "epoch": float(self.epoch)}
+                    self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
                 if self.modes is not None:
                     self.modes.probe(self.model, step, self._lr, self.buffer)
         finally:
             self.model.train()
+        if not full:
+            return
         val = self.buffer.series("val/loss")
         if len(val[0]) and val[0][-1] == step and not self._watch.val_ok(float(val[1][-1])):
             self._watch.flag(step, float(val[1][-1]), "val")
             self._diverged()
-        elif is_due(step) and self.state != "error":
+        elif scheduled and self.state != "error":
             self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
