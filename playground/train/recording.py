@@ -141,21 +141,22 @@ class RecordingSteps:
             return
         if full:
             self._recorded_step = step
+        scalars: dict[str, float] = {}
         self.model.eval()
         try:
             with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
                 if full:
                     extra = {"lr": self._lr, "epoch": float(self.epoch)}
-                    self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
+                    scalars = self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
                 if self.modes is not None:
                     self.modes.probe(self.model, step, self._lr, self.buffer)
         finally:
             self.model.train()
         if not full:
             return
-        val = self.buffer.series("val/loss")
-        if len(val[0]) and val[0][-1] == step and not self._watch.val_ok(float(val[1][-1])):
-            self._watch.flag(step, float(val[1][-1]), "val")
+        val = scalars.get("val/loss")
+        if val is not None and not self._watch.val_ok(val):
+            self._watch.flag(step, val, "val")
             self._diverged()
         elif scheduled and self.state != "error":
             self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
