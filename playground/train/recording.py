@@ -94,15 +94,15 @@ class RecordingSteps:
         """Pause at the flagged step; weights, counters and record go back to the last good step."""
         bad_step, _value, what = self._watch.flagged or (self.step + 1, float("nan"), "train")
         if self._host_losses:
-            self._flush()  # every loss read so far was good
-        if self._host_losses and what == "train" and bad_step == self.step + 1:
-            good_step = self.step  # exact: the bad update was never applied
-        else:  # found late (device losses) or by validation, after the update: last kept weights
-            good_step = self._guard.restore(bad_step, self.step)
-            self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
-            self._pending.clear()
-            self._pending_host.clear()
-            self.step = good_step
+            self._flush()  # every loss read so far was good; the bad step's update was never applied
+        # The weights that produced a bad loss are themselves bad: go back to the newest weights
+        # known good (checked by validation at a scheduled record step, or confirmed losses).
+        # a training loss at step t comes from the weights of t - 1; validation at t from those of t
+        good_step = self._guard.restore(bad_step + 1 if what == "val" else bad_step, self.step)
+        self.optimizer.state = defaultdict(dict)  # moments saw what led here
+        self._pending.clear()
+        self._pending_host.clear()
+        self.step = good_step
         self.buffer.truncate(good_step)
         if self._recorded_step > good_step:
             self._recorded_step = -1
@@ -152,11 +152,10 @@ class RecordingSteps:
                     self.modes.probe(self.model, step, self._lr, self.buffer)
         finally:
             self.model.train()
-        if not full:
-            return
         val = scalars.get("val/loss")
-        if val is not None and not self._watch.val_ok(val):
+        if full and val is not None and not self._watch.val_ok(val):
             self._watch.flag(step, val, "val")
             self._diverged()
         elif scheduled and self.state != "error":
-            self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
+            # every loss so far was checked: the previous candidate weights are known good now
+            self._guard.confirm(step)

@@ -9,10 +9,11 @@ What is recorded depends on step numbers only (``playground.train.schedule``): t
 loss at every step, and one record pass (``Prober.record``, plus the mode tracker for
 deep-linear data) at every due step, at the start, and when the run ends or pauses. The loss
 is checked at every step before the update is applied (``guard.Divergence``): a non-finite or
-blown-up loss pauses the run with the weights, counters and record of the step before it.
+blown-up loss pauses the run with the weights, counters and record of the newest step known
+good (the last scheduled record step whose validation was fine, or the start).
 On the CPU the loss is read at each step (a read of a float, no sync); on an accelerator it
-stays on the device and is copied every ``FLUSH_STEPS`` steps or ``FLUSH_SECONDS``; a bad
-step found then restores the weights of the last multiple of ``FLUSH_STEPS`` known good.
+stays on the device and is copied every ``FLUSH_STEPS`` steps, at record steps, or every
+``FLUSH_SECONDS`` (which only changes when losses become visible).
 """
 
 from __future__ import annotations
