@@ -24,8 +24,8 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 
 from playground.compile.blocks import BLOCKS
-from playground.graph.edits import AddNode, Connect, Edit
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.view import GraphCanvasView
 from playground.ui.document import Document
@@ -37,20 +37,18 @@ SPACING = (220.0, 150.0)
 
 def residual_graph(n_blocks: int) -> Graph:
     """Input -> (Linear -> ReLU -> Add(residual)) × k -> Linear -> Output, laid out row by row."""
-    graph = Graph()
-    count = 0
+    builder = GraphBuilder()
+    graph = builder.graph
 
-    def add(block_type: str, **params: object) -> str:
-        nonlocal count
+    def add(block_type: str, **params: object) -> str:  # returns the block's default label
+        count = len(graph.nodes)
         pos = ((count % COLUMNS) * SPACING[0], (count // COLUMNS) * SPACING[1])
-        count += 1
-        edit = AddNode(block_type, {**BLOCKS[block_type].spec().defaults(), **params}, pos)
-        edit.apply(graph)
-        return edit.node_id or ""
+        label = builder.add(block_type, pos=pos, **{**BLOCKS[block_type].spec().defaults(), **params}).last
+        assert label is not None
+        return label
 
-    def wire(src: str, dst: str, port: str = "in", out: str = "out") -> None:
-        edit: Edit = Connect(PortRef(src, out), PortRef(dst, port))
-        edit.apply(graph)
+    def wire(src: str, dst: str, port: str = "in") -> None:
+        builder.wire(src, dst, port)
 
     prev = add("Input")
     for _ in range(max(0, (n_blocks - 3) // 3)):

@@ -14,8 +14,9 @@ import time
 import torch
 
 from playground.compile import check
+from playground.graph.builder import GraphBuilder
 from playground.graph.edits import SetParam
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 
 TASK = TaskSpec("classification", (32,), num_classes=4)
@@ -25,15 +26,16 @@ WIDTH = 32
 def build_graph(n_blocks: int = 500) -> Graph:
     """A long chain of residual units (Linear -> ReLU -> Linear -> Add(skip)) with side branches
     joined by Concat + Linear, ending in a head and an Output. Exactly ``n_blocks`` blocks."""
-    g = Graph()
+    builder = GraphBuilder()
+    g = builder.graph
 
-    def add(type_: str, **params) -> str:
-        nid = g.new_id("n")
-        g.add_node(Node(nid, type_, g.unique_label(type_), params))
-        return nid
+    def add(type_: str, **params) -> str:  # the block's default label, as a person would get it
+        label = builder.add(type_, **params).last
+        assert label is not None
+        return label
 
     def wire(s: str, d: str, port: str = "in") -> None:
-        g.connect(PortRef(s, "out"), PortRef(d, port))
+        builder.wire(s, d, port)
 
     x = add("Input")
     unit = 0

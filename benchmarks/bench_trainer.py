@@ -1,21 +1,33 @@
 """Trainer overhead and time-to-solve benchmarks. Prints one JSON line per case.
 
-Each speed case trains the same model (same modules, same initial weights) on the
-same data with the same batch size and ``torch.set_num_threads(1)``: once through
-the Trainer with every probe on at its default interval, once through a minimal
-hand-written PyTorch loop (per-epoch randperm, index, forward, loss, zero_grad,
-backward, step). Rounds alternate between the two so load on a shared machine
-hits both; the best round of each is reported. Rates are steps per second of CPU time
-(``time.process_time``, one torch thread), so other programs on a busy machine do not
-skew the ratio; ``wall_ratio`` gives the same comparison in wall-clock time.
+Each speed case compares, in one alternating run, three ways to train the same network (copies
+of the same compiled module with the same initial weights) on the same batches:
 
-    .venv/bin/python benchmarks/bench_trainer.py [--seconds 1.5] [--rounds 4] [--case NAME]
+* ``loop``: a hand-written PyTorch loop (next batch, forward, loss, zero_grad, backward, step)
+  with the *same* optimizer object the Trainer builds (``make_optimizer``: same fused Adam
+  flags), the same loss function and a batch sampler with the Trainer's seed, so it sees the
+  very batches the Trainer sees;
+* ``trainer``: the Trainer with its full record (validation, probes, every snapshot kind);
+* ``trainer_off``: the Trainer with ``record=False`` (training loss only).
+
+Each round trains all three afresh (same seed) for a whole run of ``--steps`` steps from
+step 0, in turn, with the thread count the thread policy picks, so the Trainer's record is the
+one a user's run of that length gets (the record is step-scheduled: 128–256 snapshots of each
+kind whatever the length, so its share of the time shrinks as runs get longer; say which
+length a figure is for). Rates are steps per second of CPU time (``time.process_time``), so
+other programs on a busy machine skew the ratios less; ``wall_*`` give the same in wall-clock
+time. ``ratio_same_kernel`` = trainer / loop and ``ratio_record_off`` = trainer_off / loop use
+the best round of each; ``median_*`` the median of per-round ratios, and ``loop_spread``
+(slowest / fastest loop round) says how noisy the machine was.
+
+    .venv/bin/python benchmarks/bench_trainer.py [--steps 1000] [--rounds 3] [--case NAME]
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import inspect
 import json
 import statistics
 import threading
@@ -23,29 +35,22 @@ import time
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from playground.data import DATASETS, make_dataset
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import chain_graph
+from playground.graph.model import Graph
 from playground.graph.templates import TEMPLATES
-from playground.graph.validate import topological_order
-from playground.train import TrainConfig, Trainer, default_config
+from playground.train import MetricsBuffer, TrainConfig, Trainer, default_config, threads
+from playground.train.batches import BatchSampler
+from playground.train.optim import make_optimizer
+
+SNAPSHOT_KINDS = ("weights", "grads", "grad_norms", "activations", "attention", "boundary", "units",
+                  "modes", "similarity")
 
 
 def mlp_graph() -> Graph:
-    g = Graph()
-    prev = None
-    for type_, params in (("Input", {}), ("Linear", {"out_features": 16}), ("ReLU", {}),
-                          ("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"out_features": 2}),
-                          ("Output", {})):
-        add = AddNode(type_, params)
-        add.apply(g)
-        if prev:
-            Connect(PortRef(prev, "out"), PortRef(add.node_id, "in")).apply(g)
-        prev = add.node_id
-    return g
+    return chain_graph(("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"out_features": 16}),
+                       ("ReLU", {}), ("Linear", {"out_features": 2}))
 
 
 CASES: dict[str, tuple[Callable[[], Graph], str, int, float]] = {
@@ -56,75 +61,118 @@ CASES: dict[str, tuple[Callable[[], Graph], str, int, float]] = {
 }
 
 
-def hand_written(trainer: Trainer, graph: Graph) -> nn.Module:
-    """The network as a person would write it: nn.Sequential of the same layers (a copy)."""
-    order, _ = topological_order(graph)
-    model = trainer.model
-    layers = [model.node_module(nid) for nid in order if nid in model.node_names]
-    return copy.deepcopy(nn.Sequential(*layers))
+class HandLoop:
+    """The training loop a person would write, sharing only the kernels with the Trainer."""
 
+    def __init__(self, trainer: Trainer) -> None:
+        self.model = copy.deepcopy(trainer.model)
+        self.model.train()
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(params, trainer.config)  # same class, same fused flags
+        cfg = trainer.config
+        self.data = BatchSampler(trainer.bundle, trainer.device, trainer.loss, cfg.batch_size, cfg.seed)
+        self.loss_fn = trainer.loss.fn
+        self.losses: list[torch.Tensor] = []
 
-def raw_loop(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int, lr: float, seconds: float,
-             sequence: bool, fused: bool = False) -> tuple[float, float]:
-    """Minimal training loop; returns steps per CPU second and per wall second.
-    ``fused`` uses the Adam kernel the Trainer uses."""
-    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=fused or None)
-    gen = torch.Generator().manual_seed(0)
-    n = len(x)
-    perm, pos, steps = torch.randperm(n, generator=gen), 0, 0
-    t0, c0 = time.perf_counter(), time.process_time()
-    while True:
-        for _ in range(50):
-            if pos >= n:
-                perm, pos = torch.randperm(n, generator=gen), 0
-            idx = perm[pos:pos + batch]
-            pos += batch
-            xb, yb = x[idx], y[idx]
-            out = model(xb)
-            loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), yb.reshape(-1)) if sequence \
-                else F.cross_entropy(out, yb)
-            opt.zero_grad()
+    def run(self, steps: int) -> None:
+        model, opt, loss_fn, data = self.model, self.optimizer, self.loss_fn, self.data
+        for _ in range(steps):
+            xb, yb = data.next()
+            loss = loss_fn(model(xb), yb)
+            self.losses.append(loss.detach())  # keeps the losses, as the Trainer does
+            opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-        steps += 50
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            return steps / (time.process_time() - c0), steps / elapsed
+        self.losses.clear()
 
 
-def trainer_rate(trainer: Trainer, seconds: float, per_step: float) -> tuple[float, float]:
-    steps = max(50, int(seconds / per_step))
+def make_trainer(graph: Graph, bundle, config: TrainConfig, record: bool) -> Trainer | None:
+    """A Trainer; None for ``record=False`` where this Trainer has no such switch yet."""
+    if record:
+        return Trainer(graph, bundle, config, MetricsBuffer())
+    if "record" not in inspect.signature(Trainer).parameters:
+        return None
+    return Trainer(graph, bundle, config, MetricsBuffer(), record=False)
+
+
+def recorded(buffer: MetricsBuffer) -> dict[str, int]:
+    """How many snapshots of each kind (and points of each scalar series) the record holds."""
+    counts = {}
+    for kind in SNAPSHOT_KINDS:
+        n = len(buffer.snapshot_history(kind)) or (1 if buffer.snapshot(kind) is not None else 0)
+        if n:
+            counts[kind] = n
+    for name in buffer.series_names():
+        counts[f"series:{name}"] = len(buffer.series(name)[0])
+    return counts
+
+
+def record_passes(steps: int) -> int | None:
+    """Record passes a run of ``steps`` steps makes (due steps of the schedule, plus the end)."""
+    try:
+        from playground.train.schedule import is_due
+    except ImportError:  # a Trainer from before the step-scheduled record
+        return None
+    return sum(1 for t in range(steps + 1) if is_due(t)) + (0 if is_due(steps) else 1)
+
+
+def timed(fn: Callable[[], object], steps: int) -> tuple[float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
-    trainer.run(max_steps=steps)
-    return steps / (time.process_time() - c0), steps / (time.perf_counter() - t0)
+    fn()
+    return steps / max(time.process_time() - c0, 1e-9), steps / max(time.perf_counter() - t0, 1e-9)
 
 
-def speed_case(name: str, seconds: float, rounds: int) -> dict:
+def speed_case(name: str, steps: int, rounds: int) -> dict:
     build, dataset, batch, lr = CASES[name]
     bundle = make_dataset(dataset)
-    graph = build()
-    trainer = Trainer(graph, bundle, TrainConfig(optimizer="adam", lr=lr, batch_size=batch, device="cpu"))
-    raw_model = hand_written(trainer, graph)
-    sequence = bundle.task.task == "sequence"
-    x, y = bundle.x_train, bundle.y_train
-    raw_loop(raw_model, x, y, batch, lr, 0.2, sequence)  # warm-up both
-    trainer.run(max_steps=50)
-    raw_rates, pg_rates, fused_rates = [], [], []
+    config = TrainConfig(optimizer="adam", lr=lr, batch_size=batch, device="cpu")
+
+    def fresh() -> tuple[Trainer, Trainer | None, HandLoop]:
+        # every round is a whole run from step 0 with the same seed: the same weights, batches
+        # and record each time, and the record a user's run of that length gets
+        trainer = make_trainer(build(), bundle, config, record=True)
+        assert trainer is not None
+        return trainer, make_trainer(build(), bundle, config, record=False), HandLoop(trainer)
+
+    trainer, off, loop = fresh()
+    n_threads = threads.apply_for(loop.model, loop.data.x[: loop.data.batch], trainer.device)
+    loop.run(20)  # warm-up all three (first calls allocate, fill caches)
+    trainer.run(max_steps=20)
+    if off is not None:
+        off.run(max_steps=20)
+    rates: dict[str, list[tuple[float, float]]] = {"loop": [], "trainer": [], "trainer_off": []}
     for _ in range(rounds):
-        raw_rates.append(raw_loop(raw_model, x, y, batch, lr, seconds, sequence))
-        pg_rates.append(trainer_rate(trainer, seconds, 1.0 / raw_rates[-1][1]))
-        fused_rates.append(raw_loop(raw_model, x, y, batch, lr, seconds, sequence, fused=True))
-    wall_ratio = max(p[1] for p in pg_rates) / max(r[1] for r in raw_rates)
-    raw_rates, pg_rates, fused_rates = ([r[0] for r in rates] for rates in (raw_rates, pg_rates, fused_rates))
-    probes = [k for k in ("weights", "grads", "activations", "attention", "boundary", "units")
-              if trainer.buffer.snapshot(k) is not None]
-    raw, pg = max(raw_rates), max(pg_rates)
-    return {"case": name, "playground_steps_per_s": round(pg, 1), "raw_steps_per_s": round(raw, 1),
-            "ratio": round(pg / raw, 3), "wall_ratio": round(wall_ratio, 3),
-            "median_ratio": round(statistics.median(p / r for p, r in zip(pg_rates, raw_rates, strict=True)), 3),
-            "raw_fused_adam_steps_per_s": round(max(fused_rates), 1),
-            "ratio_vs_fused_adam": round(pg / max(fused_rates), 3),
-            "batch_size": batch, "probes": probes, "steps": trainer.step}
+        trainer, off, loop = fresh()
+        rates["loop"].append(timed(lambda lp=loop: lp.run(steps), steps))
+        rates["trainer"].append(timed(lambda t=trainer: t.run(max_steps=steps), steps))
+        if off is not None:
+            rates["trainer_off"].append(timed(lambda o=off: o.run(max_steps=steps), steps))
+
+    def best(kind: str, wall: bool = False) -> float:
+        return max(r[1 if wall else 0] for r in rates[kind])
+
+    def median_ratio(kind: str) -> float:
+        return statistics.median(t[0] / lp[0] for t, lp in zip(rates[kind], rates["loop"], strict=True))
+
+    result = {"case": name, "batch_size": batch, "threads": n_threads, "steps_per_run": steps,
+              "rounds": rounds, "loop_steps_per_s": round(best("loop"), 1),
+              "trainer_steps_per_s": round(best("trainer"), 1),
+              "ratio_same_kernel": round(best("trainer") / best("loop"), 3),
+              "median_ratio_same_kernel": round(median_ratio("trainer"), 3),
+              "wall_ratio_same_kernel": round(best("trainer", True) / best("loop", True), 3),
+              "ratio_record_off": None, "loop_spread": round(min(r[0] for r in rates["loop"]) / best("loop"), 3),
+              "optimizer": type(trainer.optimizer).__name__,
+              "fused": bool(trainer.optimizer.defaults.get("fused")), "steps": trainer.step,
+              "record_passes": record_passes(steps), "snapshots": recorded(trainer.buffer)}
+    if off is not None:
+        result.update({"trainer_off_steps_per_s": round(best("trainer_off"), 1),
+                       "ratio_record_off": round(best("trainer_off") / best("loop"), 3),
+                       "median_ratio_record_off": round(median_ratio("trainer_off"), 3),
+                       "wall_ratio_record_off": round(best("trainer_off", True) / best("loop", True), 3),
+                       "snapshots_record_off": recorded(off.buffer)})
+    else:
+        result["note"] = "this Trainer has no record=False yet: ratio_record_off not measured"
+    return result
 
 
 def time_to_solve_spiral(seeds: int = 5, limit: float = 10.0, target: float = 0.05) -> dict:
@@ -192,18 +240,18 @@ def control_latency(name: str = "lenet_digits", repeats: int = 5) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="length of one timed round")
+    parser.add_argument("--steps", type=int, default=1000, help="length of each timed run (from step 0)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--case", choices=[*CASES, "time_to_solve_spiral", "control_latency"], action="append")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    threads.configure_process()
     for name in args.case or [*CASES, "time_to_solve_spiral", "control_latency"]:
         if name == "time_to_solve_spiral":
             result = time_to_solve_spiral()
         elif name == "control_latency":
             result = control_latency()
         else:
-            result = speed_case(name, args.seconds, args.rounds)
+            result = speed_case(name, args.steps, args.rounds)
         print(json.dumps(result), flush=True)
 
 

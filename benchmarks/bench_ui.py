@@ -25,13 +25,12 @@ os.environ.setdefault("PLAYGROUND_NO_AUTOSAVE_PROMPT", "1")
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QPointF, QSettings, QTimer
 
-from playground.data import make_dataset
-from playground.graph.model import Graph, Node, PortRef
-from playground.graph.templates import TEMPLATES
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.train import MetricsBuffer, Trainer
 from playground.ui.app import make_application
-from playground.ui.file_ops import template_config
 from playground.ui.main_window import MainWindow
+from playground.workspace import template_session
 
 PROBE_MS = 5
 
@@ -39,9 +38,8 @@ PROBE_MS = 5
 def headless_rate(template: str, steps: int) -> float:
     """Steps per second of the same run without a window (after a warm-up). It runs on a worker
     thread like the app's (torch is markedly faster off the main thread on some machines)."""
-    t = TEMPLATES[template]
-    bundle = make_dataset(t.dataset, t.dataset_params)
-    trainer = Trainer(t.build(), bundle, template_config(template).with_changes(epochs=0), MetricsBuffer())
+    session, _ = template_session(template)  # the same session the window's template opens
+    trainer = Trainer(session.graph, session.bundle(), session.config.with_changes(epochs=0), MetricsBuffer())
     result: list[float] = []
 
     def work() -> None:
@@ -68,7 +66,6 @@ def window_run(app, template: str, steps: int, probe_stalls: bool = True) -> dic
             dock.setFloating(True)
             dock.show()
         ctl = window.controller
-        ctl.set_inputs(window.document.graph, window.dataset_panel.bundle, window.training_panel.config())
         loop = QEventLoop()
         ctl.run_finished.connect(loop.quit)
         ctl.start(max_steps=20)  # warm-up, like the headless run
@@ -98,16 +95,11 @@ def window_run(app, template: str, steps: int, probe_stalls: bool = True) -> dic
 
 
 def chain_graph(n_blocks: int) -> Graph:
-    g = Graph()
-    prev = None
+    b = GraphBuilder()
     for i in range(n_blocks):
-        nid = g.new_id("n")
-        g.add_node(Node(nid, "Linear" if i % 2 else "ReLU", f"b{i}", {"out_features": 16} if i % 2 else {},
-                        (220.0 * (i % 30), 120.0 * (i // 30))))
-        if prev is not None:
-            g.connect(PortRef(prev, "out"), PortRef(nid, "in"))
-        prev = nid
-    return g
+        params = {"out_features": 16} if i % 2 else {}
+        b.then("Linear" if i % 2 else "ReLU", f"b{i}", pos=(220.0 * (i % 30), 120.0 * (i // 30)), **params)
+    return b.graph
 
 
 def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:
@@ -116,7 +108,7 @@ def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:
                             autosave=False)
         window.resize(1600, 1000)
         window.show()
-        window.load_network(chain_graph(n_blocks), None, None, None)
+        window.document.set_graph(chain_graph(n_blocks))
         app.processEvents()
         canvas = window.canvas
         canvas.fit_view()

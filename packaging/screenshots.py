@@ -66,8 +66,6 @@ def raise_view(window: MainWindow, title: str) -> None:
 
 
 def train(app: QApplication, window: MainWindow, steps: int, timeout: float = 120.0) -> None:
-    window.controller.set_inputs(window.document.graph, window.dataset_panel.bundle,
-                                 window.training_panel.config())
     window.controller.start(max_steps=steps)
     end = time.monotonic() + timeout
     while window.controller.is_running() and time.monotonic() < end:

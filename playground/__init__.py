@@ -2,7 +2,7 @@
 
 Layers (dependencies point downward only; enforced by tests/unit/test_layers.py):
     ui/       Qt windows and views            -> everything below, PySide6, pyqtgraph
-    cli.py    command line                    -> everything below (ui only to launch)
+    cli/      command line, one module a command -> everything below (ui only to launch)
     session/  save/load, autosave, recovery   -> train, compile, data, graph
     train/    Trainer, probes, MetricsBuffer  -> compile, data, graph, torch
     data/     toy datasets, CSV import        -> numpy, torch

@@ -1,5 +1,11 @@
 """``python -m playground`` runs the command line."""
 
-from playground.cli import main
+import sys
+
+try:
+    from playground.cli import main
+except KeyboardInterrupt:  # Ctrl+C while Python is still starting up: one line, like any other moment
+    sys.stderr.write("playground: interrupted (Ctrl+C)\n")
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

@@ -14,6 +14,7 @@ them as one undoable step and the CLI can apply them):
 
 from __future__ import annotations
 
+from playground.compile.blocks.base import role_of
 from playground.compile.check import check
 from playground.graph.edits import AddNode, Connect, Disconnect, Edit, Macro, RemoveNode, SetParam
 from playground.graph.model import Graph, PortRef
@@ -42,7 +43,7 @@ def _flatten_inputs(graph: Graph, task: TaskSpec) -> list[Edit]:
         return []
     edits: list[Edit] = []
     for node in list(graph.nodes.values()):
-        if node.type != "Input":
+        if role_of(node.type) != "input":
             continue
         for e in graph.edges_out_of(node.id):
             dst = graph.nodes[e.dst.node_id]
@@ -58,7 +59,7 @@ def _flatten_inputs(graph: Graph, task: TaskSpec) -> list[Edit]:
 
 def _resize_head(graph: Graph, task: TaskSpec) -> list[Edit]:
     report = check(graph, task)
-    output = next((n for n in graph.nodes.values() if n.type == "Output"), None)
+    output = next((n for n in graph.nodes.values() if role_of(n.type) == "output"), None)
     if output is None:
         return []
     into = graph.edges_into(output.id)

@@ -2,14 +2,18 @@
 
 Nodes run in topological order from a precomputed plan (a list of steps over a
 register file), so the per-step overhead stays close to a hand-written
-``nn.Sequential``. Submodules are named after node labels, so ``state_dict``
-keys read like ``fc1.weight`` and map back to nodes.
+``nn.Sequential``. Submodules are named by node id, so ``state_dict`` keys read
+``"{node_id}.{param}"`` (``n3.weight``): trained weights, optimizer state and
+probes follow a block through a rename. Readable, label-based names
+(``fc1.weight``) are for people and exported code: :meth:`CompiledModel.readable_key`
+and :meth:`CompiledModel.readable_state_dict` map one to the other.
 """
 
 from __future__ import annotations
 
 import keyword
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -23,6 +27,9 @@ from playground.graph.spec import Diagnostic, Shape, TaskSpec
 from playground.graph.validate import topological_order
 
 _RESERVED = set(dir(nn.Module)) | {"x", "self", "torch", "nn", "F", "math"}
+# attributes CompiledModel sets on itself: a node id equal to one cannot name a submodule
+_OWN_FIELDS = {"node_names", "node_types", "node_labels", "output_shapes", "input_node", "output_node",
+               "output_shape", "loss_name", "taps", "captured", "last_aux_loss"}
 
 
 class CompileError(ValueError):
@@ -36,6 +43,31 @@ def attr_name(label: str) -> str:
     if label in _RESERVED or keyword.iskeyword(label) or label.startswith("_"):
         return label + "_"
     return label
+
+
+def module_name(node_id: str, taken: set[str]) -> str:
+    """Submodule name for a node: its id, unless the id cannot name a torch submodule (a dot, a
+    name the module already uses); such ids (never made by the app) get a close, unique spelling."""
+    name = node_id
+    if not name or "." in name or name.startswith("_") or name in _RESERVED or name in _OWN_FIELDS \
+            or hasattr(CompiledModel, name):
+        name = "node_" + name.replace(".", "_")
+    while name in taken:
+        name += "_"
+    return name
+
+
+def readable_names(labels: Mapping[str, str]) -> dict[str, str]:
+    """node id -> unique Python attribute name from its label (``fc1``, ``class_``), for people and code."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for nid, label in labels.items():
+        name = attr_name(label)
+        while name in used:
+            name += "_"
+        used.add(name)
+        out[nid] = name
+    return out
 
 
 class CompiledModel(nn.Module):
@@ -56,8 +88,9 @@ class CompiledModel(nn.Module):
         output = next(n for n in graph.nodes.values() if n.type == "Output")
         needed = _ancestors(graph, output.id)
         slot: dict[tuple[str, str], int] = {}
-        self.node_names: dict[str, str] = {}  # node id -> submodule name
+        self.node_names: dict[str, str] = {}  # node id -> submodule name (the id itself)
         self.node_types: dict[str, str] = {}
+        self.node_labels: dict[str, str] = {}  # node id -> label when compiled (for readable names)
         self.output_shapes: dict[str, dict[str, Shape]] = report.node_outputs
         # (module, input slots (-1: unconnected optional), output slots, several outputs?, node id)
         self._steps: list[tuple[nn.Module, tuple[int, ...], tuple[int, ...], bool, str]] = []
@@ -95,14 +128,18 @@ class CompiledModel(nn.Module):
                 self.input_node = nid
                 continue
             module = block.build(p, ins, task)
-            name = attr_name(node.label)
+            name = module_name(nid, set(self.node_names.values()))
             self.add_module(name, module)
             self.node_names[nid] = name
             self.node_types[nid] = node.type
+            self.node_labels[nid] = node.label
             self._steps.append((module, tuple(in_slots), tuple(out_slots), len(out_slots) > 1, nid))
         self._n_slots = len(slot)
-        self._aux = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
-        self._attn = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
+        names = readable_names(self.node_labels)
+        self._readable = {self.node_names[nid]: name for nid, name in names.items()}  # submodule -> label name
+        # duck-typed: modules with ``aux_loss`` (VAESampler) and ``last_attention``/``record`` (attention)
+        self._aux: list[Any] = [m for m, *_ in self._steps if getattr(m, "has_aux_loss", False)]
+        self._attn: dict[str, Any] = {nid: m for m, _, _, _, nid in self._steps if hasattr(m, "last_attention")}
         self.taps: set[str] = set()
         self.captured: dict[str, torch.Tensor] = {}
         self.last_aux_loss: torch.Tensor | None = None
@@ -126,7 +163,10 @@ class CompiledModel(nn.Module):
             if taps and nid in taps:
                 self.captured[nid] = (out[0] if multi else out).detach()
         if self._aux:
-            self.last_aux_loss = sum(m.aux_loss for m in self._aux)
+            total: Any = 0
+            for m in self._aux:
+                total = total + m.aux_loss
+            self.last_aux_loss = total
         if taps and self.input_node and self.input_node in taps:
             self.captured[self.input_node] = x.detach()
         return v[self._output_slot]
@@ -136,11 +176,12 @@ class CompiledModel(nn.Module):
 
     def record_attention(self, on: bool) -> None:
         for m in self._attn.values():
-            m.record = on
+            setattr(m, "record", on)  # noqa: B010 (a plain attribute of the attention block)
 
     def attention_maps(self) -> dict[str, torch.Tensor]:
         """node id -> (N, heads, queries, keys) weights from the last recorded forward."""
-        return {nid: m.last_attention for nid, m in self._attn.items() if m.last_attention is not None}
+        return {nid: cast(torch.Tensor, m.last_attention) for nid, m in self._attn.items()
+                if m.last_attention is not None}
 
     def node_module(self, node_id: str) -> nn.Module:
         return getattr(self, self.node_names[node_id])
@@ -149,6 +190,21 @@ class CompiledModel(nn.Module):
         """state_dict key -> node id."""
         inv = {name: nid for nid, name in self.node_names.items()}
         return {k: inv[k.split(".", 1)[0]] for k in self.state_dict() if k.split(".", 1)[0] in inv}
+
+    def readable_names(self) -> dict[str, str]:
+        """node id -> the label-based attribute name exported code uses for that block."""
+        return {nid: self._readable[name] for nid, name in self.node_names.items()}
+
+    def readable_key(self, key: str) -> str:
+        """``"n3.weight"`` -> ``"fc1.weight"`` (keys of no block come back unchanged)."""
+        head, dot, rest = key.partition(".")
+        name = self._readable.get(head)
+        return key if name is None else name + dot + rest
+
+    def readable_state_dict(self, state: Mapping[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        """``state`` (default: this model's own) with label-based keys: what exported code loads."""
+        state = self.state_dict() if state is None else state
+        return {self.readable_key(key): value for key, value in state.items()}
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

@@ -1,16 +1,20 @@
 """Code export: a graph as standalone, readable PyTorch source.
 
 The source defines the custom module classes the network uses (pasted from the
-block library), then one model class whose layers carry the same attribute names
-as :class:`CompiledModel`, so a compiled model's ``state_dict`` loads into it
-with ``strict=True`` and gives the same outputs. It imports only torch (and math).
+block library), then one model class whose layers are named after the block
+labels (``self.fc1``), where :class:`CompiledModel` names them by node id. A
+compiled model's weights, mapped by :func:`exported_weights` (or
+``CompiledModel.readable_state_dict``), load into it with ``strict=True`` and give
+the same outputs. It imports only torch (and math).
 """
 
 from __future__ import annotations
 
 import inspect
 import textwrap
+from collections.abc import Mapping
 
+import torch
 from torch import nn
 
 from playground import __version__
@@ -36,8 +40,9 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
     classes = _custom_classes(model)
     if class_name in {cls.__name__ for cls in classes} | {"torch", "nn", "F", "math"}:
         raise ExportError(f"{class_name!r} is already used in the exported code; choose another class name")
-    layers = [_layer_line(graph, model, nid, name) for nid, name in model.node_names.items()]
-    body = _forward_lines(graph, model)
+    names = model.readable_names()
+    layers = [_layer_line(graph, model, nid, name) for nid, name in names.items()]
+    body = _forward_lines(graph, model, names)
     sources = [_class_source(cls) for cls in classes]
     code = "\n\n\n".join(sources)
     imports = (["import math", ""] if "math." in code else []) + ["import torch", "from torch import nn"]
@@ -53,7 +58,7 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
                    f'    """The network exported from Neural Playground ({len(layers)} block{"s" * (len(layers) != 1)})."""',
                    "",
                    *init, "", *forward]
-    aux = [f"self.{name}.aux_loss" for nid, name in model.node_names.items()
+    aux = [f"self.{name}.aux_loss" for nid, name in names.items()
            if getattr(model.node_module(nid), "has_aux_loss", False)]
     if aux:
         model_class += ["", "    def aux_loss(self) -> torch.Tensor:",
@@ -63,9 +68,16 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
+def exported_weights(graph: Graph, task: TaskSpec, weights: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A session's weights (keyed by node id) under the label-based names the exported code uses."""
+    with torch.random.fork_rng(devices=[]):  # building the model draws initial weights: leave the RNG alone
+        model = compile_graph(graph, task)
+    return model.readable_state_dict(weights)
+
+
 def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:
     dtype = "integer token ids" if task.input_dtype == "long" else "float"
-    what = task.task
+    what: str = task.task
     if task.task in ("classification", "sequence"):
         what += f", {task.num_classes} classes"
     return "\n".join([
@@ -128,7 +140,7 @@ def _constructor(module: nn.Module, where: str) -> str:
     if callable(ctor):
         return ctor()
     cls = type(module)
-    if cls is nn.Sequential:
+    if cls is nn.Sequential and isinstance(module, nn.Sequential):
         return "nn.Sequential(" + ", ".join(_constructor(m, where) for m in module) + ")"
     text = repr(module)
     if getattr(nn, cls.__name__, None) is cls and "\n" not in text:
@@ -142,7 +154,7 @@ def _layer_line(graph: Graph, model: CompiledModel, nid: str, name: str) -> str:
     return f"self.{name} = {ctor}"
 
 
-def _forward_lines(graph: Graph, model: CompiledModel) -> list[str]:
+def _forward_lines(graph: Graph, model: CompiledModel, names: dict[str, str]) -> list[str]:
     used = {"x", "self", "torch", "nn", "F", "math"}
     var: dict[tuple[str, str], str] = {}
 
@@ -155,17 +167,17 @@ def _forward_lines(graph: Graph, model: CompiledModel) -> list[str]:
     for node in graph.nodes.values():
         if node.type == "Input":
             var[(node.id, "out")] = "x"
-    for nid, name in model.node_names.items():
+    for nid, name in names.items():
         block = block_for(graph.nodes[nid].type)
         assert block is not None
-        names = [p.name for p in block.outputs]
-        if len(names) == 1:
-            var[(nid, names[0])] = fresh(name)
+        ports = [p.name for p in block.outputs]
+        if len(ports) == 1:
+            var[(nid, ports[0])] = fresh(name)
         else:
-            for port in names:
-                var[(nid, port)] = fresh(f"{name}_{port}")
+            for port_name in ports:
+                var[(nid, port_name)] = fresh(f"{name}_{port_name}")
     lines = []
-    for nid, name in model.node_names.items():
+    for nid, name in names.items():
         block = block_for(graph.nodes[nid].type)
         assert block is not None
         args = []

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import warnings
+from typing import Any, cast
 
 import torch
 
@@ -47,11 +48,12 @@ def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[st
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model, (example_input(task),), buf, dynamo=False, input_names=["x"],
+                model, (example_input(task),), cast(Any, buf), dynamo=False, input_names=["x"],  # a file works too
                 output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
                 opset_version=OPSET, do_constant_folding=True,
             )
         proto = onnx.load_from_string(buf.getvalue())
+        _use_readable_names(proto, model)
         onnx.checker.check_model(proto)
     except OnnxExportError:
         raise
@@ -63,5 +65,34 @@ def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[st
         model.train(was_training)
     tmp = f"{path}.tmp"
     with open(tmp, "wb") as f:
-        f.write(buf.getvalue())
+        f.write(proto.SerializeToString())
     os.replace(tmp, path)
+
+
+def _use_readable_names(proto: Any, model: CompiledModel) -> None:
+    """Tensors and nodes named after the block labels (``fc1.weight``, ``/fc1/Gemm``), as on the
+    canvas and in exported code, instead of the node ids the compiled module uses."""
+    graph = proto.graph
+    existing = {t.name for t in graph.initializer} | {v.name for v in graph.input}
+    existing |= {n for node in graph.node for n in (*node.input, *node.output)}
+    keys = {t.name for t in graph.initializer} & set(model.state_dict())
+    renamed = {key: model.readable_key(key) for key in keys}
+    # never let a new name meet a tensor name already there (it would wire the graph differently)
+    renamed = {k: v for k, v in renamed.items() if v == k or v not in existing}
+    names = model.readable_names()
+    prefixes = {f"/{model.node_names[nid]}/": f"/{name}/" for nid, name in names.items()}
+
+    def new(name: str) -> str:
+        return renamed.get(name, name)
+
+    for tensor in graph.initializer:
+        tensor.name = new(tensor.name)
+    for value in list(graph.input) + list(graph.value_info) + list(graph.output):
+        value.name = new(value.name)
+    for node in graph.node:
+        node.input[:] = [new(n) for n in node.input]
+        node.output[:] = [new(n) for n in node.output]
+        for old, readable in prefixes.items():
+            if node.name.startswith(old):
+                node.name = readable + node.name[len(old):]
+                break

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.compile.blocks.base import BLOCKS, LEGACY, Block, ShapeError, params_with_defaults
+from playground.compile.blocks.base import Block, ShapeError, block_for, params_with_defaults
 from playground.graph.model import Graph
 from playground.graph.spec import Diagnostic, Shape, ShapeReport, TaskSpec, format_shape
 from playground.graph.validate import topological_order
 
 MAX_PARAMETERS = 50_000_000  # ~200 MB of float32; beyond this a toy playground is the wrong tool
 MAX_ELEMENTS = 2_000_000  # per-sample activation elements of any one wire
-# Integer token ids may only flow into an Embedding, through blocks that merely move them around.
-TOKEN_CONSUMERS = {"Embedding"}
-TOKEN_CARRIERS = {"Identity", "Reshape", "Flatten", "Slice", "Split"}
 
-
-def block_for(type_name: str) -> type[Block] | None:
-    return BLOCKS.get(LEGACY.get(type_name, type_name))
+__all__ = ["MAX_ELEMENTS", "MAX_PARAMETERS", "block_for", "infer_shapes"]
 
 
 def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None = None) -> ShapeReport:
@@ -60,13 +55,15 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
         p = params_with_defaults(block, node.params)
         if any(spec.check(p[spec.name]) for spec in block.params):
             continue  # bad params are reported by structural validation
+        # Integer token ids may only flow into a block that consumes them (an Embedding),
+        # through blocks that carry them unchanged in kind; each block declares which it does.
         token_ports = [port for port, e in incoming[nid].items() if e.src.node_id in tokens]
-        problem = _token_problem(graph, node, token_ports, incoming[nid], ins)
+        problem = _token_problem(graph, node, block, token_ports, incoming[nid], ins)
         if problem is not None:
             report.diagnostics.append(problem)
             continue
-        if (node.type == "Input" and task is not None and task.input_dtype == "long") or (
-            token_ports and node.type in TOKEN_CARRIERS
+        if (block.role == "input" and task is not None and task.input_dtype == "long") or (
+            token_ports and block.tokens == "carry"
         ):
             tokens.add(nid)
         try:
@@ -101,20 +98,20 @@ def infer_shapes(graph: Graph, task: TaskSpec | None, report: ShapeReport | None
     return report
 
 
-def _token_problem(graph: Graph, node: Any, token_ports: list[str], incoming: dict[str, Any],
-                   ins: dict[str, Shape]) -> Diagnostic | None:
+def _token_problem(graph: Graph, node: Any, block: type[Block], token_ports: list[str],
+                   incoming: dict[str, Any], ins: dict[str, Shape]) -> Diagnostic | None:
     def source(port: str) -> str:
         edge = incoming[port]
         return f'"{graph.nodes[edge.src.node_id].label}" ({format_shape(ins[port])})'
 
-    if node.type in TOKEN_CONSUMERS:
+    if block.tokens == "consume":
         floats = [p for p in incoming if p not in token_ports]
         if floats:
             return Diagnostic("error", f'{node.type} "{node.label}" needs integer token ids (use Linear for real-valued data) but receives '
                               f"real-valued features from {source(floats[0])}", node.id,
                               incoming[floats[0]].id)
         return None
-    if token_ports and node.type not in TOKEN_CARRIERS:
+    if token_ports and block.tokens != "carry":
         port = token_ports[0]
         return Diagnostic("error", f'{node.type} "{node.label}" receives integer token ids from '
                           f"{source(port)}; put an Embedding first", node.id, incoming[port].id)

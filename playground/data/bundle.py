@@ -46,7 +46,11 @@ class DataBundle:
         return int(self.x_val.shape[0])
 
     def describe(self) -> str:
-        """One line for status bars and the CLI, e.g. 'spirals: 400 train / 100 val, 2 classes'."""
+        """One line for status bars and the CLI, e.g. 'spirals: 400 train / 100 val, 2 classes'.
+
+        ``meta["split_note"]``, when a dataset sets it, is appended: it says where validation
+        cannot be told apart from training (the same items by design, or every possible input
+        used once because fewer exist than were asked for)."""
         t = self.task
         what = {
             "classification": f"{t.num_classes} classes",
@@ -54,7 +58,9 @@ class DataBundle:
             "sequence": f"sequence over {t.num_classes} symbols",
             "reconstruction": "reconstruction",
         }[t.task]
-        return f"{self.name}: {self.n_train} train / {self.n_val} val, input {t.input_shape}, {what}"
+        line = f"{self.name}: {self.n_train} train / {self.n_val} val, input {t.input_shape}, {what}"
+        note = self.meta.get("split_note")
+        return f"{line}; {note}" if note else line
 
 
 # ---- common parameters ----------------------------------------------------------------------
@@ -77,10 +83,44 @@ def p_val(default: float = 0.2) -> ParamSpec:
 
 
 def common(n_samples: int, noise: float | None = None, noise_hi: float = 1.0) -> tuple[ParamSpec, ...]:
-    head = (p_samples(n_samples),)
+    head: tuple[ParamSpec, ...] = (p_samples(n_samples),)
     if noise is not None:
         head += (p_noise(noise, noise_hi),)
     return (*head, p_seed(), p_val())
+
+
+# ---- distinct inputs ---------------------------------------------------------------------------
+
+# Input spaces up to this size are enumerated and sampled without replacement; larger ones are
+# drawn at random and duplicates redrawn (cheap there, since collisions are rare).
+ENUMERATE_LIMIT = 1 << 20
+
+
+def distinct_rows(rng: np.random.Generator, n: int, width: int, high: int) -> np.ndarray:
+    """Up to ``n`` distinct rows of ``width`` integers in [0, high), in random order, int64.
+
+    When fewer than ``n`` distinct rows exist, every one of them is returned once (shuffled):
+    repeating an input adds nothing to learn, and splitting distinct rows is what keeps
+    validation inputs out of training. Deterministic given ``rng``'s state."""
+    space = high**width  # a Python int: exact however large
+    if space <= ENUMERATE_LIMIT:
+        codes = rng.permutation(space)[:n]
+        powers = high ** np.arange(width - 1, -1, -1, dtype=np.int64)
+        return (codes[:, None] // powers[None]) % high
+    rows = np.zeros((0, width), np.int64)
+    while len(rows) < n:
+        more = np.concatenate([rows, rng.integers(0, high, (n - len(rows) + 16, width), dtype=np.int64)])
+        _, first = np.unique(more, axis=0, return_index=True)
+        rows = more[np.sort(first)]  # keep drawing order: sorting rows would bias which ones are kept
+    return rows[:n]
+
+
+def space_note(kept: int, asked: int) -> str | None:
+    """The summary's words for a space smaller than ``n_samples`` (None when it was big enough)."""
+    if kept >= asked:
+        return None
+    return (f"only {kept:,} distinct inputs exist at these settings (n_samples {asked:,} asked): "
+            f"each is used once, split between training and validation")
 
 
 # ---- splitting --------------------------------------------------------------------------------

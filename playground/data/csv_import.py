@@ -16,7 +16,10 @@ most 20 distinct values; regression otherwise.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from playground.graph.spec import ParamSpec, TaskSpec
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
+MAX_CELLS = 5_000_000  # each cell is a Python string until parsed: ~60 bytes apiece
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
 AUTO_MAX_CLASSES = 20
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -42,19 +46,7 @@ def _number(cell: str) -> float | None:
 
 
 def _read_rows(path: Path) -> list[list[str]]:
-    if not path.exists():
-        raise DatasetError(f"{path}: no such file")
-    if path.is_dir():
-        raise DatasetError(f"{path}: is a folder, not a CSV file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise DatasetError(f"{path}: file is too large ({size / 1e6:.0f} MB; at most {MAX_BYTES // 2**20} MB)")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DatasetError(f"{path}: not a UTF-8 text file (byte {e.start} cannot be read)") from e
-    except OSError as e:
-        raise DatasetError(f"{path}: cannot be read ({e.strerror})") from e
+    text = _read_text(path)
     if not text.strip():
         raise DatasetError(f"{path}: the file is empty")
     try:
@@ -63,14 +55,55 @@ def _read_rows(path: Path) -> list[list[str]]:
     except csv.Error:
         delimiter = ","
     rows: list[list[str]] = []
+    cells = 0
     try:
-        for i, row in enumerate(csv.reader(text.splitlines(), delimiter=delimiter)):
+        # parse from the text as a stream: no list of lines beside the text and the rows
+        for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
             if i >= MAX_ROWS + 1:
                 raise DatasetError(f"{path}: too many rows (more than {MAX_ROWS:,})")
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise DatasetError(f"{path}: too many values (more than {MAX_CELLS:,} cells)")
             rows.append([c.strip() for c in row])
     except csv.Error as e:
         raise DatasetError(f"{path}: not valid CSV near row {len(rows) + 1}: {e}") from e
     return rows
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, read with a byte cap from a regular file that does not grow meanwhile."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot be read ({e.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DatasetError(f"{path}: is a folder, not a CSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise DatasetError(f"{path}: is a device, pipe or socket, not a CSV file")
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening does not hang
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot be read ({e.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise DatasetError(f"{path}: is a device, pipe or socket, not a CSV file")
+        if st.st_size > MAX_BYTES:
+            raise DatasetError(f"{path}: file is too large ({st.st_size / 1e6:.0f} MB; at most "
+                               f"{MAX_BYTES // 2**20} MB)")
+        try:
+            data = f.read(min(st.st_size, MAX_BYTES) + 1)
+        except OSError as e:
+            raise DatasetError(f"{path}: cannot be read ({e.strerror})") from None
+    if len(data) > st.st_size:
+        raise DatasetError(f"{path}: the file is still growing; wait until it is complete")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"{path}: not a UTF-8 text file (byte {e.start} cannot be read)") from None
 
 
 def _looks_like_header(rows: list[list[str]]) -> bool:
@@ -175,7 +208,7 @@ def load_csv(path: str | Path, input_columns: list[str | int] | None = None,
             raise DatasetError(f"{path}: target column {header[t_idx]!r} has a single class "
                                f"({names[0]!r}); classification needs at least two")
         index = {n: i for i, n in enumerate(names)}
-        y = np.array([index[c] for c in raw_target], np.int64)
+        y: np.ndarray = np.array([index[c] for c in raw_target], np.int64)
         spec = TaskSpec("classification", (len(in_idx),), "float", (), len(names))
         meta["class_names"] = names
     else:
@@ -231,4 +264,5 @@ register(DatasetDef(
                choices=("auto", "classification", "regression")),
      p_seed(), p_val()),
     "mlp", _from_params,
-    cross_check=lambda p: "path must name a CSV file" if not p["path"].strip() else None))
+    cross_check=lambda p: "path must name a CSV file" if not p["path"].strip() else None,
+    regenerable=False))

@@ -87,7 +87,8 @@ def _hierarchy(p: dict[str, Any]) -> DataBundle:
     task = TaskSpec("regression", (n_items,), "float", (n_feat,))
     meta = {"items": items, "features": features, "correlation": correlation(y).astype(np.float32),
             "input_correlation_scale": 1.0 / n_items, "feature_matrix": y.astype(np.float32),
-            "validation": "the same items as training"}
+            "validation": "the same items as training",
+            "split_note": "validation is the training items themselves (by design: every item is needed)"}
     return DataBundle("hierarchy", dict(p), task, x, targets, x.clone(), targets.clone(), meta)
 
 

@@ -149,7 +149,9 @@ def _shapes(p: dict[str, Any]) -> DataBundle:
         x = x * _texture(which, xx, yy)
     if p["noise"] > 0:
         x = np.clip(x + rng.normal(0, p["noise"], x.shape), 0, 1)
-    meta = {"class_names": list(SHAPES), "texture": p["texture"]}
+    meta: dict[str, Any] = {"class_names": list(SHAPES), "texture": p["texture"]}
+    if p["position"] == p["scale"] == p["rotation"] == p["noise"] == 0 and p["texture"] != "random":
+        meta["split_note"] = "nothing varies at these settings: validation repeats the training pictures"
     return make_bundle("shapes", p, _image_task(p, (1, 16, 16), 4), x[:, None].astype(np.float32),
                        kinds.astype(np.int64), rng, meta)
 

@@ -18,6 +18,9 @@ class DatasetDef:
 
     ``generate(params)`` receives every param resolved and checked; ``cross_check(params)``
     (optional) returns a message when params that are fine alone do not fit together.
+    ``regenerable``: the same params always make the same data again (every generated set).
+    False for data read from outside (a CSV file): a session must carry its arrays, and a
+    session that names such data without carrying it is refused rather than read from a path.
     """
 
     name: str
@@ -28,6 +31,7 @@ class DatasetDef:
     default_template: str
     generate: Callable[[dict[str, Any]], DataBundle]
     cross_check: Callable[[dict[str, Any]], str | None] | None = None
+    regenerable: bool = True
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default) for p in self.params}

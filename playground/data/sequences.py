@@ -20,18 +20,29 @@ parity and majority (task "classification", 2 classes, input (T,) int64, no blan
     majority  label = 1 if symbol "1" occurs more often than symbol "0", else 0; sequences where
               they tie are not generated, so every label is well defined (other symbols distract)
     Both are exactly class-balanced.
-Sequences are drawn independently, so short lengths over small vocabularies repeat examples
-(and validation examples may also appear in training).
+Every input sequence is distinct (drawn without replacement from the input space), so no
+validation input ever appears in training. Where the space holds fewer inputs than n_samples
+(short lengths over small vocabularies: 256 bit strings of length 8), each possible input is
+used once and meta["split_note"], shown by ``describe()``, says so.
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from playground.data.bundle import DataBundle, make_bundle, p_samples, p_seed, p_val
+from playground.data.bundle import (
+    DataBundle,
+    distinct_rows,
+    make_bundle,
+    p_samples,
+    p_seed,
+    p_val,
+    space_note,
+)
 from playground.data.registry import DatasetDef, register
 from playground.graph.spec import ParamSpec, TaskSpec
 
@@ -51,13 +62,16 @@ def _seq2seq(name: str, p: dict[str, Any], x: np.ndarray, y: np.ndarray, tokens:
     v = len(tokens)
     task = TaskSpec("sequence", (x.shape[1],), "long", (y.shape[1],), num_classes=v, vocab_size=v)
     meta = {"tokens": tokens, **(extra or {})}
+    note = space_note(len(x), p["n_samples"])
+    if note:
+        meta["split_note"] = note
     return make_bundle(name, p, task, x.astype(np.int64), y.astype(np.int64), rng, meta)
 
 
 def _symbols(p: dict[str, Any]) -> tuple[np.ndarray, list[str], np.random.Generator]:
     rng = np.random.default_rng(p["seed"])
     v = p["vocab_size"]
-    x = rng.integers(1, v + 1, (p["n_samples"], p["length"]))
+    x = distinct_rows(rng, p["n_samples"], p["length"], v) + 1
     return x, ["_", *LETTERS[:v]], rng
 
 
@@ -87,10 +101,10 @@ def _digits_of(values: np.ndarray, base: int, width: int) -> np.ndarray:
 
 def _addition(p: dict[str, Any]) -> DataBundle:
     rng = np.random.default_rng(p["seed"])
-    b, digits, n = p["vocab_size"], p["length"], p["n_samples"]
+    b, digits = p["vocab_size"], p["length"]
     top = b**digits
-    a = rng.integers(0, top, n, dtype=np.int64)
-    c = rng.integers(0, top, n, dtype=np.int64)
+    pairs = distinct_rows(rng, p["n_samples"], 2, top)  # distinct (a, c): no sum is both seen and tested
+    a, c, n = pairs[:, 0], pairs[:, 1], len(pairs)
     plus, equals = b + 1, b + 2
     blank = np.zeros((n, digits + 1), np.int64)
     x = np.concatenate([_digits_of(a, b, digits) + 1, np.full((n, 1), plus),
@@ -101,30 +115,37 @@ def _addition(p: dict[str, Any]) -> DataBundle:
     return _seq2seq("addition", p, x, y, tokens, rng, extra)
 
 
-def _balanced(rng: np.random.Generator, n: int, length: int, v: int, label_fn) -> tuple[np.ndarray, np.ndarray]:
-    """Draw random sequences and keep exactly n//2 (+ remainder) of each label (-1 = discard)."""
+def _balanced(rng: np.random.Generator, n: int, length: int, v: int,
+              label_fn: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct random sequences, n//2 (+ remainder) of each label (-1 = discard). A pool of
+    distinct rows grows until it holds enough of both labels or is the whole input space; then
+    every labelled input of the space is used once (parity and majority stay balanced there by
+    symmetry: flipping one bit, or swapping 0s and 1s, maps one class onto the other)."""
     want = [n - n // 2, n // 2]
-    kept: list[list[np.ndarray]] = [[], []]
-    have = [0, 0]
-    while have[0] < want[0] or have[1] < want[1]:
-        x = rng.integers(0, v, (max(2 * n, 64), length))
-        lab = label_fn(x)
-        for c in (0, 1):
-            take = x[lab == c][: want[c] - have[c]]
-            kept[c].append(take)
-            have[c] += len(take)
-    xs = [np.concatenate(kept[c]) for c in (0, 1)]
+    size = 2 * n + 64
+    while True:
+        pool = distinct_rows(rng, size, length, v)
+        lab = label_fn(pool)
+        if len(pool) < size or all((lab == c).sum() >= want[c] for c in (0, 1)):
+            break
+        size *= 4
+    xs = [pool[lab == c][: want[c]] for c in (0, 1)]
     x = np.concatenate(xs)
     y = np.concatenate([np.zeros(len(xs[0])), np.ones(len(xs[1]))]).astype(np.int64)
     return x, y
 
 
-def _classify(name: str, p: dict[str, Any], label_fn, class_names: list[str]) -> DataBundle:
+def _classify(name: str, p: dict[str, Any], label_fn: Callable[[np.ndarray], np.ndarray],
+              class_names: list[str]) -> DataBundle:
     rng = np.random.default_rng(p["seed"])
     v, length = p["vocab_size"], p["length"]
     x, y = _balanced(rng, p["n_samples"], length, v, label_fn)
     task = TaskSpec("classification", (length,), "long", (), num_classes=2, vocab_size=v)
-    meta = {"tokens": [str(i) if i < 10 else LETTERS[i - 10] for i in range(v)], "class_names": class_names}
+    meta: dict[str, Any] = {"tokens": [str(i) if i < 10 else LETTERS[i - 10] for i in range(v)],
+                            "class_names": class_names}
+    note = space_note(len(x), p["n_samples"])
+    if note:
+        meta["split_note"] = note
     return make_bundle(name, p, task, x, y, rng, meta)
 
 

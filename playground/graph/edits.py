@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.graph.model import Edge, Graph, Group, Node, PortRef
+from playground.graph.model import Edge, Graph, Group, Node, NodeRemoval, PortRef
 
 
 class Edit:
@@ -52,37 +52,21 @@ class AddNode(Edit):
 
 @dataclass
 class RemoveNode(Edit):
+    """Delete a block; the Graph's removal record (wires, groups, places) makes undo exact."""
+
     node_id: str
-    _node: Node | None = None
-    _index: int = 0
-    _edges: list[tuple[int, Edge]] = field(default_factory=list)
-    _groups: list[tuple[str, int]] = field(default_factory=list)
+    _removal: NodeRemoval | None = None
 
     @property
     def text(self) -> str:  # type: ignore[override]
-        return f"Delete {self._node.label if self._node else self.node_id}"
+        return f"Delete {self._removal.node.label if self._removal else self.node_id}"
 
     def apply(self, graph: Graph) -> None:
-        self._groups = [
-            (g.id, g.node_ids.index(self.node_id))
-            for g in graph.groups.values()
-            if self.node_id in g.node_ids
-        ]
-        self._index = graph.node_index(self.node_id)
-        positions = {eid: i for i, eid in enumerate(graph.edges)}
-        self._node, removed = graph.remove_node(self.node_id)
-        self._edges = sorted((positions[e.id], e) for e in removed)
+        self._removal = graph.remove_node(self.node_id)
 
     def revert(self, graph: Graph) -> None:
-        assert self._node is not None
-        graph.add_node(self._node, self._index)
-        for index, e in self._edges:
-            graph.connect(e.src, e.dst, e.id, index)
-        for gid, index in self._groups:
-            group = graph.groups.get(gid)
-            if group is not None:
-                group.node_ids.insert(index, self.node_id)
-                graph.group_changed.emit(group)
+        assert self._removal is not None
+        graph.restore_node(self._removal)
 
 
 @dataclass
@@ -181,14 +165,17 @@ class SetGroup(Edit):
     group_id: str
     group: Group | None
     _old: Group | None = None
+    _index: int | None = None
     text = "Group"
 
     def apply(self, graph: Graph) -> None:
+        self._index = graph.group_index(self.group_id) if self.group_id in graph.groups else None
         new = copy.deepcopy(self.group) if self.group else None
         self._old = graph.set_group(new, self.group_id)
 
     def revert(self, graph: Graph) -> None:
-        graph.set_group(copy.deepcopy(self._old) if self._old else None, self.group_id)
+        old = copy.deepcopy(self._old) if self._old else None
+        graph.set_group(old, self.group_id, index=self._index)
 
 
 @dataclass

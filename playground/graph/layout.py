@@ -180,7 +180,7 @@ def _assign_rows(columns: list[list[str]], ups: dict[str, list[str]], downs: dic
         for n in col:
             ns = [y[m] for m in neighbours[n]]
             wanted.append(sum(ns) / len(ns) if ns else y[n])
-        placed = []
+        placed: list[float] = []
         for w in wanted:
             placed.append(w if not placed else max(w, placed[-1] + gap))
         # Shift the column back so it sits, on average, where its members want to be.

@@ -1,11 +1,15 @@
-"""Parse untrusted graph dicts into a Graph, listing every problem found."""
+"""Parse untrusted graph dicts into plain parts, listing every problem found.
+
+``Graph.from_dict`` builds the graph from the parts; this module never touches a Graph.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-from playground.graph.model import (
+from playground.graph.elements import (
     MAX_EDGES,
     MAX_NODES,
     SCHEMA_VERSION,
@@ -16,9 +20,6 @@ from playground.graph.model import (
     PortRef,
     is_valid_label,
 )
-
-if TYPE_CHECKING:
-    from playground.graph.model import Graph
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -35,7 +36,17 @@ def _json_safe(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def parse_graph_dict(graph: Graph, data: Any) -> Graph:
+@dataclass
+class GraphParts:
+    """A checked graph, not yet built: blocks, wires and (non-empty) groups in file order."""
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+
+
+def parse_graph_dict(data: Any) -> GraphParts:
+    """Check untrusted graph data; raise GraphFormatError listing every problem."""
     problems: list[str] = []
     if not isinstance(data, dict):
         raise GraphFormatError([f"graph must be an object, got {type(data).__name__}"])
@@ -105,7 +116,7 @@ def parse_graph_dict(graph: Graph, data: Any) -> Graph:
         if not isinstance(eid, str) or not eid or eid in seen_edges or len(eid) > 64:
             problems.append(f"{where}: missing, invalid or duplicate 'id'")
             continue
-        ends = []
+        ends: list[PortRef | None] = []
         for end in (src, dst):
             if (
                 not isinstance(end, list)
@@ -134,33 +145,26 @@ def parse_graph_dict(graph: Graph, data: Any) -> Graph:
         seen_edges.add(eid)
         parsed_edges.append(Edge(eid, s, d))
     parsed_groups: list[Group] = []
+    seen_groups: set[str] = set()
     for i, raw in enumerate(groups):
         if (
             not isinstance(raw, dict)
             or not isinstance(raw.get("id"), str)
+            or not raw["id"]
             or not isinstance(raw.get("title", ""), str)
             or not isinstance(raw.get("node_ids", []), list)
         ):
             problems.append(f"group #{i}: must have an 'id', a 'title' and 'node_ids'")
             continue
+        gid = raw["id"][:64]
+        if gid in seen_groups:
+            problems.append(f"group {gid!r}: duplicate id")
+            continue
+        seen_groups.add(gid)
         members = [n for n in raw.get("node_ids", []) if isinstance(n, str) and n in seen_ids]
-        parsed_groups.append(Group(raw["id"][:64], raw.get("title", "")[:200], members))
+        members = list(dict.fromkeys(members))
+        if members:  # a group whose blocks are all gone is dropped (older versions saved such boxes)
+            parsed_groups.append(Group(gid, raw.get("title", "")[:200], tuple(members)))
     if problems:
         raise GraphFormatError(problems)
-    for n in parsed_nodes:
-        graph.nodes[n.id] = n
-    for e in parsed_edges:
-        graph.edges[e.id] = e
-    for g in parsed_groups:
-        graph.groups[g.id] = g
-    _advance_counters(graph)
-    return graph
-
-
-def _advance_counters(graph: Graph) -> None:
-    for prefix, table in (("n", graph.nodes), ("e", graph.edges), ("g", graph.groups)):
-        highest = 0
-        for key in table:
-            if key.startswith(prefix) and key[1:].isdigit():
-                highest = max(highest, int(key[1:]))
-        graph._next[prefix] = highest + 1
+    return GraphParts(parsed_nodes, parsed_edges, parsed_groups)

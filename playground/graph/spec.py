@@ -13,6 +13,17 @@ from typing import Any, Literal
 ParamKind = Literal["int", "float", "bool", "choice", "str", "ints"]
 Shape = tuple[int, ...]  # per-sample shape; the batch dimension N is implicit
 
+# What a block is to the network as a whole (declared as ``role`` on each block class):
+# "input" receives the dataset's batch, "output" gives the prediction the loss is taken on,
+# "source" makes a tensor of its own with nothing wired in (a learned parameter, a constant),
+# and every other block is a "layer".
+BlockRole = Literal["input", "output", "source", "layer"]
+
+# The block categories in the order the palette and listings show them; every block's
+# ``category`` is one of these (registration refuses others). Their colours are UI: ui/canvas.
+BLOCK_CATEGORIES: tuple[str, ...] = ("Input/Output", "Dense", "Convolution", "Activation", "Normalization",
+                                     "Sequence", "Attention", "Structure")
+
 
 @dataclass(frozen=True)
 class ParamSpec:
@@ -93,6 +104,7 @@ class BlockSpec:
     outputs: tuple[PortSpec, ...]
     params: tuple[ParamSpec, ...]
     legacy_types: tuple[str, ...] = ()
+    role: BlockRole = "layer"
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:

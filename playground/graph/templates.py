@@ -2,6 +2,12 @@
 
 Pure graph data: a template only names block types and params, so this module
 needs no torch. ``make_template(name)`` returns a fresh, laid-out Graph.
+
+Each template states the validation result its default run reaches on its default dataset
+(``Template.expected``; ``promise()`` is the one line lists show). Templates whose default run is
+long on a CPU also declare a smaller ``QuickRun`` with its own goal: the test suite
+(tests/torch/test_templates_learn.py) trains that one, with three seeds, and the default run
+itself was checked by hand (see the closing note of issue 10).
 """
 
 from __future__ import annotations
@@ -10,13 +16,53 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.graph.layout import auto_layout
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A validation result: ``metric`` at the end of the run is at least ``threshold`` (an
+    accuracy) or at most ``threshold`` (a loss)."""
+
+    metric: str  # a validation series the Trainer records: "val/accuracy" or "val/loss"
+    threshold: float
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric.endswith("accuracy")
+
+    def met_by(self, value: float) -> bool:
+        return value >= self.threshold if self.higher_is_better else value <= self.threshold
+
+    def describe(self) -> str:
+        return f"{self.metric} {'≥' if self.higher_is_better else '≤'} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class QuickRun:
+    """A smaller run of the same network and dataset for machines with little time (the test
+    suite trains it): dataset and config overrides on top of the template's, and its own goal."""
+
+    dataset_params: dict[str, Any]
+    config: dict[str, Any]
+    goal: Goal
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a template's default run reaches on its default dataset, with every seed tried, and
+    why that result means it learned (``note``, one line)."""
+
+    goal: Goal
+    note: str
+    quick: QuickRun | None = None
 
 
 @dataclass(frozen=True)
 class Template:
-    """A ready example: a network, the dataset it is meant for and training overrides.
+    """A ready example: a network, the dataset it is meant for, training overrides and the
+    validation result its default run reaches.
 
     ``config`` holds TrainConfig field overrides (e.g. optimizer, lr, init).
     """
@@ -28,169 +74,135 @@ class Template:
     dataset_params: dict[str, Any]
     builder: Callable[[], Graph]
     config: dict[str, Any] = field(default_factory=dict)
+    expected: Expected | None = None
 
     def build(self) -> Graph:
         """A new graph (callers may edit it freely)."""
         return self.builder()
 
+    def run(self, quick: bool = False) -> tuple[dict[str, Any], dict[str, Any], Goal]:
+        """(dataset params, config overrides, goal) of the default run, or of the declared
+        quick run (the default run itself when the template declares none)."""
+        if self.expected is None:
+            raise ValueError(f"template {self.name!r} states no expected result")
+        q = self.expected.quick if quick else None
+        if q is None:
+            return dict(self.dataset_params), dict(self.config), self.expected.goal
+        return {**self.dataset_params, **q.dataset_params}, {**self.config, **q.config}, q.goal
 
-class _Builder:
-    """Adds labelled blocks and wires them; ``done()`` lays the graph out left to right."""
+    def promise(self) -> str:
+        """One line for lists: what the default run reaches (and the quick run, if declared)."""
+        if self.expected is None:
+            return "no stated result"
+        e = self.expected
+        line = f"{e.goal.describe()} on {self.dataset} after {_run_length(self.config)}: {e.note}"
+        if e.quick is not None:
+            data = ", ".join(f"{k}={v}" for k, v in e.quick.dataset_params.items())
+            length = _run_length({**self.config, **e.quick.config})
+            line += f" (quick check{' with ' + data if data else ''}: {e.quick.goal.describe()} after {length})"
+        return line
 
-    def __init__(self) -> None:
-        self.graph = Graph()
 
-    def add(self, type_: str, label: str, after: str | None = None, port: str = "in",
-            src_port: str = "out", **params: Any) -> str:
-        nid = self.graph.new_id("n")
-        self.graph.add_node(Node(nid, type_, label, dict(params)))
-        if after is not None:
-            self.wire(after, nid, port, src_port)
-        return nid
-
-    def wire(self, src: str, dst: str, port: str = "in", src_port: str = "out") -> None:
-        self.graph.connect(PortRef(src, src_port), PortRef(dst, port))
-
-    def done(self) -> Graph:
-        for nid, pos in auto_layout(self.graph).items():
-            self.graph.nodes[nid].pos = pos
-        return self.graph
+def _run_length(config: dict[str, Any]) -> str:
+    if config.get("max_steps"):
+        return f"{config['max_steps']} steps"
+    epochs = config.get("epochs", 0)
+    batch = config.get("batch_size", 32)
+    return f"{epochs} full-batch steps" if batch == 0 else f"{epochs} epochs at batch {batch}"
 
 
 # ------------------------------------------------------------------ builders
 def _mlp() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Features2D", "features", x, x1=True, x2=True, x1_sq=True, x2_sq=True, x1x2=True,
-              sin_x1=True, sin_x2=True)
+    b = GraphBuilder().then("Input", "input")
+    b.then("Features2D", "features", x1=True, x2=True, x1_sq=True, x2_sq=True, x1x2=True, sin_x1=True,
+           sin_x2=True)
     for i in (1, 2):
-        x = b.add("Linear", f"fc{i}", x, out_features=16)
-        x = b.add("Tanh", f"tanh{i}", x)
-    x = b.add("Linear", "head", x, out_features=2)
-    b.add("Output", "output", x)
-    return b.done()
+        b.then("Linear", f"fc{i}", out_features=16).then("Tanh", f"tanh{i}")
+    return b.then("Linear", "head", out_features=2).then("Output", "output").laid_out()
 
 
 def _deep_linear() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Linear", "fc1", x, out_features=32, bias=False)
-    x = b.add("Linear", "fc2", x, out_features=HIERARCHY_FEATURES, bias=False)
-    b.add("Output", "output", x)
-    return b.done()
+    b = GraphBuilder().then("Input", "input").then("Linear", "fc1", out_features=32, bias=False)
+    b.then("Linear", "fc2", out_features=HIERARCHY_FEATURES, bias=False)
+    return b.then("Output", "output").laid_out()
 
 
 def _lenet() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Conv2d", "conv1", x, out_channels=8, kernel_size=3, padding=1)
-    x = b.add("ReLU", "relu1", x)
-    x = b.add("MaxPool", "pool1", x, kernel_size=2, stride=2)
-    x = b.add("Conv2d", "conv2", x, out_channels=16, kernel_size=3, padding=1)
-    x = b.add("ReLU", "relu2", x)
-    x = b.add("MaxPool", "pool2", x, kernel_size=2, stride=2)
-    x = b.add("Flatten", "flatten", x)
-    x = b.add("Linear", "fc1", x, out_features=64)
-    x = b.add("ReLU", "relu3", x)
-    x = b.add("Linear", "fc2", x, out_features=10)
-    b.add("Output", "output", x)
-    return b.done()
+    b = GraphBuilder().then("Input", "input")
+    for i, channels in ((1, 8), (2, 16)):
+        b.then("Conv2d", f"conv{i}", out_channels=channels, kernel_size=3, padding=1).then("ReLU", f"relu{i}")
+        b.then("MaxPool", f"pool{i}", kernel_size=2, stride=2)
+    b.then("Flatten", "flatten").then("Linear", "fc1", out_features=64).then("ReLU", "relu3")
+    return b.then("Linear", "fc2", out_features=10).then("Output", "output").laid_out()
 
 
 def _conv_net(residual: bool) -> Graph:
     """Stem + two residual stages (or the same layers without skips) + global pool + head."""
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Conv2d", "stem", x, out_channels=16, kernel_size=3, padding=1, bias=False)
-    x = b.add("BatchNorm", "stem_bn", x)
-    x = b.add("ReLU", "stem_relu", x)
+    b = GraphBuilder().then("Input", "input")
+    b.then("Conv2d", "stem", out_channels=16, kernel_size=3, padding=1, bias=False)
+    b.then("BatchNorm", "stem_bn").then("ReLU", "stem_relu")
     for i in (1, 2):
-        skip = x
-        h = b.add("Conv2d", f"block{i}_conv1", x, out_channels=16, kernel_size=3, padding=1, bias=False)
-        h = b.add("BatchNorm", f"block{i}_bn1", h)
-        h = b.add("ReLU", f"block{i}_relu1", h)
-        h = b.add("Conv2d", f"block{i}_conv2", h, out_channels=16, kernel_size=3, padding=1, bias=False)
-        h = b.add("BatchNorm", f"block{i}_bn2", h)
+        skip = b.last
+        assert skip is not None
+        for j in (1, 2):
+            b.then("Conv2d", f"block{i}_conv{j}", out_channels=16, kernel_size=3, padding=1, bias=False)
+            b.then("BatchNorm", f"block{i}_bn{j}")
+            if j == 1:
+                b.then("ReLU", f"block{i}_relu1")
         if residual:
-            h = b.add("Add", f"block{i}_add", h, port="a")
-            b.wire(skip, h, "b")
-        x = b.add("ReLU", f"block{i}_relu2", h)
-    x = b.add("GlobalAvgPool", "pool", x)
-    x = b.add("Linear", "head", x, out_features=SHAPES_CLASSES)
-    b.add("Output", "output", x)
-    return b.done()
+            b.then("Add", f"block{i}_add", port="a").wire(skip, f"block{i}_add", "b")
+        b.then("ReLU", f"block{i}_relu2")
+    b.then("GlobalAvgPool", "pool").then("Linear", "head", out_features=SHAPES_CLASSES)
+    return b.then("Output", "output").laid_out()
 
 
 def _autoencoder() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Flatten", "flatten", x)
-    x = b.add("Linear", "enc1", x, out_features=32)
-    x = b.add("ReLU", "enc_relu", x)
-    x = b.add("Linear", "code", x, out_features=8)
-    return _pixel_decoder(b, x, hidden=32)
+    b = GraphBuilder().then("Input", "input").then("Flatten", "flatten")
+    b.then("Linear", "enc1", out_features=32).then("ReLU", "enc_relu").then("Linear", "code", out_features=8)
+    return _pixel_decoder(b, "code", hidden=32)
 
 
-def _pixel_decoder(b: _Builder, code: str, hidden: int, src_port: str = "out") -> Graph:
+def _pixel_decoder(b: GraphBuilder, code: str, hidden: int) -> Graph:
     """Code -> hidden -> 64 pixels in [0, 1] (as digits are) -> 1×8×8 image -> Output."""
-    x = b.add("Linear", "dec1", code, src_port=src_port, out_features=hidden)
-    x = b.add("ReLU", "dec_relu", x)
-    x = b.add("Linear", "dec2", x, out_features=64)
-    x = b.add("Sigmoid", "pixels", x)
-    x = b.add("Reshape", "unflatten", x, shape=[1, 8, 8])
-    b.add("Output", "output", x)
-    return b.done()
+    b.add("Linear", "dec1", code, out_features=hidden).then("ReLU", "dec_relu")
+    b.then("Linear", "dec2", out_features=64).then("Sigmoid", "pixels")
+    return b.then("Reshape", "unflatten", shape=[1, 8, 8]).then("Output", "output").laid_out()
 
 
 def _vae() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Flatten", "flatten", x)
-    x = b.add("Linear", "enc1", x, out_features=64)
-    h = b.add("ReLU", "enc_relu", x)
-    mean = b.add("Linear", "z_mean", h, out_features=8)
-    logvar = b.add("Linear", "z_logvar", h, out_features=8)
-    z = b.add("VAESampler", "sampler", mean, port="mean", kl_weight=0.01)
-    b.wire(logvar, z, "logvar")
-    return _pixel_decoder(b, z, hidden=64, src_port="z")
+    b = GraphBuilder().then("Input", "input").then("Flatten", "flatten")
+    b.then("Linear", "enc1", out_features=64).then("ReLU", "enc_relu")
+    b.add("Linear", "z_mean", "enc_relu", out_features=8).add("Linear", "z_logvar", "enc_relu", out_features=8)
+    b.add("VAESampler", "sampler", "z_mean", port="mean", kl_weight=0.01).wire("z_logvar", "sampler", "logvar")
+    return _pixel_decoder(b, "sampler:z", hidden=64)
 
 
 def _lstm_classifier() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Embedding", "embed", x, embedding_dim=8)
-    x = b.add("LSTM", "lstm", x, hidden_size=32, num_layers=1, bidirectional=False)
-    x = b.add("SequencePool", "last", x, mode="last")
-    x = b.add("Linear", "head", x, out_features=2)
-    b.add("Output", "output", x)
-    return b.done()
+    # 16 embedding dimensions (8 before): with 8, 2 of 10 seeds stayed at chance on parity
+    b = GraphBuilder().then("Input", "input").then("Embedding", "embed", embedding_dim=16)
+    b.then("LSTM", "lstm", hidden_size=32, num_layers=1, bidirectional=False)
+    b.then("SequencePool", "last", mode="last").then("Linear", "head", out_features=2)
+    return b.then("Output", "output").laid_out()
 
 
 def _transformer() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
-    x = b.add("Embedding", "embed", x, embedding_dim=32)
-    x = b.add("PositionalEncoding", "pos", x, kind="sinusoidal")
+    b = GraphBuilder().then("Input", "input").then("Embedding", "embed", embedding_dim=32)
+    b.then("PositionalEncoding", "pos", kind="sinusoidal")
     for i in (1, 2):
-        x = b.add("TransformerBlock", f"block{i}", x, heads=4, ffn_width=64, norm="pre", dropout=0.0)
-    x = b.add("LayerNorm", "norm", x)
-    x = b.add("Linear", "head", x, out_features=REVERSE_SYMBOLS)
-    b.add("Output", "output", x)
-    return b.done()
+        b.then("TransformerBlock", f"block{i}", heads=4, ffn_width=64, norm="pre", dropout=0.0)
+    b.then("LayerNorm", "norm").then("Linear", "head", out_features=REVERSE_SYMBOLS)
+    return b.then("Output", "output").laid_out()
 
 
 def _vit() -> Graph:
-    b = _Builder()
-    x = b.add("Input", "input")
+    b = GraphBuilder().then("Input", "input")
     # PatchEmbed adds a learned position vector to every patch itself.
-    x = b.add("PatchEmbed", "patches", x, patch_size=4, dim=32, class_token=True)
+    b.then("PatchEmbed", "patches", patch_size=4, dim=32, class_token=True)
     for i in (1, 2):
-        x = b.add("TransformerBlock", f"block{i}", x, heads=4, ffn_width=64, norm="pre", dropout=0.0)
-    x = b.add("LayerNorm", "norm", x)
-    x = b.add("SequencePool", "cls", x, mode="first")
-    x = b.add("Linear", "head", x, out_features=SHAPES_CLASSES)
-    b.add("Output", "output", x)
-    return b.done()
+        b.then("TransformerBlock", f"block{i}", heads=4, ffn_width=64, norm="pre", dropout=0.0)
+    b.then("LayerNorm", "norm").then("SequencePool", "cls", mode="first")
+    b.then("Linear", "head", out_features=SHAPES_CLASSES)
+    return b.then("Output", "output").laid_out()
 
 
 # Sizes of the default datasets' targets (the heads must match them).
@@ -204,48 +216,66 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
     Template("mlp", "MLP on spirals",
              "A small multilayer perceptron with the classic x², xy, sin x input features; "
              "watch it bend its decision boundary around two interleaved spirals.",
-             "spirals", {}, _mlp, {**_FULL_BATCH_ADAM, "lr": 0.03, "epochs": 300}),
+             "spirals", {}, _mlp, {**_FULL_BATCH_ADAM, "lr": 0.03, "epochs": 300},
+             Expected(Goal("val/accuracy", 0.95), "both arms told apart on held-out points")),
     Template("deep_linear", "Deep linear network",
              "Two linear layers with no nonlinearity and no bias, started from small weights: "
              "learns a hierarchy one mode at a time, in stage-like drops of the loss.",
              "hierarchy", {}, _deep_linear,
              {"optimizer": "sgd", "momentum": 0.0, "lr": 0.2, "batch_size": 0, "init": "small",
-              "epochs": 2000}),
+              "epochs": 2000},
+             Expected(Goal("val/loss", 1e-3), "every mode of the hierarchy learned (from 0.27 at the "
+                      "start; validation items are the training items by design)")),
     Template("lenet", "LeNet-style CNN",
              "Two convolution + pooling stages and a dense head that read 8×8 digits.",
-             "digits", {}, _lenet, {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 15}),
+             "digits", {}, _lenet, {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 15},
+             Expected(Goal("val/accuracy", 0.9), "reads handwritten digits it never saw (chance: 0.1)")),
     Template("resnet", "Small ResNet",
              "A convolutional stem and two residual blocks (conv, norm, conv, norm, add the skip) "
              "on 16×16 shapes.",
              "shapes", {}, lambda: _conv_net(True),
-             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 10}),
+             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 10},
+             Expected(Goal("val/accuracy", 0.95), "names the shape of unseen pictures (chance: 0.25)",
+                      QuickRun({"n_samples": 400}, {"batch_size": 32}, Goal("val/accuracy", 0.75)))),
     Template("plain_deep", "Plain deep CNN (no skips)",
              "The same layers as the small ResNet without the skip connections: compare how "
              "fast each one trains.",
              "shapes", {}, lambda: _conv_net(False),
-             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 10}),
+             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 10},
+             Expected(Goal("val/accuracy", 0.95), "names the shape of unseen pictures (chance: 0.25)",
+                      QuickRun({"n_samples": 400}, {"batch_size": 32}, Goal("val/accuracy", 0.75)))),
     Template("autoencoder", "Autoencoder",
              "Squeezes 8×8 digits through an 8-number code and rebuilds them.",
              "digits", {"task": "reconstruction"}, _autoencoder,
-             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 30}),
+             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 30},
+             Expected(Goal("val/loss", 0.03), "rebuilds unseen digits (drawing the mean digit scores 0.073)")),
     Template("vae", "Variational autoencoder",
              "An autoencoder whose code is a Gaussian: the sampler adds a KL term that keeps "
              "codes close to a standard normal.",
              "digits", {"task": "reconstruction"}, _vae,
-             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 30}),
+             {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 30},
+             Expected(Goal("val/loss", 0.065), "rebuilds unseen digits through a sampled code (drawing "
+                      "the mean digit scores 0.073)")),
     Template("lstm_classifier", "LSTM sequence classifier",
              "Embeds a bit string, runs an LSTM over it and reads the last state to tell its parity.",
              "parity", {}, _lstm_classifier,
-             {"optimizer": "adam", "lr": 0.01, "batch_size": 64, "epochs": 30}),
+             # Full batches and a cosine decay: with 64-string batches and a constant rate, parity
+             # stayed at chance on 2 of 10 seeds; this way all 10 tried learned it.
+             {"optimizer": "adam", "lr": 0.01, "batch_size": 0, "schedule": "cosine", "epochs": 300},
+             Expected(Goal("val/accuracy", 0.9), "the parity of bit strings it never saw (chance: 0.5)")),
     Template("transformer", "Transformer encoder",
              "Token embeddings, sinusoidal positions and two transformer blocks that learn to "
              "reverse a sequence; watch the attention maps form an anti-diagonal.",
              "reverse", {}, _transformer,
-             {"optimizer": "adamw", "lr": 0.003, "batch_size": 64, "epochs": 30}),
+             {"optimizer": "adamw", "lr": 0.003, "batch_size": 64, "epochs": 30},
+             Expected(Goal("val/accuracy", 0.99), "reverses sequences it never saw, symbol by symbol",
+                      QuickRun({"n_samples": 1000}, {"epochs": 12}, Goal("val/accuracy", 0.95)))),
     Template("vit", "Tiny vision transformer",
              "Cuts 16×16 images into 4×4 patches, adds a class token and classifies it after "
              "two transformer blocks.",
-             "shapes", {}, _vit, {"optimizer": "adamw", "lr": 0.003, "batch_size": 64, "epochs": 15}),
+             "shapes", {}, _vit, {"optimizer": "adamw", "lr": 0.003, "batch_size": 64, "epochs": 15},
+             Expected(Goal("val/accuracy", 0.75), "names the shape of unseen pictures (chance: 0.25)",
+                      QuickRun({"n_samples": 800}, {"epochs": 20}, Goal("val/accuracy", 0.5)))),
 )}
 
 

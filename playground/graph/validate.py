@@ -1,17 +1,16 @@
 """Structural validation: problems a person can see without running torch.
 
-Shape problems are found by ``playground.compile.shapes`` on top of this.
+Shape problems are found by ``playground.compile.shapes`` on top of this. Which block is the
+network's input or output is each block's declared ``role``; it reaches this layer (which
+cannot import the blocks) as plain data, in the ``BlockSpec`` of the catalog passed in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from playground.graph.model import Graph
-from playground.graph.spec import Catalog, Diagnostic
-
-SOURCE_TYPES = {"Input", "Parameter", "Constant"}
-SINK_TYPES = {"Output"}
+from playground.graph.model import Graph, Node
+from playground.graph.spec import BlockRole, Catalog, Diagnostic
 
 
 def topological_order(graph: Graph) -> tuple[list[str], set[str]]:
@@ -55,10 +54,20 @@ def _cycle_members(graph: Graph, stuck: set[str]) -> set[str]:
     return on_cycle
 
 
+def nodes_with_role(graph: Graph, catalog: Catalog, role: BlockRole) -> list[Node]:
+    """The graph's blocks whose declared role is ``role`` (unknown types have none), in order."""
+    found = []
+    for node in graph.nodes.values():
+        spec = catalog.get(node.type)
+        if spec is not None and spec.role == role:
+            found.append(node)
+    return found
+
+
 def validate_structure(graph: Graph, catalog: Catalog) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    outputs = [n for n in graph.nodes.values() if n.type in SINK_TYPES]
-    inputs = [n for n in graph.nodes.values() if n.type == "Input"]
+    outputs = nodes_with_role(graph, catalog, "output")
+    inputs = nodes_with_role(graph, catalog, "input")
     if not inputs:
         diags.append(Diagnostic("error", "The network has no Input block"))
     if not outputs:
@@ -90,14 +99,14 @@ def validate_structure(graph: Graph, catalog: Catalog) -> list[Diagnostic]:
         for port in spec.inputs:
             if not port.optional and port.name not in wired:
                 diags.append(Diagnostic("error", f'{name}: input "{port.name}" is not connected', node.id))
-        for port in wired - set(spec.input_names()):
-            diags.append(Diagnostic("error", f"{name} has no input called {port!r}", node.id))
-        if node.type not in SINK_TYPES and node.id not in feeds:
+        for unknown in wired - set(spec.input_names()):
+            diags.append(Diagnostic("error", f"{name} has no input called {unknown!r}", node.id))
+        if spec.role != "output" and node.id not in feeds:
             diags.append(Diagnostic("warning", f"{name} feeds nothing", node.id))
     for edge in graph.edges.values():
         src = graph.nodes.get(edge.src.node_id)
         spec = catalog.get(src.type) if src else None
-        if spec is not None and edge.src.port not in spec.output_names():
+        if src is not None and spec is not None and edge.src.port not in spec.output_names():
             diags.append(Diagnostic("error", f'{src.type} "{src.label}" has no output called {edge.src.port!r}', edge_id=edge.id))
     _, stuck = topological_order(graph)
     for nid in sorted(_cycle_members(graph, stuck)):

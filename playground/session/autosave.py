@@ -51,7 +51,7 @@ def _lock(f: IO[bytes]) -> bool:
         if os.name == "nt":
             import msvcrt
 
-            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         else:
             import fcntl
 

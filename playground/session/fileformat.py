@@ -8,7 +8,9 @@ Members (all optional except the first four)::
     weights.safetensors                       model state_dict
     optimizer.json + optimizer.safetensors    optimizer state (JSON skeleton + tensors)
     trainer.json + trainer.safetensors        counters and RNG states
-    arrays/<key>.npy                          history series, embedded data, numpy state
+    series.safetensors                        history series, one tensor per series (schema 2)
+    record.json + record.safetensors          the snapshot record (schema 2)
+    arrays/<key>.npy                          embedded data, numpy state (and schema-1 series)
 
 Loading never executes anything from the file (no pickle, no torch.load) and is
 all-or-nothing: any problem raises one SessionError saying what is wrong.
@@ -25,33 +27,60 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import archive, skeleton
+from playground.session import archive, limits, skeleton
+from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
-from playground.session.migrations import migrate
+from playground.session.migrations import migrate, rename_weights, weight_renames
 from playground.session.model import DATA_ARRAYS, SCHEMA_VERSION, Session
-from playground.session.validate import check_weights, validate_document
+from playground.session.validate import check_weights, ensure_weights_fit, validate_document
+from playground.session.validate_state import check_training_state
 
 KIND = "neural-playground-session"
-JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer")
+JSON_PARTS = ("graph", "config", "dataset", "notes", "ui_state", "history", "runs", "optimizer", "trainer",
+              "record")
 REQUIRED = ("graph", "config", "dataset")
+# parts a session can open without, with a warning, when they are damaged or too large
+OPTIONAL = {"ui_state": "the saved layout of views", "history": "the training history",
+            "runs": "the earlier runs", "record": "the recorded snapshots (histograms, maps, modes)"}
+SERIES_MEMBER = "series.safetensors"  # schema 2: every history series (schema 1: arrays/history*.npy)
+SERIES_PREFIXES = ("history", "run")
 _ARRAY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
 # ------------------------------------------------------------------ saving
 def save_session(session: Session, path: str) -> None:
     """Write ``session`` to ``path`` atomically (the old file survives any crash mid-save)."""
+    ensure_weights_fit(session, str(path))  # never write weights its own loader would refuse
     try:
         members = _members(session)
     except (ValueError, TypeError) as err:
         raise SessionError(f"cannot save: {err}", str(path)) from None
     try:
-        atomic_write(str(path), lambda f: _write_zip(f, members))
+        atomic_write(str(path), lambda f: _write_zip(f, members), lambda tmp: verify_saved(tmp, members))
     except OSError as err:
         raise SessionError(f"cannot save: {err.strerror or err}", str(path)) from None
+    except ValueError as err:
+        raise SessionError(f"cannot save: the written file did not check out ({err}); the old "
+                           "file was kept", str(path)) from None
+
+
+def verify_saved(path: str, members: list[tuple[str, bytes]]) -> None:
+    """Re-read what was written, cheaply: the member list, the sizes and the tensor/array headers."""
+    with archive.SafeZipReader(path) as reader:
+        want = {name: len(data) for name, data in members}
+        got = {name: reader.size(name) for name in reader.infos}
+        if got != want:
+            raise ValueError("its members differ from those written")
+        for name in want:
+            if name.endswith(".safetensors"):
+                reader.tensor_header(name)
+            elif name.endswith(".npy"):
+                reader.npy_header(name)
 
 
 def session_bytes(session: Session) -> bytes:
@@ -74,6 +103,7 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     arrays: dict[str, np.ndarray] = {}
     binaries: dict[str, bytes] = {}
     parts["graph"] = session.graph.to_dict()
+    assert session.config is not None  # __post_init__ fills it
     parts["config"] = session.config.to_dict()
     dataset: dict[str, Any] = {"name": session.dataset, "params": dict(session.dataset_params),
                                "embedded": None}
@@ -93,6 +123,8 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
          "history": _encode_history(run.get("history", {}), f"run{i}_", arrays)}
         for i, run in enumerate(session.runs)
     ]}
+    if session.record is not None:
+        parts["record"], binaries["record.safetensors"] = record_part.encode(session.record)
     if session.weights is not None:
         binaries["weights.safetensors"] = archive.tensors_bytes(session.weights)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
@@ -106,7 +138,13 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     for name, value in parts.items():
         members.append((f"{name}.json", archive.json_bytes(value)))
     members += sorted(binaries.items())
-    members += [(f"arrays/{k}.npy", archive.npy_bytes(a)) for k, a in arrays.items()]
+    # the scalar series go into one member: a deep network has a series per block, and one
+    # .npy each would pass the member limit (4,990 layers: over 10,000 members)
+    series = {k: a for k, a in arrays.items() if k.startswith(SERIES_PREFIXES)}
+    if series:
+        members.append((SERIES_MEMBER, archive.tensors_bytes({k: torch.from_numpy(np.ascontiguousarray(a))
+                                                               for k, a in series.items()})))
+    members += [(f"arrays/{k}.npy", archive.npy_bytes(a)) for k, a in arrays.items() if k not in series]
     manifest = {
         "kind": KIND,
         "schema": SCHEMA_VERSION,
@@ -184,13 +222,22 @@ def _load(reader: archive.SafeZipReader) -> Session:
             f"made by a newer Neural Playground (schema {schema}; this version {__version__} "
             f"reads up to schema {SCHEMA_VERSION}); please update"
         )
+    limits.check_budget(reader)
     doc: dict[str, Any] = {"manifest": manifest}
+    warnings: list[str] = []
     for part in JSON_PARTS:
         if reader.has(f"{part}.json"):
-            doc[part] = reader.read_json(f"{part}.json")
+            try:
+                doc[part] = reader.read_json(f"{part}.json")
+            except ValueError as err:
+                if part not in OPTIONAL:
+                    raise
+                warnings.append(f"{OPTIONAL[part]} could not be read ({err}), so it was left out")
         elif part in REQUIRED:
             raise SessionError(f"the file is incomplete: {part}.json is missing")
+    renames = weight_renames(doc, schema, SCHEMA_VERSION)
     doc = migrate(doc, schema, SCHEMA_VERSION)
+    _drop_damaged_optional(doc, warnings)
     validate_document(doc)
     arrays = _LazyArrays(reader)
     try:
@@ -203,14 +250,30 @@ def _load(reader: archive.SafeZipReader) -> Session:
     if emb is not None:
         session.embedded_data = {"task": emb["task"], "meta": emb.get("meta", {}),
                                  "arrays": {k: arrays[emb["arrays"][k]] for k in DATA_ARRAYS}}
+    session.warnings.extend(warnings)
     session.notes = doc.get("notes", {"notes": ""})["notes"]
     session.ui_state = doc.get("ui_state", {})
-    session.history = _decode_history(doc.get("history", {"series": {}}), arrays)
-    for run in doc.get("runs", {"runs": []})["runs"]:
-        session.runs.append({**run, "history": _decode_history(run["history"], arrays)})
+    try:
+        session.history = _decode_history(doc.get("history", {"series": {}}), arrays)
+        for run in doc.get("runs", {"runs": []})["runs"]:
+            session.runs.append({**run, "history": _decode_history(run["history"], arrays)})
+    except (SessionError, ValueError) as err:
+        session.history, session.runs = {}, []
+        session.warnings.append(f"the training history is damaged or too large ({_reason(err)}), "
+                                "so the session was opened without it")
+    if "record" in doc:
+        try:
+            session.record = record_part.decode(reader, doc["record"])
+        except ValueError as err:
+            session.warnings.append(f"the recorded snapshots are damaged or too large ({err}), so the "
+                                    "session was opened without that history")
     session.app_version = str(manifest.get("app_version", "?"))
+    limits.check_tensor_headers(reader, session)
     if reader.has("weights.safetensors"):
-        session.weights = reader.read_tensors("weights.safetensors")
+        weights = reader.read_tensors("weights.safetensors")
+        for step in renames:
+            weights = rename_weights(weights, step)
+        session.weights = weights
     for part in ("optimizer", "trainer"):
         if part not in doc:
             continue
@@ -223,6 +286,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
             raise SessionError(f"the saved {part} state is damaged")
         setattr(session, f"{part}_state", state)
     check_weights(session)
+    check_training_state(session)
     return session
 
 
@@ -242,12 +306,31 @@ def _decode_history(data: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, di
     for name, ref in data["series"].items():
         if not isinstance(ref, dict) or not isinstance(ref.get("stride"), (int, float)) or len(name) > 200:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
-        a = arrays[ref.get("array")]
+        a = arrays[str(ref.get("array"))]
         if a.ndim != 2 or a.shape[0] != 3 or a.dtype != np.float64:
             raise SessionError(f"the metric history entry {name[:40]!r} is damaged")
         out[name] = {"steps": a[0].tolist(), "values": a[1].tolist(), "wall": a[2].tolist(),
                      "stride": [float(ref["stride"])]}
     return out
+
+
+def _drop_damaged_optional(doc: dict[str, Any], warnings: list[str]) -> None:
+    """Leave out the parts a session can do without when their structure is wrong."""
+    runs = doc.get("runs", {"runs": []})
+    fine = {
+        "ui_state": isinstance(doc.get("ui_state", {}), dict),
+        "history": isinstance(doc.get("history", {"series": {}}), dict),
+        "runs": isinstance(runs, dict) and isinstance(runs.get("runs"), list)
+        and all(isinstance(r, dict) and "history" in r for r in runs["runs"]),
+    }
+    for part, ok in fine.items():
+        if not ok:
+            del doc[part]
+            warnings.append(f"{OPTIONAL[part]} is damaged, so it was left out")
+
+
+def _reason(err: Exception) -> str:
+    return err.message if isinstance(err, SessionError) else str(err)
 
 
 class _LazyArrays(Mapping[str, np.ndarray]):
@@ -256,6 +339,7 @@ class _LazyArrays(Mapping[str, np.ndarray]):
     def __init__(self, reader: archive.SafeZipReader) -> None:
         self._reader = reader
         self._cache: dict[str, np.ndarray] = {}
+        self._packed: dict[str, np.ndarray] | None = None
 
     def _member(self, key: object) -> str | None:
         if not isinstance(key, str) or not _ARRAY_KEY.match(key):
@@ -264,14 +348,25 @@ class _LazyArrays(Mapping[str, np.ndarray]):
         return name if self._reader.has(name) else None
 
     def __contains__(self, key: object) -> bool:
-        return self._member(key) is not None
+        return self._member(key) is not None or (isinstance(key, str) and key in self._series())
+
+    def _series(self) -> dict[str, np.ndarray]:
+        if self._packed is None:
+            self._packed = {}
+            if self._reader.has(SERIES_MEMBER):
+                tensors = self._reader.read_tensors(SERIES_MEMBER)
+                self._packed = {k: t.numpy() for k, t in tensors.items()}
+        return self._packed
 
     def __getitem__(self, key: str) -> np.ndarray:
+        if key in self._cache:
+            return self._cache[key]
         name = self._member(key)
         if name is None:
+            if isinstance(key, str) and key in self._series():
+                return self._series()[key]
             raise SessionError(f"the file refers to a missing array {str(key)[:80]!r}")
-        if key not in self._cache:
-            self._cache[key] = self._reader.read_npy(name)
+        self._cache[key] = self._reader.read_npy(name)
         return self._cache[key]
 
     def __iter__(self) -> Iterator[str]:

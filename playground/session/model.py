@@ -15,8 +15,9 @@ from playground.session.errors import SessionError
 if TYPE_CHECKING:
     from playground.data import DataBundle
     from playground.train import MetricsBuffer, TrainConfig, Trainer
+    from playground.train.estimate import MemoryEstimate
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATA_ARRAYS = ("x_train", "y_train", "x_val", "y_val")
 _TRAINER_PARTS = ("model", "optimizer")
 
@@ -28,7 +29,9 @@ class Session:
     * ``weights``: the model's state_dict (None before training);
     * ``optimizer_state``: the optimizer's state_dict; ``trainer_state``: the rest of
       ``Trainer.state_dict()`` (step/epoch counters, RNG states) for exact resume;
-    * ``history``: ``MetricsBuffer.export_history()``; ``runs``: earlier runs, each a dict
+    * ``history``: ``MetricsBuffer.export_history()`` (scalar series); ``record``:
+      ``MetricsBuffer.export_record()`` (every snapshot kind: a JSON-safe meta dict and flat
+      numeric arrays), None when there is none; ``runs``: earlier runs, each a dict
       with at least ``"history"`` (same format) plus any JSON-safe fields (``"label"``, ``"config"``);
     * ``embedded_data``: for datasets that cannot be regenerated (CSV): ``{"task": TaskSpec
       fields, "meta": JSON-safe meta, "arrays": {x_train, y_train, x_val, y_val}}``;
@@ -43,6 +46,7 @@ class Session:
     optimizer_state: dict[str, Any] | None = None
     trainer_state: dict[str, Any] | None = None
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    record: tuple[dict[str, Any], dict[str, np.ndarray]] | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     notes: str = ""
     ui_state: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +101,9 @@ class Session:
         self.config = trainer.config
         if trainer.buffer is not None:
             self.history = trainer.buffer.export_history()
+            export = getattr(trainer.buffer, "export_record", None)  # contract 1 (record engineer)
+            if export is not None:
+                self.record = export()
 
     def trainer_state_dict(self) -> dict[str, Any] | None:
         """The dict ``Trainer.load_state_dict`` expects, or None if nothing was trained."""
@@ -108,6 +115,28 @@ class Session:
             state["optimizer"] = self.optimizer_state
         return state
 
+    def memory_estimate(self, bundle: DataBundle | None = None) -> MemoryEstimate:
+        """What training this session will take (``playground.train.estimate``), from shapes only."""
+        from playground.compile import CompileError
+        from playground.train.estimate import estimate_training
+
+        bundle = bundle if bundle is not None else self.bundle()
+        try:
+            return estimate_training(self.graph, bundle.task, self.config, samples=len(bundle.x_train),
+                                     val_samples=len(bundle.x_val))
+        except CompileError as err:
+            raise SessionError(str(err)) from None
+
+    def ensure_memory(self, bundle: DataBundle | None = None, budget: int | None = None) -> None:
+        """SessionError with one line (what is too big, how much, the limit) when training would
+        not fit the memory budget."""
+        from playground.train.estimate import MemoryBudgetError, ensure_fits
+
+        try:
+            ensure_fits(self.memory_estimate(bundle), budget)
+        except MemoryBudgetError as err:
+            raise SessionError(str(err)) from None
+
     def make_trainer(self, buffer: MetricsBuffer | None = None, bundle: DataBundle | None = None) -> Trainer:
         """A Trainer for this session, resumed from the saved state (if any) and history."""
         from playground.compile import CompileError
@@ -116,7 +145,14 @@ class Session:
         buffer = buffer if buffer is not None else MetricsBuffer()
         if self.history:
             buffer.import_history(self.history)
+        restore = getattr(buffer, "import_record", None)
+        if self.record is not None and restore is not None:
+            try:
+                restore(*self.record)
+            except ValueError as err:  # the buffer is left unchanged; the session still trains
+                self.warnings.append(f"the recorded snapshots could not be restored ({err}), so they start over")
         bundle = bundle if bundle is not None else self.bundle()
+        self.ensure_memory(bundle)
         try:
             trainer = Trainer(self.graph, bundle, self.config, buffer)
         except CompileError as err:
@@ -124,9 +160,11 @@ class Session:
         state = self.trainer_state_dict()
         if state is not None:
             try:
-                if self.optimizer_state is None or self.trainer_state is None:
-                    trainer.model.load_state_dict(self.weights)
+                if self.trainer_state is None:
+                    trainer.model.load_state_dict(state["model"])
                 else:
+                    if self.optimizer_state is None:  # resume the counters with a fresh optimizer
+                        state["optimizer"] = trainer.optimizer.state_dict()
                     trainer.load_state_dict(state)
             except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
                 raise SessionError(f"the saved training state does not fit this network ({err})") from None

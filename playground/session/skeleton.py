@@ -11,6 +11,7 @@ ever unpickles.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ def encode(obj: Any, prefix: str) -> tuple[Any, dict[str, torch.Tensor], dict[st
     return walk(obj, 0), tensors, arrays
 
 
-def decode(skel: Any, tensors: dict[str, torch.Tensor], arrays: dict[str, np.ndarray]) -> Any:
+def decode(skel: Any, tensors: Mapping[str, torch.Tensor], arrays: Mapping[str, np.ndarray]) -> Any:
     """Inverse of :func:`encode` for untrusted input; raises ValueError on anything odd."""
     count = 0
 

@@ -21,7 +21,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 # Settings the trainer applies between two steps without a reset.
 SAFE_FIELDS = frozenset({
     "lr", "momentum", "weight_decay", "grad_clip", "l1", "l2", "probe_every", "eval_every",
-    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "blowup_train", "blowup_val",
+    "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps", "blowup_train",
+    "blowup_val",
 })
 
 
@@ -50,6 +51,8 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
     _p("batch_size", "int", 32, "Samples per step (0 = full batch)", min=0, max=10**7),
     _p("epochs", "int", 0, "Stop after this many passes over the data (0 = no limit)", min=0, max=10**9),
     _p("max_steps", "int", 0, "Stop after this many steps (0 = no limit)", min=0, max=10**12),
+    _p("horizon_steps", "int", 0, "Steps the cosine schedules decay over (0 = max_steps, else epochs, "
+       "else step_size); kept when a run is split, so resuming draws the same curve", min=0, max=10**12),
     _p("weight_decay", "float", 0.0, "Decoupled (AdamW) or L2-style (others) weight decay", min=0.0, max=10.0),
     _p("l1", "float", 0.0, "L1 penalty on weight matrices added to the loss", min=0.0, max=10.0),
     _p("l2", "float", 0.0, "L2 penalty on weight matrices added to the loss", min=0.0, max=10.0),
@@ -83,6 +86,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 0
     max_steps: int = 0
+    horizon_steps: int = 0
     weight_decay: float = 0.0
     l1: float = 0.0
     l2: float = 0.0
@@ -115,6 +119,22 @@ class TrainConfig:
         problems = check_values(self.to_dict())
         if problems:
             raise ConfigError(problems)
+
+    def horizon(self, steps_per_epoch: int) -> int:
+        """Steps the cosine schedules decay over: ``horizon_steps``, else the run's length when
+        known (``max_steps``, else ``epochs`` × ``steps_per_epoch``), else ``step_size``."""
+        if self.horizon_steps > 0:
+            return self.horizon_steps
+        if self.max_steps > 0:
+            return self.max_steps
+        if self.epochs > 0:
+            return self.epochs * max(int(steps_per_epoch), 1)
+        return self.step_size
+
+    def pinned_horizon(self, steps_per_epoch: int) -> TrainConfig:
+        """This config with its schedule's horizon made explicit, so that changing ``max_steps`` or
+        ``epochs`` for one piece of a run (``train --steps N``) leaves the learning rate curve alone."""
+        return dataclasses.replace(self, horizon_steps=self.horizon(steps_per_epoch))
 
     def with_changes(self, **changes: Any) -> TrainConfig:
         """A validated copy with ``changes`` applied."""

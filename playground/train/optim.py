@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,7 +28,7 @@ def make_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.opt
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 
-def _fast(params: list[nn.Parameter]) -> dict[str, bool]:
+def _fast(params: list[nn.Parameter]) -> dict[str, Any]:
     # The fused Adam kernel updates every tensor in one call: on tiny networks the
     # per-tensor Python loop of the default implementation costs more than the math.
     if params and all(p.dtype in (torch.float32, torch.float64) for p in params):
@@ -49,12 +50,8 @@ def apply_hyperparameters(optimizer: torch.optim.Optimizer, config: TrainConfig,
 
 
 def schedule_horizon(config: TrainConfig, steps_per_epoch: int) -> int:
-    """Steps the cosine schedules decay over: the run's length when known, else ``step_size``."""
-    if config.max_steps > 0:
-        return config.max_steps
-    if config.epochs > 0:
-        return config.epochs * steps_per_epoch
-    return config.step_size
+    """Steps the cosine schedules decay over (see ``TrainConfig.horizon``)."""
+    return config.horizon(steps_per_epoch)
 
 
 def lr_at(config: TrainConfig, step: int, horizon: int) -> float:

@@ -179,7 +179,8 @@ class Prober:
         self.task = bundle.task
         self.hist = Histogrammer()
         self.owners = grad_owners(model, labels)
-        self.params = dict(model.named_parameters())
+        # shown under the names people know ("fc1.weight"), like the gradient norms
+        self.params = {model.readable_key(k): p for k, p in model.named_parameters()}
         meta = getattr(bundle, "meta", {}) or {}
         self.tapped = set(model.node_names) | ({model.input_node} if model.input_node else set())
         total, widest = _per_sample(model.output_shapes, self.tapped)

@@ -27,6 +27,7 @@ import torch
 
 from playground.compile.compiler import CompiledModel, compile_graph
 from playground.graph.model import Graph
+from playground.train import threads
 from playground.train.batches import BatchSampler, LossKit, describe_exception, own_rng, resolve_device
 from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
 from playground.train.dynamics import ModeTracker
@@ -240,6 +241,7 @@ class Trainer(RecordingSteps):
             self._in_run = True
             self.diverged_at = None
         try:
+            threads.apply_for(self.model, self.data.x[: self.data.batch], self.device)
             with own_rng(self._rng_box, self.device):
                 self._loop(end, wait_when_paused)
         except Exception as err:  # report, never crash the app's thread

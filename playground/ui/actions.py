@@ -1,22 +1,23 @@
 """The main window's actions: menus, toolbars and standard shortcuts, each with a tooltip.
 
-Actions call window methods; this module holds no behaviour of its own.
+Actions call the methods of the objects they are given (file work, the document's undo
+stack, the canvas, the training controller); this module holds no behaviour of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 from shiboken6 import isValid
 
 from playground.graph.templates import TEMPLATES
-
-if TYPE_CHECKING:
-    from playground.ui.main_window import MainWindow
+from playground.ui.canvas import GraphCanvasView
+from playground.ui.document import Document
+from playground.ui.file_ops import FileOps
+from playground.ui.training_controller import TrainingController
 
 Key = QKeySequence.StandardKey
 
@@ -39,28 +40,30 @@ class _EditNamer(QObject):
 
 
 class WindowActions:
-    """Creates every QAction of ``window`` and lays them out in menus and toolbars."""
+    """Creates every QAction of ``window`` and lays them out in its menus and toolbars."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        w = window
-        f = w.file_ops
+    def __init__(self, window: QMainWindow, file_ops: FileOps, document: Document, canvas: GraphCanvasView,
+                 controller: TrainingController, toggle_theme: Callable[[], None],
+                 reset_training: Callable[[], None]) -> None:
+        self.window = w = window
+        f = file_ops
+        stack = document.undo_stack
         self.new = self._make("&New", f.new_blank, "Start an empty network", Key.New)
         self.open = self._make("&Open…", f.open_dialog, "Open a saved session", Key.Open)
         self.save = self._make("&Save", f.save, "Save this session", Key.Save)
         self.save_as = self._make("Save &As…", f.save_as, "Save this session under a new name", "Ctrl+Shift+S")
         self.quit = self._make("&Quit", w.close, "Close the window", Key.Quit)
-        self.undo = w.document.undo_stack.createUndoAction(w, "&Undo")
+        self.undo = stack.createUndoAction(w, "&Undo")
         self.undo.setShortcut(Key.Undo)
         self.undo.setToolTip("Undo the last edit (Ctrl+Z)")
-        self.redo = w.document.undo_stack.createRedoAction(w, "&Redo")
+        self.redo = stack.createRedoAction(w, "&Redo")
         self.redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.redo.setToolTip("Redo the last undone edit (Ctrl+Y)")
         window.addActions([self.undo, self.redo])
         # keep the toolbar steady: the edit's name goes in the tooltip, not the button text
-        w.document.undo_stack.undoTextChanged.connect(_EditNamer(self.undo, "&Undo", "Ctrl+Z").name)
-        w.document.undo_stack.redoTextChanged.connect(_EditNamer(self.redo, "&Redo", "Ctrl+Y").name)
-        c = w.canvas
+        stack.undoTextChanged.connect(_EditNamer(self.undo, "&Undo", "Ctrl+Z").name)
+        stack.redoTextChanged.connect(_EditNamer(self.redo, "&Redo", "Ctrl+Y").name)
+        c = canvas
         self.cut = self._make("Cu&t", c.cut, "Cut the selected blocks", Key.Cut)
         self.copy = self._make("&Copy", c.copy, "Copy the selected blocks and the wires between them", Key.Copy)
         self.paste = self._make("&Paste", c.paste, "Paste copied blocks", Key.Paste)
@@ -74,14 +77,14 @@ class WindowActions:
         self.layout = self._make("Auto &Layout", c.auto_layout, "Arrange the blocks left to right", "Ctrl+L")
         self.zoom_in = self._make("Zoom &In", lambda: c.zoom_by(1.25), "Zoom in", Key.ZoomIn)
         self.zoom_out = self._make("Zoom &Out", lambda: c.zoom_by(0.8), "Zoom out", Key.ZoomOut)
-        self.dark = self._make("&Dark Theme", w.toggle_theme, "Switch between the light and dark theme")
+        self.dark = self._make("&Dark Theme", toggle_theme, "Switch between the light and dark theme")
         self.dark.setCheckable(True)
-        t = w.controller
-        self.start = self._make("Start", w.start_or_pause, "Start training, or pause it (Space)", "Space")
-        self.step = self._make("Step", w.step_once, "Take one optimizer step, then pause (Ctrl+Right)",
+        t = controller
+        self.start = self._make("Start", t.toggle, "Start training, or pause it (Space)", "Space")
+        self.step = self._make("Step", lambda: t.step(1), "Take one optimizer step, then pause (Ctrl+Right)",
                                "Ctrl+Right")
         self.stop = self._make("Stop", t.stop, "Stop training (the weights are kept)", "Ctrl+.")
-        self.reset = self._make("Reset", w.reset_training, "Forget the trained weights and the history",
+        self.reset = self._make("Reset", reset_training, "Forget the trained weights and the history",
                                 "Ctrl+R")
         self.recent_menu = QMenu("Open &Recent", w)
         self.recent_menu.setToolTipsVisible(True)

@@ -1,16 +1,14 @@
 """Choose a dataset and its parameters, with a live preview; import a CSV file.
 
-A change of dataset or parameter is debounced, the data is generated on the
-GUI thread (toy datasets take milliseconds), previewed, and announced with
-``bundle_changed``. A bad parameter shows its message in red and keeps the
-last good data.
+The panel edits the Workspace's data and shows what the Workspace holds. A change of dataset
+or parameter is debounced, then handed to ``Workspace.choose_dataset`` (toy datasets take
+milliseconds on the GUI thread); the preview follows the workspace's events. A bad parameter
+shows its message in red and the workspace keeps the last good data.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,41 +18,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.data import DATASETS, DataBundle, DatasetError, make_dataset
-from playground.ui.csv_dialog import CsvDialog, load_csv_bundle
+from playground.data import DATASETS, DataBundle
+from playground.ui.csv_dialog import CsvDialog
 from playground.ui.dataset_preview import DatasetPreview
 from playground.ui.param_form import ParamForm
+from playground.workspace import Workspace
 
-CSV = "csv"
 
-
-def build_bundle(name: str, params: dict[str, Any] | None) -> DataBundle:
-    """The dataset ``name`` with ``params``; DatasetError (saying what is wrong) on any problem."""
-    if name not in DATASETS:
-        known = ", ".join(sorted(DATASETS))
-        raise DatasetError(f"unknown dataset {name!r} (choose one of {known})")
-    if name == CSV:
-        return load_csv_bundle(dict(params or {}))
-    return make_dataset(name, params)
+def dataset_choices() -> list[tuple[str, str]]:
+    """(label, name) for every registered dataset, grouped by category in the registry's order."""
+    categories = list(dict.fromkeys(d.category for d in DATASETS.values()))
+    return [(f"{d.title}  ({d.category})", d.name) for category in categories
+            for d in sorted((d for d in DATASETS.values() if d.category == category), key=lambda d: d.name)]
 
 
 class DatasetPanel(QWidget):
-    """Emits ``bundle_changed(bundle)`` whenever new data is ready."""
-
-    bundle_changed = Signal(object)
     DEBOUNCE_MS = 200
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bundle: DataBundle | None = None
-        self.name = ""
-        self._loading = False
+        self.workspace = workspace
+        self._form_for = ""  # the dataset whose parameters the form shows
         self.combo = QComboBox()
         self.combo.setObjectName("dataset_combo")
         self.combo.setToolTip("The data the network learns from")
-        for category in ("2-D", "sequence", "image", "hierarchical", "table"):
-            for d in sorted((d for d in DATASETS.values() if d.category == category), key=lambda d: d.name):
-                self.combo.addItem(f"{d.title}  ({d.category})", d.name)
+        for label, name in dataset_choices():
+            self.combo.addItem(label, name)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(14)
         self.combo.currentIndexChanged.connect(self._dataset_chosen)
@@ -88,18 +77,25 @@ class DatasetPanel(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DEBOUNCE_MS)
         self._timer.timeout.connect(self.regenerate)
+        workspace.loaded.connect(self._show_workspace)
+        workspace.dataset_changed.connect(lambda _bundle: self._show_workspace())
+        workspace.dataset_failed.connect(self.error.setText)
+        self._show_workspace()
+
+    @property
+    def bundle(self) -> DataBundle | None:
+        """The data being shown: the workspace's."""
+        return self.workspace.bundle
 
     # -------------------------------------------------------------- choose
     def _dataset_chosen(self, _index: int) -> None:
-        if self._loading:
-            return
         name = self.combo.currentData()
         if name:
             self._show_form(name, None)
             self._schedule()
 
-    def _show_form(self, name: str, params: dict[str, Any] | None) -> None:
-        self.name = name
+    def _show_form(self, name: str, params: dict | None) -> None:
+        self._form_for = name
         d = DATASETS[name]
         self.description.setText(d.description)
         self.form.set_specs(d.params, params)
@@ -107,58 +103,33 @@ class DatasetPanel(QWidget):
     def _schedule(self) -> None:
         self._timer.start()
 
-    def params(self) -> dict[str, Any]:
-        return self.form.values()
-
-    def set_dataset(self, name: str, params: dict[str, Any] | None = None, emit: bool = True) -> bool:
-        """Select ``name`` with ``params`` and generate it now; False (message shown) on failure."""
-        self._loading = True
-        try:
-            index = self.combo.findData(name)
-            if index >= 0:
-                self.combo.setCurrentIndex(index)
-                self._show_form(name, params)
-        finally:
-            self._loading = False
-        if name not in DATASETS:
-            self.error.setText(f"Unknown dataset {name!r}")
-            return False
-        return self.regenerate(emit=emit, params=params)
-
-    def regenerate(self, emit: bool = True, params: dict[str, Any] | None = None) -> bool:
+    def regenerate(self) -> bool:
+        """Hand the chosen dataset and the form's parameters to the workspace now."""
         self._timer.stop()
-        try:
-            bundle = build_bundle(self.name, params if params is not None else self.params())
-        except DatasetError as exc:
-            self.error.setText(str(exc))
-            return False
-        self.error.setText("")
-        self.bundle = bundle
-        self.summary.setText(bundle.describe())
-        self.preview.show_bundle(bundle)
-        if emit:
-            self.bundle_changed.emit(bundle)
-        return True
+        name = self.combo.currentData()
+        return bool(name) and self.workspace.choose_dataset(name, self.form.values())
 
     # ---------------------------------------------------------------- shown
-    def show_bundle(self, bundle: DataBundle) -> None:
-        """Show data that is already made (e.g. embedded in an opened session) without regenerating."""
-        self._loading = True
-        try:
-            index = self.combo.findData(bundle.name)
-            if index >= 0:
+    def _show_workspace(self) -> None:
+        """Show the workspace's data (after a load, or once new data was made)."""
+        self._timer.stop()
+        workspace = self.workspace
+        index = self.combo.findData(workspace.dataset)
+        if index >= 0:
+            with QSignalBlocker(self.combo):
                 self.combo.setCurrentIndex(index)
-                self._show_form(bundle.name, bundle.params)
-        finally:
-            self._loading = False
+            # rebuilding the form under a person's fingers would take away the editor they type in
+            if self._form_for != workspace.dataset or self.form.values() != workspace.dataset_params:
+                self._show_form(workspace.dataset, workspace.dataset_params)
         self.error.setText("")
-        self.bundle = bundle
-        self.summary.setText(bundle.describe())
-        self.preview.show_bundle(bundle)
+        bundle = workspace.bundle
+        self.summary.setText(bundle.describe() if bundle is not None else "")
+        if bundle is not None:
+            self.preview.show_bundle(bundle)
 
     # ----------------------------------------------------------------- CSV
     def import_csv(self) -> bool:
-        """Ask for a CSV file and its columns; on success the table becomes the dataset."""
+        """Ask for a CSV file and its columns; on success the table becomes the workspace's data."""
         dialog = CsvDialog(self)
         try:
             bundle = dialog.bundle if dialog.run() else None
@@ -166,6 +137,5 @@ class DatasetPanel(QWidget):
             dialog.deleteLater()  # one dialog per import, not one more child of the panel each time
         if bundle is None:
             return False
-        self.show_bundle(bundle)
-        self.bundle_changed.emit(bundle)
+        self.workspace.use_bundle(bundle)
         return True

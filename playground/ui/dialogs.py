@@ -36,6 +36,11 @@ def set_answerer(answerer: Answerer | None) -> None:
     _answerer = answerer
 
 
+def has_answerer() -> bool:
+    """True while a test (or script) answers the dialogs."""
+    return _answerer is not None
+
+
 def prompts_suppressed() -> bool:
     return os.environ.get("PLAYGROUND_NO_AUTOSAVE_PROMPT", "") == "1"
 

@@ -1,65 +1,102 @@
-"""File work of the main window: new, open, save, save as, recent files, examples,
-the unsaved-changes prompt, autosave and the recovery prompt after a crash.
+"""File work: new, open, save, save as, recent files, examples, the unsaved-changes prompt,
+autosave and the recovery prompt after a crash.
 
-A session file that cannot be read, or a folder that cannot be written, becomes
-a message box; the window and everything in it stay as they were.
+Every way of loading (New, a template, an example, a file, a recovered autosave) ends in
+:meth:`FileOps.load`, i.e. ``Workspace.load``; panels, canvas and training controller follow
+the workspace's ``loaded`` event. A session file that cannot be read, or a folder that cannot
+be written, becomes a message box; the work in the window stays as it was.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMenu, QWidget
 
-from playground.data import DATASETS, DatasetError
+from playground.data import DataBundle, DatasetError
 from playground.graph.model import Graph
-from playground.graph.templates import TEMPLATES
 from playground.session.autosave import Autosaver, find_recoverable
 from playground.session.errors import SessionError
 from playground.session.fileformat import load_session, save_session
-from playground.train.config import TrainConfig, default_config
+from playground.session.model import Session
+from playground.session.validate import fit_session_weights
 from playground.ui import dialogs
 from playground.ui.settings import add_recent_file, recent_files, remove_recent_file
-
-if TYPE_CHECKING:
-    from playground.ui.main_window import MainWindow
+from playground.ui.training_controller import TrainingController
+from playground.workspace import Workspace, template_session
 
 SAVE, DISCARD, CANCEL = "Save", "Discard", "Cancel"
 SESSION_FILTER = "Neural Playground sessions (*.playground)"
 AUTOSAVE_INTERVAL_S = 60.0
-
-
-def template_config(name: str) -> TrainConfig:
-    template = TEMPLATES[name]
-    category = DATASETS[template.dataset].category if template.dataset in DATASETS else None
-    return default_config(category, **template.config)
+PAUSE_WAIT_S = 5.0  # a consistent snapshot needs the training thread between two steps
 
 
 class FileOps(QObject):
-    """Owns the current file path and the autosaver of one window."""
+    """The autosaver and the file work of one workspace. ``parent`` is the widget dialogs open
+    over, ``show_message`` a status-bar line; ``recent_menu`` is filled once the menus exist."""
 
-    def __init__(self, window: MainWindow, autosave: bool = True) -> None:
-        super().__init__(window)
-        self.window = window
-        self.path: str | None = None
+    recent_changed = Signal()
+
+    def __init__(self, workspace: Workspace, controller: TrainingController, settings: QSettings,
+                 parent: QWidget, show_message: Callable[[str], None], autosave: bool = True) -> None:
+        super().__init__(parent)
+        self.workspace, self.controller, self.settings = workspace, controller, settings
+        self.parent_widget, self.show_message = parent, show_message
+        self.recent_menu: QMenu | None = None
         self.autosaver: Autosaver | None = None
+        controller.restore_failed.connect(self._restore_failed)
+        controller.run_finished.connect(self.training_stopped)
         if autosave:
             try:
-                self.autosaver = Autosaver(window.snapshot_session, AUTOSAVE_INTERVAL_S)
+                self.autosaver = Autosaver(self.snapshot, AUTOSAVE_INTERVAL_S)
             except (SessionError, OSError) as exc:
-                window.show_message(f"Autosave is off: {exc}")
+                show_message(f"Autosave is off: {exc}")
+
+    @property
+    def path(self) -> str | None:
+        return self.workspace.path
+
+    # -------------------------------------------------------------- loading
+    def load(self, session: Session, bundle: DataBundle | None = None, path: str | None = None,
+             modified: bool = False, problem: str = "Cannot open session") -> bool:
+        """The one way work comes into the window; False (with a message box) if it cannot."""
+        try:
+            notes = self.workspace.load(session, bundle, path=path, modified=modified)
+        except (SessionError, DatasetError) as exc:
+            dialogs.inform(self.parent_widget, problem, str(exc))
+            return False
+        notes = [*notes, *session.warnings]
+        if notes:
+            self.show_message("; ".join(notes))
+        return True
+
+    def _restore_failed(self, problem: str) -> None:
+        dialogs.inform(self.parent_widget, "Training state not restored",
+                       f"The network and data were opened, but the saved weights could not be used: {problem}",
+                       kind="warning")
+
+    def snapshot(self) -> Session:
+        """The work as a Session (on the GUI thread; pause training first for exactness)."""
+        self.controller.store_training()
+        session = self.workspace.to_session()
+        bundle = self.workspace.bundle
+        if bundle is not None:  # weights that no longer fit the edited network are fitted, never saved as they are
+            fitted = fit_session_weights(session, bundle.task)
+            if fitted:
+                self.show_message("Saved with the weights fitted to the network: " + "; ".join(fitted))
+        return session
 
     # ------------------------------------------------------------------ new
     def new_blank(self) -> bool:
+        """An empty network on the data and settings already chosen."""
         if not self.maybe_save("start a new network"):
             return False
-        graph = Graph()
-        self.window.load_network(graph, None, None, None, title_path=None)
-        self.path = None
-        self.window.update_title()
-        return True
+        ws = self.workspace
+        return self.load(Session(graph=Graph(), dataset=ws.dataset, dataset_params=dict(ws.dataset_params),
+                                 config=ws.config), bundle=ws.bundle)
 
     def new_from_template(self, name: str) -> bool:
         if not self.maybe_save("open the template"):
@@ -70,48 +107,44 @@ class FileOps(QObject):
         """An example is a template that starts training at once, so a person sees it learn."""
         if not self.new_from_template(name):
             return False
-        return self.window.controller.start()
+        return self.controller.start()
 
     def load_template(self, name: str) -> bool:
-        template = TEMPLATES.get(name)
-        if template is None:
-            dialogs.inform(self.window, "Unknown template", f"There is no template called {name!r}.")
+        try:
+            session, changes = template_session(name)
+        except SessionError as exc:
+            dialogs.inform(self.parent_widget, "Cannot use the template", str(exc))
             return False
-        ok = self.window.load_network(template.build(), template.dataset, dict(template.dataset_params),
-                                      template_config(name), title_path=None)
-        self.path = None
-        self.window.update_title()
-        return ok
+        if not self.load(session, problem="Cannot use the template"):
+            return False
+        if changes:
+            self.show_message("; ".join(changes))
+        return True
 
     # ----------------------------------------------------------------- open
     def open_dialog(self) -> bool:
         if not self.maybe_save("open another session"):
             return False
         start = os.path.dirname(self.path) if self.path else os.getcwd()
-        path = dialogs.choose_path(self.window, "open", "Open session", start, SESSION_FILTER)
+        path = dialogs.choose_path(self.parent_widget, "open", "Open session", start, SESSION_FILTER)
         return self.open_path(path) if path else False
 
     def open_path(self, path: str) -> bool:
         """Open a session file; on any problem show what is wrong and keep the current work."""
         try:
             session = load_session(path)
-            bundle = session.bundle()
-        except (SessionError, DatasetError) as exc:
-            dialogs.inform(self.window, "Cannot open session", str(exc))
+        except SessionError as exc:
+            dialogs.inform(self.parent_widget, "Cannot open session", str(exc))
             if not os.path.exists(path):
-                remove_recent_file(self.window.settings, path)
+                remove_recent_file(self.settings, path)
                 self.refresh_recent_menu()
             return False
-        if not self.window.apply_session(session, bundle):
+        if not self.load(session, path=os.path.abspath(path)):
             return False
-        self.path = os.path.abspath(path)
-        add_recent_file(self.window.settings, self.path)
+        add_recent_file(self.settings, os.path.abspath(path))
         self.refresh_recent_menu()
         if self.autosaver is not None:
-            self.autosaver.mark_clean(self.path)
-        self.window.update_title()
-        if session.warnings:
-            self.window.show_message("; ".join(session.warnings))
+            self.autosaver.mark_clean(os.path.abspath(path))
         return True
 
     def open_recent(self, path: str) -> bool:
@@ -120,9 +153,11 @@ class FileOps(QObject):
         return self.open_path(path)
 
     def refresh_recent_menu(self) -> None:
-        menu = self.window.window_actions.recent_menu
+        menu = self.recent_menu
+        if menu is None:
+            return
         menu.clear()
-        files = recent_files(self.window.settings)
+        files = recent_files(self.settings)
         for path in files:
             action = menu.addAction(os.path.basename(path))
             action.setToolTip(path)
@@ -135,7 +170,7 @@ class FileOps(QObject):
 
     def save_as(self) -> bool:
         start = self.path or os.path.join(os.getcwd(), "untitled.playground")
-        path = dialogs.choose_path(self.window, "save", "Save session as", start, SESSION_FILTER)
+        path = dialogs.choose_path(self.parent_widget, "save", "Save session as", start, SESSION_FILTER)
         if not path:
             return False
         if not path.endswith(".playground"):
@@ -144,38 +179,36 @@ class FileOps(QObject):
 
     def save_to(self, path: str) -> bool:
         """Save now (pausing a running trainer for a consistent snapshot); False with a message on failure."""
-        controller = self.window.controller
+        controller = self.controller
         was_running = controller.state == "running"
-        if was_running:
-            controller.pause()
-            deadline = time.monotonic() + 5.0
-            while controller.trainer is not None and controller.trainer.state == "running" \
-                    and time.monotonic() < deadline:
-                time.sleep(0.005)
+        if was_running and not controller.pause(wait=PAUSE_WAIT_S):
+            controller.resume()
+            dialogs.inform(self.parent_widget, "Cannot save session",
+                           f"Training did not pause within {PAUSE_WAIT_S:.0f} s; nothing was written. Try again.")
+            return False
         try:
-            save_session(self.window.snapshot_session(), path)
+            save_session(self.snapshot(), path)
         except SessionError as exc:
-            dialogs.inform(self.window, "Cannot save session", str(exc))
+            dialogs.inform(self.parent_widget, "Cannot save session", str(exc))
             return False
         finally:
             if was_running:
                 controller.resume()
-        self.path = os.path.abspath(path)
-        add_recent_file(self.window.settings, self.path)
+        path = os.path.abspath(path)
+        self.workspace.mark_saved(path)
+        add_recent_file(self.settings, path)
         self.refresh_recent_menu()
-        self.window.mark_saved()
         if self.autosaver is not None:
-            self.autosaver.mark_clean(self.path)
-        self.window.update_title()
-        self.window.show_message(f"Saved {self.path}")
+            self.autosaver.mark_clean(path)
+        self.show_message(f"Saved {path}")
         return True
 
     def maybe_save(self, doing: str) -> bool:
         """Unsaved work: ask Save / Discard / Cancel. True when it is fine to go on."""
-        if not self.window.is_modified():
+        if not self.workspace.is_modified():
             return True
         name = os.path.basename(self.path) if self.path else "this session"
-        answer = dialogs.ask(self.window, "Unsaved changes",
+        answer = dialogs.ask(self.parent_widget, "Unsaved changes",
                              f"Save the changes to {name} before you {doing}?",
                              [SAVE, DISCARD, CANCEL], DISCARD if dialogs.prompts_suppressed() else SAVE,
                              kind="warning")
@@ -186,14 +219,14 @@ class FileOps(QObject):
     # ------------------------------------------------------------- autosave
     def tick_autosave(self) -> None:
         """Called about once a second; a running trainer is left alone (its run autosaves when it ends)."""
-        if self.autosaver is None or self.window.controller.state == "running":
+        if self.autosaver is None or self.controller.state == "running":
             return
-        if self.window.is_modified():
+        if self.workspace.is_modified():
             self.autosaver.mark_dirty()
         self.autosaver.maybe_autosave()
 
     def training_stopped(self) -> None:
-        if self.autosaver is not None and self.window.controller.has_weights():
+        if self.autosaver is not None and self.controller.has_weights():
             self.autosaver.on_training_stopped()
 
     def close_autosave(self) -> None:
@@ -203,7 +236,7 @@ class FileOps(QObject):
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the newest autosave; True if it was restored."""
-        if dialogs.prompts_suppressed() and dialogs._answerer is None:
+        if dialogs.prompts_suppressed() and not dialogs.has_answerer():
             return False
         found = find_recoverable()
         if not found:
@@ -211,7 +244,7 @@ class FileOps(QObject):
         newest = found[0]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
         source = f" ({newest.source})" if newest.source else ""
-        answer = dialogs.ask(self.window, "Recover unsaved work",
+        answer = dialogs.ask(self.parent_widget, "Recover unsaved work",
                              f"Neural Playground did not close properly. Recover the work autosaved "
                              f"at {when}{source}?", ["Recover", "Discard", "Later"], "Recover")
         if answer == "Later":
@@ -222,15 +255,12 @@ class FileOps(QObject):
             return False
         try:
             session = newest.load()
-            bundle = session.bundle()
-        except (SessionError, DatasetError) as exc:
-            dialogs.inform(self.window, "Cannot recover", f"The autosave cannot be opened: {exc}")
+        except SessionError as exc:
+            dialogs.inform(self.parent_widget, "Cannot recover", f"The autosave cannot be opened: {exc}")
             return False
-        if not self.window.apply_session(session, bundle):
+        path = newest.source if newest.source and os.path.exists(newest.source) else None
+        if not self.load(session, path=path, modified=True, problem="Cannot recover"):
             return False
-        self.path = newest.source if newest.source and os.path.exists(newest.source) else None
         for item in found:
             item.discard()
-        self.window.set_modified()
-        self.window.update_title()
         return True

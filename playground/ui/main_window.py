@@ -1,24 +1,21 @@
 """The main window: canvas in the middle, palette, inspector, dataset and training docks,
 one dock per plot view, a training toolbar and a status bar.
 
-Wiring only: file work lives in ``file_ops``, actions in ``actions``, training in
-``training_controller``, session packing in ``session_bridge``. A ~30 Hz timer
-pulls the MetricsBuffer and refreshes only visible views whose data changed.
+Assembly only. The work being edited is a Workspace (``playground.workspace``); the panels,
+the canvas and the training controller follow it, file work lives in ``file_ops``, actions in
+``actions``, the questions asked on changes in ``change_prompts``, how the work is shown in
+``view_state``. A ~30 Hz timer pulls the MetricsBuffer and refreshes only visible views whose
+data changed.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
-from playground.data import DataBundle
-from playground.graph.model import Graph
-from playground.train.config import TrainConfig
-from playground.ui import session_bridge
 from playground.ui.actions import WindowActions
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.change_prompts import KEEP, RESET, ChangePrompts
@@ -32,8 +29,10 @@ from playground.ui.status_bar import TrainingStatusBar
 from playground.ui.theme import apply_theme, current_theme
 from playground.ui.training_controller import TrainingController
 from playground.ui.training_panel import TrainingPanel
+from playground.ui.view_state import ViewState
 from playground.ui.views import ALL_VIEWS, CurvesView, ViewBase, ViewContext, unit_thumbnails
 from playground.ui.views.base import on_screen
+from playground.workspace import Workspace
 
 TICK_MS = 33
 LAYOUT_VERSION = 1
@@ -49,26 +48,27 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings if settings is not None else app_settings()
         self.setObjectName("main_window")
-        self.document = Document(parent=self)
-        self.controller = TrainingController(self)
+        self.workspace = Workspace()
+        self.document = Document(model=self.workspace.document, parent=self)
+        self.controller = TrainingController(self.workspace, self)
         self.canvas = GraphCanvasView(self.document)
         self.canvas.setObjectName("canvas")
         self.setCentralWidget(self.canvas)
         self.block_palette = BlockPalette()
         self.inspector = Inspector(self.document)
-        self.dataset_panel = DatasetPanel()
+        self.dataset_panel = DatasetPanel(self.workspace)
         self.dataset_panel.preview.apply_theme(current_theme())
-        self.training_panel = TrainingPanel()
+        self.training_panel = TrainingPanel(self.workspace)
         self.status_widget = TrainingStatusBar(self)
         self.setStatusBar(self.status_widget)
-        self._loading = False
-        self._modified = False
-        self.prompts = ChangePrompts(self)
+        self.prompts = ChangePrompts(self.workspace, self.document, self.controller, self, self.show_message)
         self._seen_version = -1
         self._thumbnail_key: tuple = ()
         self._view_errors: set[str] = set()
-        self.file_ops = FileOps(self, autosave)
-        self.window_actions = WindowActions(self)
+        self.file_ops = FileOps(self.workspace, self.controller, self.settings, self, self.show_message, autosave)
+        self.window_actions = WindowActions(self, self.file_ops, self.document, self.canvas, self.controller,
+                                            self.toggle_theme, self.reset_training)
+        self.file_ops.recent_menu = self.window_actions.recent_menu
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("blocks", "Blocks", self.block_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._view_versions: dict[int, int] = {}
         self._build_views()
         self.curves_view = next(view for _, view in self.views if isinstance(view, CurvesView))
+        self.view_state = ViewState(self.workspace, self.canvas, self.views, current_theme(), self)
         self._connect()
         self.window_actions.show_state("idle")
         self.file_ops.refresh_recent_menu()
@@ -138,93 +139,32 @@ class MainWindow(QMainWindow):
         self.refresh_views()
 
     def _connect(self) -> None:
-        doc, ctl = self.document, self.controller
-        doc.message.connect(lambda text: self.show_message(text, 8000))
-        doc.dirty_changed.connect(lambda _dirty: self.update_title())
-        doc.undo_stack.indexChanged.connect(lambda _i: self._graph_edited())
+        ws, ctl = self.workspace, self.controller
+        self.document.message.connect(lambda text: self.show_message(text, 8000))
+        ws.modified_changed.connect(lambda _modified: self.update_title())
+        ws.path_changed.connect(lambda _path: self.update_title())
+        ws.runs_changed.connect(self._runs_changed)
+        ws.loaded.connect(lambda: self._runs_changed(ws.runs))
         self.block_palette.block_activated.connect(self.canvas.add_block_at_center)
-        self.canvas.space_tapped.connect(self.start_or_pause)
-        self.dataset_panel.bundle_changed.connect(self._dataset_changed)
-        self.training_panel.config_changed.connect(self._config_changed)
+        self.canvas.space_tapped.connect(self.controller.toggle)
         ctl.message.connect(lambda text: self.show_message(text, 10000))
         ctl.state_changed.connect(self._state_changed)
-        ctl.run_finished.connect(self.file_ops.training_stopped)
-        ctl.runs_changed.connect(self._runs_changed)
 
     # -------------------------------------------------------------- status
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         self.status_widget.showMessage(text, timeout_ms)
 
     def is_modified(self) -> bool:
-        return self._modified or self.document.is_dirty()
-
-    def set_modified(self) -> None:
-        if not self._loading and not self._modified:
-            self._modified = True
-            self.update_title()
-
-    def mark_saved(self) -> None:
-        self._modified = False
-        self.document.mark_saved()
-        self.update_title()
+        return self.workspace.is_modified()
 
     def update_title(self) -> None:
-        name = os.path.basename(self.file_ops.path) if self.file_ops.path else "untitled"
+        path = self.workspace.path
+        name = os.path.basename(path) if path else "untitled"
         self.setWindowTitle(f"{name}[*] — Neural Playground")
-        self.setWindowModified(self.is_modified())
-
-    # -------------------------------------------------------------- loading
-    def load_network(self, graph: Graph, dataset: str | None, params: dict[str, Any] | None,
-                     config: TrainConfig | None, title_path: str | None = None) -> bool:
-        """Show ``graph`` (with ``dataset`` and ``config`` when given) with fresh training state."""
-        self._loading = True
-        try:
-            self.controller.new_session()
-            ok = True
-            if dataset is not None:
-                ok = self.dataset_panel.set_dataset(dataset, params, emit=False)
-            bundle = self.dataset_panel.bundle
-            self.document.set_task(bundle.task if bundle is not None else None)
-            self.document.set_graph(graph)
-            if config is not None:
-                self.training_panel.set_config(config)
-            self.sync_inputs()
-        finally:
-            self._loading = False
-        self._modified = False
-        self.canvas.fit_view()
-        self.update_title()
-        return ok
-
-    def apply_session(self, session: Any, bundle: DataBundle) -> bool:
-        self._loading = True
-        try:
-            ok = session_bridge.apply_session(self, session, bundle)
-        finally:
-            self._loading = False
-        self._modified = False
-        self.update_title()
-        return ok
-
-    def snapshot_session(self) -> Any:
-        return session_bridge.snapshot_session(self)
-
-    def sync_inputs(self) -> None:
-        self.controller.set_inputs(self.document.graph, self.dataset_panel.bundle, self.training_panel.config())
+        self.setWindowModified(self.workspace.is_modified())
 
     # ------------------------------------------------------------- changes
-    def _graph_edited(self) -> None:
-        if not self._loading:
-            self.prompts.graph_edited()
-
-    def _dataset_changed(self, bundle: DataBundle) -> None:
-        self.document.set_task(bundle.task)
-        if self._loading:
-            return
-        self.set_modified()
-        self.prompts.dataset_changed(bundle)
-
-    def _runs_changed(self, runs: list[dict[str, Any]]) -> None:
+    def _runs_changed(self, runs: list[dict]) -> None:
         """Earlier runs of the session are overlaid on the current curves."""
         try:
             self.curves_view.set_previous_runs([run["history"] for run in runs])
@@ -232,25 +172,13 @@ class MainWindow(QMainWindow):
             self.show_message(f"Earlier runs not shown: {exc}", 15000)
             self.curves_view.set_previous_runs([])
 
-    def _config_changed(self, fields: dict[str, Any]) -> None:
-        self.set_modified()
-        self.controller.apply_config(fields)
-
     def _state_changed(self, state: str) -> None:
         self.window_actions.show_state(state)
         if state == "running":
-            self.set_modified()
+            self.workspace.mark_modified()
         self._tick()
 
     # ------------------------------------------------------------ training
-    def start_or_pause(self) -> None:
-        self.sync_inputs()
-        self.controller.toggle()
-
-    def step_once(self) -> None:
-        self.sync_inputs()
-        self.controller.step(1)
-
     def reset_training(self) -> None:
         """Fresh weights; the curves so far stay on the Curves view as an earlier run."""
         kept = self.controller.reset()  # stops the run first, then keeps its history as an earlier run
@@ -260,8 +188,9 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- tick
     def view_context(self) -> ViewContext:
-        return ViewContext(graph=self.document.graph, task=self.document.task, bundle=self.dataset_panel.bundle,
-                           selected=list(self.document.selection), theme=current_theme())
+        ws = self.workspace
+        return ViewContext(graph=ws.document.graph, task=ws.document.task, bundle=ws.bundle,
+                           selected=list(ws.document.selection), theme=current_theme())
 
     def _tick(self) -> None:
         ctl = self.controller
@@ -311,6 +240,7 @@ class MainWindow(QMainWindow):
             return
         theme = apply_theme(app, "light" if current_theme(app) == "dark" else "dark")
         self.settings.setValue("theme", theme)
+        self.view_state.set_theme(theme)
         self.window_actions.dark.setChecked(theme == "dark")
         self.dataset_panel.preview.apply_theme(theme)
         self._view_versions.clear()

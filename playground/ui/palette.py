@@ -8,10 +8,9 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from playground.compile.blocks import BLOCKS
+from playground.graph.spec import BLOCK_CATEGORIES
 
 BLOCK_MIME = "application/x-playground-block"
-CATEGORY_ORDER = ("Input/Output", "Dense", "Convolution", "Activation", "Normalization", "Sequence",
-                  "Attention", "Structure")
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -64,9 +63,7 @@ class BlockPalette(QWidget):
         by_category: dict[str, list[str]] = defaultdict(list)
         for name, block in BLOCKS.items():
             by_category[block.category].append(name)
-        order = [c for c in CATEGORY_ORDER if c in by_category]
-        order += sorted(c for c in by_category if c not in CATEGORY_ORDER)
-        for category in order:
+        for category in (c for c in BLOCK_CATEGORIES if c in by_category):
             top = QTreeWidgetItem([category])
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(top)

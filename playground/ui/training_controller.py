@@ -6,15 +6,17 @@ a timer, so there is no per-step Qt signal. The only signal from the worker is
 ``done`` at the end of a run (queued to the GUI thread), after which the thread
 is quit and joined.
 
+The controller follows a Workspace: it trains the workspace's graph on its data with
+its settings, applies setting changes to a running trainer, resumes the training state
+of a session just loaded, and keeps dropped runs as the workspace's earlier runs.
 The trainer holds its own copy of the graph. When the graph, the data or a
 setting the trainer cannot change live is edited, the trainer is dropped and a
 new one is built at the next start; ``keep_weights`` carries the trained
-tensors whose state_dict key and shape still match.
+tensors whose state_dict key (node id and tensor name) and shape still match.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import torch
@@ -23,32 +25,14 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from playground.compile import CompileError
 from playground.data import DataBundle
 from playground.graph.model import Graph
+from playground.session.errors import SessionError
+from playground.train.carry import carry_matching, graph_fingerprint
 from playground.train.config import ConfigError, TrainConfig
 from playground.train.metrics import MetricsBuffer
 from playground.train.trainer import Trainer
+from playground.workspace import TrainingState, Workspace
 
 JOIN_TIMEOUT_MS = 30_000
-MAX_EARLIER_RUNS = 8  # histories kept for the Curves overlay (and saved with the session)
-
-
-def graph_fingerprint(graph: Graph) -> str:
-    """What a trained model depends on: blocks, params, labels and wires (not positions or groups)."""
-    nodes = sorted((n.id, n.type, n.label, json.dumps(n.params, sort_keys=True, default=str))
-                   for n in graph.nodes.values())
-    edges = sorted((e.src.node_id, e.src.port, e.dst.node_id, e.dst.port) for e in graph.edges.values())
-    return json.dumps([nodes, edges])
-
-
-def carry_matching(old: dict[str, torch.Tensor], model: torch.nn.Module) -> list[str]:
-    """Copy tensors of ``old`` into ``model`` where the state_dict key and shape match; return the keys kept."""
-    own = model.state_dict()
-    kept = [k for k, v in old.items() if k in own and tuple(own[k].shape) == tuple(v.shape)]
-    if kept:
-        merged = dict(own)
-        for k in kept:
-            merged[k] = old[k].to(own[k].device, own[k].dtype)
-        model.load_state_dict(merged)
-    return kept
 
 
 class _Worker(QObject):
@@ -73,44 +57,51 @@ class TrainingController(QObject):
     """Start/pause/resume/step/stop/reset of training on a background thread.
 
     Signals (GUI thread only): ``state_changed(str)``, ``message(str)`` for a person,
-    ``run_finished()`` after a run's thread has been joined, ``runs_changed(list)`` when the
-    earlier runs of the session (``runs``, oldest first) changed.
+    ``run_finished()`` after a run's thread has been joined, ``restore_failed(str)`` when a
+    loaded session's training state does not fit (the rest of it is open).
 
-    A dropped trainer's history becomes an earlier run and the buffer starts afresh, so a
-    rebuilt trainer (step 0 again) never draws its curves back over the old ones.
+    A dropped trainer's history becomes an earlier run of the workspace and the buffer starts
+    afresh, so a rebuilt trainer (step 0 again) never draws its curves back over the old ones.
     """
 
     state_changed = Signal(str)
     message = Signal(str)
     run_finished = Signal()
-    runs_changed = Signal(list)
+    restore_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.workspace = workspace
         self.buffer = MetricsBuffer()
         self.trainer: Trainer | None = None
-        self.graph: Graph | None = None
-        self.bundle: DataBundle | None = None
-        self.config = TrainConfig()
         self._carry: dict[str, torch.Tensor] | None = None
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._last_state = "idle"
         self._built_key: tuple[str, int] | None = None
-        self.runs: list[dict[str, Any]] = []
+        self._built_config: TrainConfig | None = None  # the settings the trainer was built with
+        workspace.loaded.connect(self._loaded)
+        workspace.config_changed.connect(self._config_changed)
 
     # ---------------------------------------------------------------- inputs
-    def set_inputs(self, graph: Graph, bundle: DataBundle | None, config: TrainConfig) -> None:
-        """What the next trainer is built from (the graph is copied at build time)."""
-        self.graph, self.bundle, self.config = graph, bundle, config
+    @property
+    def graph(self) -> Graph:
+        return self.workspace.document.graph
 
-    def apply_config(self, fields: dict[str, Any]) -> None:
+    @property
+    def bundle(self) -> DataBundle | None:
+        return self.workspace.bundle
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.workspace.config
+
+    @property
+    def runs(self) -> list[dict[str, Any]]:
+        return self.workspace.runs
+
+    def _config_changed(self, fields: dict[str, Any]) -> None:
         """A person changed training settings: live ones reach a running trainer at once."""
-        try:
-            self.config = self.config.with_changes(**fields)
-        except ConfigError as exc:
-            self.message.emit(str(exc))
-            return
         if self.trainer is None:
             return
         try:
@@ -123,6 +114,34 @@ class TrainingController(QObject):
                 self.start()
             else:
                 self.message.emit("The new settings apply when training starts again")
+
+    def _loaded(self) -> None:
+        """Other work was loaded: no trainer, the session's earlier runs, and its training state."""
+        self.discard_trainer(keep_weights=False, archive=False)
+        saved = self.workspace.training
+        if saved.weights is not None and self.bundle is not None:
+            try:
+                trainer = self.workspace.to_session().make_trainer(self.buffer, self.bundle)
+            except (SessionError, ValueError, RuntimeError) as exc:
+                self.restore_failed.emit(str(exc))
+            else:
+                self.adopt(trainer)
+        elif saved.history:
+            self.buffer.import_history(saved.history)
+
+    def store_training(self) -> None:
+        """Put what was learned into the workspace, so that saving it keeps it (pause first for exactness)."""
+        trainer = self.trainer
+        if trainer is not None and trainer.step > 0 and self.trainer_matches_inputs():
+            state = trainer.state_dict()
+            weights = {k: v.detach().cpu().clone() for k, v in state.get("model", {}).items()}
+            rest = {k: v for k, v in state.items() if k not in ("model", "optimizer")}
+            self.workspace.set_training(TrainingState(weights, state.get("optimizer"), rest,
+                                                      self.buffer.export_history()))
+        else:
+            weights = self.weights()
+            self.workspace.set_training(TrainingState(dict(weights) if weights else None,
+                                                      history=self.buffer.export_history()))
 
     # ----------------------------------------------------------------- state
     @property
@@ -154,7 +173,7 @@ class TrainingController(QObject):
         """Build the trainer if needed; a graph or data problem becomes a ``message``."""
         if self.trainer is not None:
             return True
-        if self.graph is None or self.bundle is None:
+        if self.bundle is None:
             self.message.emit("Choose a dataset before training")
             return False
         try:
@@ -167,18 +186,16 @@ class TrainingController(QObject):
             self.message.emit(f"Cannot train yet: {exc}")
             return False
         if self._carry:
-            kept = carry_matching(self._carry, trainer.model)
-            if kept:
-                self.message.emit(f"Kept trained weights for {len(kept)} of "
-                                  f"{len(trainer.model.state_dict())} tensors")
+            carried = carry_matching(self._carry, trainer.model)
+            if carried.kept:  # e.g. "Kept trained weights for 4 of 6 tensors; fc1.weight (16×7 → 5×7) re-initialised"
+                self.message.emit(carried.describe())
         self._carry = None
         self.trainer = trainer
         self._built_key = self._inputs_key()
+        self._built_config = self.config
         return True
 
-    def _inputs_key(self) -> tuple[str, int] | None:
-        if self.graph is None:
-            return None
+    def _inputs_key(self) -> tuple[str, int]:
         return graph_fingerprint(self.graph), id(self.bundle)
 
     def trainer_matches_inputs(self) -> bool:
@@ -192,6 +209,7 @@ class TrainingController(QObject):
         self.buffer = trainer.buffer if trainer.buffer is not None else self.buffer
         self._carry = None
         self._built_key = self._inputs_key()
+        self._built_config = trainer.config
         self.buffer.set_status(state=trainer.state, step=trainer.step, epoch=trainer.epoch,
                                device=str(trainer.device))
         self.poll()
@@ -205,6 +223,7 @@ class TrainingController(QObject):
         self.shutdown()
         archived = archive and self.archive_run()
         self.trainer = None
+        self._built_config = None
         self._carry = weights
         self.buffer.clear()
         self.buffer.set_status(state="idle", step=0, epoch=0, steps_per_s=0.0)
@@ -213,23 +232,15 @@ class TrainingController(QObject):
 
     # ---------------------------------------------------------- earlier runs
     def archive_run(self) -> bool:
-        """Keep the current history as an earlier run of the session; False if nothing was trained."""
+        """Keep the current history as an earlier run of the workspace; False if nothing was trained."""
         steps, _ = self.buffer.series("train/loss")
         if len(steps) == 0:
             return False
         config = self.trainer.config if self.trainer is not None else self.config
-        number = int(self.runs[-1].get("number", len(self.runs))) + 1 if self.runs else 1
-        self.runs.append({"label": f"run {number}", "number": number, "steps": int(steps[-1]),
-                          "config": config.to_dict(), "history": self.buffer.export_history()})
-        del self.runs[:-MAX_EARLIER_RUNS]
-        self.runs_changed.emit(list(self.runs))
+        number = self.workspace.next_run_number()
+        self.workspace.add_run({"label": f"run {number}", "number": number, "steps": int(steps[-1]),
+                                "config": config.to_dict(), "history": self.buffer.export_history()})
         return True
-
-    def set_runs(self, runs: list[dict[str, Any]]) -> None:
-        """Earlier runs of a session just opened (or none for a new one)."""
-        self.runs = [dict(r) for r in runs if isinstance(r, dict) and isinstance(r.get("history"), dict)]
-        del self.runs[:-MAX_EARLIER_RUNS]
-        self.runs_changed.emit(list(self.runs))
 
     # -------------------------------------------------------------- controls
     def start(self, max_steps: int | None = None) -> bool:
@@ -237,7 +248,14 @@ class TrainingController(QObject):
         if self._thread is not None:
             if self.state == "paused":
                 self.resume()
-            return True
+            if self.state in ("running", "paused"):
+                return True
+            self._finish_thread()  # the run has ended and its "done" is still on its way: join it now
+        if self._new_settings_after_the_end():
+            number = self.workspace.next_run_number()
+            self.discard_trainer(keep_weights=False)
+            self.message.emit(f"The last run had ended: run {number + 1} starts from fresh weights with the "
+                              f"new settings (run {number} stays on the Curves view)")
         if not self.ensure_trainer() or self._limit_reached():
             return False
         assert self.trainer is not None
@@ -264,10 +282,14 @@ class TrainingController(QObject):
         else:
             self.start()
 
-    def pause(self) -> None:
-        if self.trainer is not None:
-            self.trainer.pause()
-            self.poll()
+    def pause(self, wait: float | None = None) -> bool:
+        """Pause; with ``wait``, block up to that many seconds until the training thread is paused
+        or idle (``Trainer.pause``, contract 2). Returns whether it is."""
+        if self.trainer is None:
+            return True
+        paused = bool(self.trainer.pause(wait=wait))
+        self.poll()
+        return paused
 
     def resume(self) -> None:
         if self.trainer is not None:
@@ -286,6 +308,15 @@ class TrainingController(QObject):
         self.trainer.request_step(n)  # run() begins paused with n steps to take
         self._launch(None)
         return True
+
+    def _new_settings_after_the_end(self) -> bool:
+        """The run reached its limit and a person has changed the settings since it began: Start
+        means a new run with them (as after New from Template), not "the run reached its limit"."""
+        t = self.trainer
+        if t is None or self._built_config is None or self.config == self._built_config:
+            return False
+        cfg = self.config
+        return (cfg.epochs > 0 and t.epoch >= cfg.epochs) or (cfg.max_steps > 0 and t.step >= cfg.max_steps)
 
     def _limit_reached(self) -> bool:
         t = self.trainer
@@ -309,11 +340,6 @@ class TrainingController(QObject):
         """Forget trained weights; the history so far becomes an earlier run (``archive``; True if
         there was one) and the next start begins from fresh weights."""
         return self.discard_trainer(keep_weights=False, archive=archive)
-
-    def new_session(self) -> None:
-        """A different piece of work: no trainer, no history, no earlier runs."""
-        self.discard_trainer(keep_weights=False, archive=False)
-        self.set_runs([])
 
     def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
         """Stop the background run and wait for its thread to end (window closing). True if joined."""

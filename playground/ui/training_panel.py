@@ -1,15 +1,15 @@
 """Training settings: optimizer, learning rate, schedule, batch size, epochs, regularisation, device.
 
-The panel edits a TrainConfig; fields it does not show are kept from the
-config it was given. Only devices that exist on this machine are offered.
+The panel edits the Workspace's TrainConfig and shows it again whenever it changes (a
+load, an edit, undo). Fields it does not show stay as the workspace has them. Only devices
+that exist on this machine are offered.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import torch
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -20,33 +20,21 @@ from PySide6.QtWidgets import (
 )
 
 from playground.train.config import ConfigError, TrainConfig
+from playground.workspace import Workspace
+from playground.workspace.sources import available_devices
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
 INITS = ("default", "xavier", "kaiming", "orthogonal", "small")
-LIVE_FIELDS = ("lr", "momentum", "weight_decay")  # may change while a run goes on
-
-
-def available_devices() -> list[str]:
-    """"auto" and "cpu", plus "cuda"/"mps" only where present."""
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append("mps")
-    return devices
 
 
 class TrainingPanel(QWidget):
-    """Emits ``config_changed(fields)`` with the fields a person just changed."""
+    """A person's change of one field goes to ``Workspace.update_config``; a refused value shows
+    its message in red and the field goes back to the workspace's value."""
 
-    config_changed = Signal(dict)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._base = TrainConfig()
-        self._updating = False
+        self.workspace = workspace
         form = QFormLayout(self)
         self.optimizer = self._combo(OPTIMIZERS, "optimizer", "The update rule (Adam is a safe default)")
         self.lr = QDoubleSpinBox()
@@ -90,7 +78,9 @@ class TrainingPanel(QWidget):
         self.error.setStyleSheet("color: #d9534f")
         self.error.setWordWrap(True)
         form.addRow(self.error)
-        self.set_config(self._base)
+        workspace.loaded.connect(self._show_workspace)
+        workspace.config_changed.connect(lambda _fields: self._show_workspace())
+        self._show_workspace()
 
     # ------------------------------------------------------------ widgets
     def _combo(self, items: tuple[str, ...], name: str, tip: str) -> QComboBox:
@@ -109,46 +99,29 @@ class TrainingPanel(QWidget):
             widget.valueChanged.connect(lambda _v, n=name: self._changed(n))  # type: ignore[attr-defined]
 
     def _changed(self, name: str) -> None:
-        if self._updating:
-            return
-        fields = {name: self._fields()[name]}
         try:
-            self._base = self._base.with_changes(**fields)
+            self.workspace.update_config(**{name: self._value(name)})
         except (ConfigError, ValueError, TypeError) as exc:
+            self._show_workspace()  # the fields never show what the run would not use
             self.error.setText(str(exc))
             return
         self.error.setText("")
-        self.config_changed.emit(fields)
 
-    # ---------------------------------------------------------------- API
-    def _fields(self) -> dict[str, Any]:
-        return {"optimizer": self.optimizer.currentText(), "lr": self.lr.value(),
-                "momentum": self.momentum.value(), "schedule": self.schedule.currentText(),
-                "batch_size": self.batch_size.value(), "epochs": self.epochs.value(),
-                "weight_decay": self.weight_decay.value(), "init": self.init.currentText(),
-                "seed": self.seed.value(), "device": self.device.currentText()}
+    def _value(self, name: str) -> Any:
+        widget = getattr(self, name)
+        return widget.currentText() if isinstance(widget, QComboBox) else widget.value()
 
-    def set_config(self, config: TrainConfig) -> None:
-        self._base = config
-        self._updating = True
-        try:
-            for name in ("optimizer", "schedule", "init", "device"):
-                combo: QComboBox = getattr(self, name)
-                value = str(getattr(config, name))
-                if combo.findText(value) < 0:
-                    value = "auto" if name == "device" else combo.itemText(0)
-                combo.setCurrentText(value)
-            self.lr.setValue(float(config.lr))
-            self.momentum.setValue(float(config.momentum))
-            self.batch_size.setValue(int(config.batch_size))
-            self.epochs.setValue(int(config.epochs))
-            self.weight_decay.setValue(float(config.weight_decay))
-            self.seed.setValue(int(config.seed))
-        finally:
-            self._updating = False
-        if self.device.currentText() != config.device:  # saved on a machine with another device
-            self._base = config.with_changes(device=self.device.currentText())
+    # ---------------------------------------------------------------- shown
+    def _show_workspace(self) -> None:
+        config: TrainConfig = self.workspace.config
+        for name in ("optimizer", "schedule", "init", "device"):
+            combo: QComboBox = getattr(self, name)
+            value = str(getattr(config, name))
+            with QSignalBlocker(combo):
+                combo.setCurrentText(value if combo.findText(value) >= 0 else combo.itemText(0))
+        for name, kind in (("lr", float), ("momentum", float), ("batch_size", int), ("epochs", int),
+                           ("weight_decay", float), ("seed", int)):
+            widget = getattr(self, name)
+            with QSignalBlocker(widget):
+                widget.setValue(kind(getattr(config, name)))
         self.error.setText("")
-
-    def config(self) -> TrainConfig:
-        return self._base

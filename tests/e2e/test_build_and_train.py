@@ -114,7 +114,7 @@ def test_build_train_save_reopen(env, qtbot):
     edge_labels = [e for e in window.document.report.edge_shapes.values()]
     assert (16,) in edge_labels and (2,) in edge_labels
     type_into(window.training_panel.epochs, "200")
-    assert window.training_panel.config().epochs == 200 and window.training_panel.config().batch_size == 0
+    assert window.workspace.config.epochs == 200 and window.workspace.config.batch_size == 0
     click_tool(window, window.window_actions.start)
     qtbot.waitUntil(lambda: window.controller.state == "finished", timeout=60000)
     assert window.controller.trainer.step == 200

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import torch
 from playground.compile import check, compile_graph
 from playground.compile.blocks import BLOCKS
 from playground.compile.blocks.base import params_with_defaults
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.graph.spec import TaskSpec
 
 POINTS = TaskSpec("classification", (2,), num_classes=3)
@@ -20,28 +19,7 @@ VECTORS = TaskSpec("classification", (16,), num_classes=3)
 IMAGES = TaskSpec("classification", (1, 8, 8), num_classes=3)
 
 
-class Net:
-    """Tiny builder: ``net.add("Linear", "fc1", out_features=8)`` then ``net.wire("fc1", "out1")``."""
-
-    def __init__(self) -> None:
-        self.graph = Graph()
-
-    def add(self, type_: str, label: str, **params: Any) -> Net:
-        self.graph.add_node(Node(self.graph.new_id("n"), type_, label, params))
-        return self
-
-    def wire(self, src: str, dst: str, port: str = "in", src_port: str = "out") -> Net:
-        g = self.graph
-        g.connect(PortRef(g.node_by_label(src).id, src_port), PortRef(g.node_by_label(dst).id, port))
-        return self
-
-    def chain(self, *labels: str) -> Net:
-        for a, b in itertools.pairwise(labels):
-            self.wire(a, b)
-        return self
-
-
-def errors(net: Net, task: TaskSpec) -> list[str]:
+def errors(net: GraphBuilder, task: TaskSpec) -> list[str]:
     return [d.message for d in check(net.graph, task).errors]
 
 
@@ -52,7 +30,7 @@ def build(type_: str, ins: dict, task: TaskSpec | None = None, **params: Any) ->
 
 # ---------------------------------------------------------------- messages
 def test_linear_feature_mismatch_names_both_blocks_and_the_shape() -> None:
-    net = (Net().add("Input", "x").add("Linear", "conv3", out_features=128)
+    net = (GraphBuilder().add("Input", "x").add("Linear", "conv3", out_features=128)
            .add("Linear", "fc2", out_features=3, in_features=64).add("Output", "y")
            .chain("x", "conv3", "fc2", "y"))
     report = check(net.graph, POINTS)
@@ -64,7 +42,7 @@ def test_linear_feature_mismatch_names_both_blocks_and_the_shape() -> None:
 
 
 def test_conv2d_on_flat_features_says_it_expects_images() -> None:
-    net = (Net().add("Input", "x").add("Conv2d", "conv1").add("Flatten", "flat")
+    net = (GraphBuilder().add("Input", "x").add("Conv2d", "conv1").add("Flatten", "flat")
            .add("Linear", "fc", out_features=3).add("Output", "y").chain("x", "conv1", "flat", "fc", "y"))
     [message] = errors(net, VECTORS)
     assert message.startswith('Conv2d "conv1" expects N×C×H×W')
@@ -72,7 +50,7 @@ def test_conv2d_on_flat_features_says_it_expects_images() -> None:
 
 
 def test_conv_channel_mismatch_and_groups_are_explained() -> None:
-    net = (Net().add("Input", "x").add("Conv2d", "conv1", out_channels=8)
+    net = (GraphBuilder().add("Input", "x").add("Conv2d", "conv1", out_channels=8)
            .add("Conv2d", "conv2", in_channels=3).add("Conv2d", "conv3", groups=3)
            .add("Output", "y").chain("x", "conv1", "conv2", "y"))
     net.wire("conv1", "conv3")
@@ -83,13 +61,13 @@ def test_conv_channel_mismatch_and_groups_are_explained() -> None:
 
 
 def test_kernel_larger_than_image_is_refused() -> None:
-    net = (Net().add("Input", "x").add("Conv2d", "conv1", kernel_size=9).add("Output", "y")
+    net = (GraphBuilder().add("Input", "x").add("Conv2d", "conv1", kernel_size=9).add("Output", "y")
            .chain("x", "conv1", "y"))
     assert any("kernel_size 9 is larger than its input (8×8)" in m for m in errors(net, IMAGES))
 
 
 def test_reshape_count_mismatch_gives_both_counts() -> None:
-    net = (Net().add("Input", "x").add("Flatten", "flat").add("Reshape", "r", shape=[1, 7, 7])
+    net = (GraphBuilder().add("Input", "x").add("Flatten", "flat").add("Reshape", "r", shape=[1, 7, 7])
            .add("Output", "y").chain("x", "flat", "r", "y"))
     [message] = errors(net, IMAGES)
     assert message.startswith('Reshape "r" cannot reshape 64 elements per sample into 1×7×7 (49 elements)')
@@ -122,11 +100,11 @@ def test_shape_rule_messages(type_: str, params: dict, ins: dict, expected: str)
 
 
 def test_absurd_sizes_are_refused_before_anything_is_built() -> None:
-    net = (Net().add("Input", "x").add("Conv2d", "conv1", out_channels=10**9).add("Output", "y")
+    net = (GraphBuilder().add("Input", "x").add("Conv2d", "conv1", out_channels=10**9).add("Output", "y")
            .chain("x", "conv1", "y"))
     [message] = errors(net, IMAGES)
     assert 'Conv2d "conv1"' in message and "out_channels must be at most 65536" in message
-    huge = Net().add("Input", "x").add("Parameter", "p", shape=[60000, 60000]).add("Add", "add")
+    huge = GraphBuilder().add("Input", "x").add("Parameter", "p", shape=[60000, 60000]).add("Add", "add")
     huge.add("Output", "y").wire("x", "add", "a").wire("p", "add", "b").wire("add", "y")
     assert any("too large" in m for m in errors(huge, VECTORS))
 
@@ -172,7 +150,7 @@ def test_vae_sampler_kl_is_non_negative_and_zero_at_the_prior() -> None:
 
 def test_compiled_vae_exposes_its_kl_term_as_aux_loss() -> None:
     task = TaskSpec("reconstruction", (6,))
-    net = (Net().add("Input", "x").add("Linear", "enc", out_features=4).add("Split", "split")
+    net = (GraphBuilder().add("Input", "x").add("Linear", "enc", out_features=4).add("Split", "split")
            .add("VAESampler", "z", kl_weight=0.5).add("Linear", "dec", out_features=6).add("Output", "y"))
     net.chain("x", "enc", "split").wire("split", "z", "mean", "a").wire("split", "z", "logvar", "b")
     net.wire("z", "dec", src_port="z").wire("dec", "y")
@@ -182,28 +160,30 @@ def test_compiled_vae_exposes_its_kl_term_as_aux_loss() -> None:
     assert out.shape == (10, 6)
     aux = model.aux_loss()
     assert aux is not None and aux.item() > 0
-    mean, logvar = model.enc(x).chunk(2, dim=-1)
+    enc = model.node_module(net.graph.node_by_label("enc").id)  # submodules are named by node id
+    mean, logvar = enc(x).chunk(2, dim=-1)
     expected = 0.5 * (-0.5 * (1 + logvar - mean**2 - logvar.exp())).sum(1).mean()
     assert torch.allclose(aux, expected)
     aux.backward()
-    assert model.enc.weight.grad is not None and model.enc.weight.grad.abs().sum() > 0
+    assert enc.weight.grad is not None and enc.weight.grad.abs().sum() > 0
 
 
 def test_parameter_broadcasts_over_the_batch_through_add() -> None:
     task = TaskSpec("regression", (3,), target_shape=(3,))
-    net = (Net().add("Input", "x").add("Parameter", "shift", shape=[3], init="normal").add("Add", "add")
+    net = (GraphBuilder().add("Input", "x").add("Parameter", "shift", shape=[3], init="normal").add("Add", "add")
            .add("Output", "y").wire("x", "add", "a").wire("shift", "add", "b").wire("add", "y"))
     model = compile_graph(net.graph, task)
     x = torch.randn(5, 3)
     out = model(x)
     assert out.shape == (5, 3)
-    assert torch.allclose(out, x + model.shift.value)
+    shift = model.node_module(net.graph.node_by_label("shift").id)
+    assert torch.allclose(out, x + shift.value)
     out.sum().backward()
-    assert torch.allclose(model.shift.value.grad, torch.full((1, 3), 5.0))
+    assert torch.allclose(shift.value.grad, torch.full((1, 3), 5.0))
 
 
 def test_concat_repeats_a_batch_one_input_over_the_batch() -> None:
-    net = (Net().add("Input", "x").add("Constant", "bias_in", shape=[1], value=1.0).add("Concat", "cat")
+    net = (GraphBuilder().add("Input", "x").add("Constant", "bias_in", shape=[1], value=1.0).add("Concat", "cat")
            .add("Linear", "fc", out_features=3).add("Output", "y")
            .wire("x", "cat", "a").wire("bias_in", "cat", "b").chain("cat", "fc", "y"))
     assert errors(net, POINTS) == []

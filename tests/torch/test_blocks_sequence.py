@@ -3,7 +3,6 @@ math (causal masking, normalised weights, observable maps) and messages for bad 
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
@@ -12,7 +11,8 @@ import torch
 from playground.compile import check, compile_graph
 from playground.compile.blocks import BLOCKS
 from playground.compile.blocks.base import params_with_defaults
-from playground.graph.edits import AddNode, Connect
+from playground.graph.builder import GraphBuilder
+from playground.graph.edits import Connect
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import Shape, TaskSpec
 
@@ -142,10 +142,9 @@ def test_scale_changes_how_peaked_attention_is():
 
 
 def _add(graph: Graph, type_: str, label: str, **params: Any) -> str:
-    edit = AddNode(type_, params, label=label)
-    edit.apply(graph)
-    assert edit.node_id is not None
-    return edit.node_id
+    b = GraphBuilder(graph).add(type_, label, **params)
+    assert b.last is not None
+    return b.id(b.last)
 
 
 def _wire(graph: Graph, src: str, dst: str, port: str = "in", src_port: str = "out") -> None:
@@ -154,23 +153,12 @@ def _wire(graph: Graph, src: str, dst: str, port: str = "in", src_port: str = "o
 
 def attention_graph() -> tuple[Graph, dict[str, str]]:
     """Tokens -> embedding -> self-attention -> transformer; cross-attention back to the embedding."""
-    g = Graph()
-    ids = {name: _add(g, t, name, **p) for name, t, p in [
-        ("tokens", "Input", {}),
-        ("emb", "Embedding", {"embedding_dim": 8}),
-        ("pos", "PositionalEncoding", {"kind": "learned", "max_len": 16}),
-        ("attn", "SelfAttention", {"heads": 2, "causal": True}),
-        ("block", "TransformerBlock", {"heads": 4}),
-        ("cross", "CrossAttention", {"heads": 2, "head_dim": 3}),
-        ("head", "Linear", {"out_features": 11}),
-        ("out", "Output", {}),
-    ]}
-    for a, b in [("tokens", "emb"), ("emb", "pos"), ("pos", "attn"), ("attn", "block"), ("cross", "head"),
-                 ("head", "out")]:
-        _wire(g, ids[a], ids[b])
-    _wire(g, ids["block"], ids["cross"], "query")
-    _wire(g, ids["emb"], ids["cross"], "context")
-    return g, ids
+    b = GraphBuilder().then("Input", "tokens").then("Embedding", "emb", embedding_dim=8)
+    b.then("PositionalEncoding", "pos", kind="learned", max_len=16).then("SelfAttention", "attn", heads=2, causal=True)
+    b.then("TransformerBlock", "block", heads=4)
+    b.add("CrossAttention", "cross", "block", port="query", heads=2, head_dim=3).wire("emb", "cross", "context")
+    b.then("Linear", "head", out_features=11).then("Output", "out")
+    return b.graph, {n.label: n.id for n in b.graph.nodes.values()}
 
 
 def test_attention_maps_observed_through_compiled_model():
@@ -206,11 +194,9 @@ def _diagnostics_for(graph: Graph, task: TaskSpec, node: str) -> list[str]:
 
 
 def _chain(types: list[tuple[str, dict[str, Any]]]) -> tuple[Graph, list[str]]:
-    g = Graph()
-    ids = [_add(g, t, f"{t.lower()}_{i}", **p) for i, (t, p) in enumerate(types)]
-    for a, b in itertools.pairwise(ids):
-        _wire(g, a, b)
-    return g, ids
+    b = GraphBuilder()
+    labels = [b.then(t, f"{t.lower()}_{i}", **p).last for i, (t, p) in enumerate(types)]
+    return b.graph, [b.id(label) for label in labels if label is not None]
 
 
 def test_embedding_on_real_valued_data_is_explained():

@@ -221,7 +221,7 @@ def test_ctrl_c_stops_training_and_saves(tmp_path, mlp_file):
 def test_progress_bar_draws_in_place():
     import io
 
-    from playground.cli_train import ProgressBar
+    from playground.cli.progress import ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar(stream, width=10)
@@ -243,7 +243,7 @@ def test_new_on_another_dataset_adapts_the_network(tmp_path, capsys):
     code, out, err = run(capsys, "new", "mlp", "--dataset", "digits", "-o", str(tmp_path / "d.playground"))
     assert code == 0 and "Flatten" in out and "does not fit" not in err
     code, _, err = run(capsys, "new", "mlp", "--dataset", "csv", "-o", str(tmp_path / "c.playground"))
-    assert code == 2 and "--set path=FILE.csv" in err
+    assert code == 2 and "path=FILE.csv" in err
 
 
 def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, capsys, mlp_file):

@@ -1,12 +1,11 @@
 """Compiler corner cases a person can build: token ids into the wrong block, sources without inputs."""
 
-import itertools
 
 import torch
 
 from playground.compile import check, compile_graph
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.edits import AddNode
 from playground.graph.spec import TaskSpec
 
 TOKENS = TaskSpec("sequence", (6,), "long", target_shape=(6,), num_classes=5, vocab_size=7)
@@ -14,15 +13,9 @@ POINTS = TaskSpec("classification", (2,), num_classes=3)
 
 
 def chain(*blocks):
-    g = Graph()
-    ids = []
-    for type_, params in blocks:
-        edit = AddNode(type_, params)
-        edit.apply(g)
-        ids.append(edit.node_id)
-    for a, b in itertools.pairwise(ids):
-        Connect(PortRef(a, "out"), PortRef(b, "in")).apply(g)
-    return g, ids
+    b = GraphBuilder()
+    labels = [b.then(type_, **params).last for type_, params in blocks]
+    return b.graph, [b.id(label) for label in labels]
 
 
 def test_token_ids_into_linear_are_refused_before_running():
@@ -50,7 +43,7 @@ def test_parameter_source_takes_the_batch_size_and_trains():
     out = model(x)
     assert out.shape == (5, 3), "a source block's output must follow the batch"
     out.sum().backward()
-    param = next(p for n, p in model.named_parameters() if n.startswith(g.nodes[ids[0]].label))
+    param = next(p for n, p in model.named_parameters() if n.startswith(ids[0] + "."))
     assert param.grad is not None and param.grad.abs().sum() > 0
 
 
@@ -76,9 +69,10 @@ def test_taps_and_attention_recording_leave_outputs_unchanged_and_names_follow_l
         assert set(model.captured) == set(model.node_names) | {model.input_node}, name
         if name == "transformer":
             assert set(model.attention_maps()) == {graph.node_by_label(b).id for b in ("block1", "block2")}
-        # parameter names read like the labels on the canvas and map back to their blocks
+        # parameters are keyed by node id (weights follow a block through a rename), and their
+        # readable names use the labels on the canvas
         owner = model.parameter_owner()
         for key in model.state_dict():
-            label = key.split(".", 1)[0]
-            node = graph.node_by_label(label)
-            assert node is not None and owner[key] == node.id, key
+            nid, param = key.split(".", 1)
+            assert nid in graph.nodes and owner[key] == nid, key
+            assert model.readable_key(key) == f"{graph.nodes[nid].label}.{param}", key

@@ -137,7 +137,7 @@ CASES = [
 
 def _inputs(case: Case, block: Any) -> list[torch.Tensor | None]:
     torch.manual_seed(0)
-    if case.type == "Input":
+    if block.role == "input":
         return [torch.randn(BATCH, *case.task.input_shape)]
     out: list[torch.Tensor | None] = []
     for port in block.inputs:
@@ -179,7 +179,7 @@ def test_shape_rule_matches_forward_pass(case: Case) -> None:
         assert len(outs) == len(block.outputs)
         for port, out in zip(block.outputs, outs, strict=True):
             # sources without inputs (Parameter, Constant) give one sample that broadcasts
-            batch = 1 if case.type in ("Parameter", "Constant") else BATCH
+            batch = 1 if block.role == "source" else BATCH
             assert tuple(out.shape) == (batch, *predicted[port.name]), f"{mode} output {port.name!r}"
             assert torch.isfinite(out).all()
 
@@ -217,6 +217,24 @@ def test_module_rebuilds_from_exported_source(case: Case) -> None:
     with torch.no_grad():
         for a, b in zip(_as_tuple(module(*xs)), _as_tuple(copy(*xs)), strict=True):
             assert torch.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if BLOCKS[c.type].tokens == "carry"], ids=lambda c: c.id)
+def test_blocks_that_carry_tokens_pass_integer_ids_through(case: Case) -> None:
+    """What ``tokens = "carry"`` promises the checker: ids go in, ids come out, values kept."""
+    block, _, module, _ = _prepare(case)
+    ids = [torch.randint(0, 7, (BATCH, *case.ins[port.name])) for port in block.inputs]
+    outs = _as_tuple(module(*ids))
+    assert outs and all(out.dtype == torch.long for out in outs)
+    assert all(set(out.unique().tolist()) <= set(ids[0].unique().tolist()) for out in outs)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if BLOCKS[c.type].can_die], ids=lambda c: c.id)
+def test_blocks_whose_units_can_die_output_exactly_zero_below_zero(case: Case) -> None:
+    _, _, module, xs = _prepare(case)
+    assert xs[0] is not None
+    assert torch.equal(module(-xs[0].abs() - 0.1), torch.zeros_like(xs[0]))
+    assert (module(xs[0].abs() + 0.1) > 0).all()
 
 
 def test_every_registered_block_has_a_case() -> None:

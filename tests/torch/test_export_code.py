@@ -7,7 +7,6 @@ import ast
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import torch
@@ -15,8 +14,8 @@ import torch
 from playground.compile import CompileError, compile_graph
 from playground.compile.export_code import ExportError, export_python
 from playground.data import make_dataset
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 from playground.graph.templates import TEMPLATES, make_template
 
@@ -28,94 +27,72 @@ PARITY = TaskSpec("classification", (8,), "long", num_classes=2, vocab_size=2)
 REVERSE = TaskSpec("sequence", (7,), "long", target_shape=(7,), num_classes=9, vocab_size=9)
 
 
-class Net:
-    """Builds a graph from labelled blocks: ``net.add("fc1", "Linear", "input", out_features=8)``."""
-
-    def __init__(self) -> None:
-        self.graph = Graph()
-        self.ids: dict[str, str] = {}
-
-    def add(self, label: str, type_: str, *sources: str, **params: Any) -> Net:
-        edit = AddNode(type_, params, label=label)
-        edit.apply(self.graph)
-        assert edit.node_id is not None and self.graph.nodes[edit.node_id].label == label
-        self.ids[label] = edit.node_id
-        for src in sources:
-            self.wire(src, label)
-        return self
-
-    def wire(self, src: str, dst: str, port: str = "in") -> Net:
-        src_label, _, src_port = src.partition(":")
-        Connect(PortRef(self.ids[src_label], src_port or "out"), PortRef(self.ids[dst], port)).apply(self.graph)
-        return self
-
-
 def mlp() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("points", "Input").add("features", "Features2D", "points", x1_sq=True, x1x2=True)
-           .add("fc1", "Linear", "features", out_features=8).add("act1", "Tanh", "fc1")
-           .add("fc2", "Linear", "act1", out_features=3).add("out", "Output", "fc2"))
+    net = (GraphBuilder().add("Input", "points").add("Features2D", "features", "points", x1_sq=True, x1x2=True)
+           .add("Linear", "fc1", "features", out_features=8).add("Tanh", "act1", "fc1")
+           .add("Linear", "fc2", "act1", out_features=3).add("Output", "out", "fc2"))
     return net.graph, POINTS
 
 
 def conv_net() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("image", "Input").add("conv1", "Conv2d", "image", out_channels=4, kernel_size=3, padding=1)
-           .add("bn1", "BatchNorm", "conv1").add("relu1", "ReLU", "bn1")
-           .add("pool1", "MaxPool", "relu1", kernel_size=2, stride=2)
-           .add("conv2", "Conv2d", "pool1", out_channels=6, kernel_size=3, groups=2)
-           .add("gap", "GlobalAvgPool", "conv2").add("drop", "Dropout", "gap", p=0.5)
-           .add("head", "Linear", "drop", out_features=10).add("out", "Output", "head"))
+    net = (GraphBuilder().add("Input", "image").add("Conv2d", "conv1", "image", out_channels=4, kernel_size=3, padding=1)
+           .add("BatchNorm", "bn1", "conv1").add("ReLU", "relu1", "bn1")
+           .add("MaxPool", "pool1", "relu1", kernel_size=2, stride=2)
+           .add("Conv2d", "conv2", "pool1", out_channels=6, kernel_size=3, groups=2)
+           .add("GlobalAvgPool", "gap", "conv2").add("Dropout", "drop", "gap", p=0.5)
+           .add("Linear", "head", "drop", out_features=10).add("Output", "out", "head"))
     return net.graph, DIGITS
 
 
 def residual() -> tuple[Graph, TaskSpec]:
     """Residual MLP with awkward labels (a Python keyword, a reserved name) and an unused branch."""
-    net = (Net().add("x", "Input").add("stem", "Linear", "x", out_features=8)
-           .add("forward", "Linear", "stem", out_features=8).add("class", "GELU", "forward")
-           .add("skip", "Add").wire("stem", "skip", "a").wire("class", "skip", "b")
-           .add("norm", "LayerNorm", "skip").add("head", "Linear", "norm", out_features=2)
-           .add("out", "Output", "head").add("unused", "Linear", "stem", out_features=3))
+    net = (GraphBuilder().add("Input", "x").add("Linear", "stem", "x", out_features=8)
+           .add("Linear", "forward", "stem", out_features=8).add("GELU", "class", "forward")
+           .add("Add", "skip").wire("stem", "skip", "a").wire("class", "skip", "b")
+           .add("LayerNorm", "norm", "skip").add("Linear", "head", "norm", out_features=2)
+           .add("Output", "out", "head").add("Linear", "unused", "stem", out_features=3))
     return net.graph, VECTORS
 
 
 def lstm() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("bits", "Input").add("embed", "Embedding", "bits", embedding_dim=4)
-           .add("lstm", "LSTM", "embed", hidden_size=5, num_layers=2, bidirectional=True)
-           .add("gru", "GRU", "lstm", hidden_size=3).add("rnn", "RNN", "gru", hidden_size=3, nonlinearity="relu")
-           .add("last", "SequencePool", "rnn", mode="last").add("head", "Linear", "last", out_features=2)
-           .add("out", "Output", "head"))
+    net = (GraphBuilder().add("Input", "bits").add("Embedding", "embed", "bits", embedding_dim=4)
+           .add("LSTM", "lstm", "embed", hidden_size=5, num_layers=2, bidirectional=True)
+           .add("GRU", "gru", "lstm", hidden_size=3).add("RNN", "rnn", "gru", hidden_size=3, nonlinearity="relu")
+           .add("SequencePool", "last", "rnn", mode="last").add("Linear", "head", "last", out_features=2)
+           .add("Output", "out", "head"))
     return net.graph, PARITY
 
 
 def transformer() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("tokens", "Input").add("embed", "Embedding", "tokens", embedding_dim=8)
-           .add("pos", "PositionalEncoding", "embed", kind="sinusoidal", max_len=32)
-           .add("block1", "TransformerBlock", "pos", heads=2, norm="pre", dropout=0.1)
-           .add("block2", "TransformerBlock", "block1", heads=4, norm="post", ffn_width=12, causal=True)
-           .add("attn", "SelfAttention", "block2", heads=2, head_dim=3, scale=0.3)
-           .add("cross", "CrossAttention", heads=1).wire("attn", "cross", "query").wire("embed", "cross", "context")
-           .add("head", "Linear", "cross", out_features=9).add("out", "Output", "head"))
+    net = (GraphBuilder().add("Input", "tokens").add("Embedding", "embed", "tokens", embedding_dim=8)
+           .add("PositionalEncoding", "pos", "embed", kind="sinusoidal", max_len=32)
+           .add("TransformerBlock", "block1", "pos", heads=2, norm="pre", dropout=0.1)
+           .add("TransformerBlock", "block2", "block1", heads=4, norm="post", ffn_width=12, causal=True)
+           .add("SelfAttention", "attn", "block2", heads=2, head_dim=3, scale=0.3)
+           .add("CrossAttention", "cross", heads=1).wire("attn", "cross", "query").wire("embed", "cross", "context")
+           .add("Linear", "head", "cross", out_features=9).add("Output", "out", "head"))
     return net.graph, REVERSE
 
 
 def vit() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("image", "Input").add("patches", "PatchEmbed", "image", patch_size=4, dim=8)
-           .add("pos", "PositionalEncoding", "patches", kind="learned", max_len=8)
-           .add("block", "TransformerBlock", "pos", heads=2)
-           .add("cls", "SequencePool", "block", mode="first").add("head", "Linear", "cls", out_features=10)
-           .add("out", "Output", "head"))
+    net = (GraphBuilder().add("Input", "image").add("PatchEmbed", "patches", "image", patch_size=4, dim=8)
+           .add("PositionalEncoding", "pos", "patches", kind="learned", max_len=8)
+           .add("TransformerBlock", "block", "pos", heads=2)
+           .add("SequencePool", "cls", "block", mode="first").add("Linear", "head", "cls", out_features=10)
+           .add("Output", "out", "head"))
     return net.graph, DIGITS
 
 
 def vae() -> tuple[Graph, TaskSpec]:
-    net = (Net().add("image", "Input").add("flat", "Flatten", "image")
-           .add("enc", "Linear", "flat", out_features=16).add("act", "ReLU", "enc")
-           .add("stats", "Linear", "act", out_features=8).add("halves", "Split", "stats")
-           .add("sampler", "VAESampler", kl_weight=0.5).wire("halves:a", "sampler", "mean")
+    net = (GraphBuilder().add("Input", "image").add("Flatten", "flat", "image")
+           .add("Linear", "enc", "flat", out_features=16).add("ReLU", "act", "enc")
+           .add("Linear", "stats", "act", out_features=8).add("Split", "halves", "stats")
+           .add("VAESampler", "sampler", kl_weight=0.5).wire("halves:a", "sampler", "mean")
            .wire("halves:b", "sampler", "logvar")
-           .add("dec", "Linear", "sampler:z", out_features=32).add("both", "Concat")
-           .wire("dec", "both", "a").wire("flat", "both", "b").add("mix", "Linear", "both", out_features=64)
-           .add("pixels", "Sigmoid", "mix").add("shape", "Reshape", "pixels", shape=[1, 8, 8])
-           .add("out", "Output", "shape"))
+           .add("Linear", "dec", "sampler:z", out_features=32).add("Concat", "both")
+           .wire("dec", "both", "a").wire("flat", "both", "b").add("Linear", "mix", "both", out_features=64)
+           .add("Sigmoid", "pixels", "mix").add("Reshape", "shape", "pixels", shape=[1, 8, 8])
+           .add("Output", "out", "shape"))
     return net.graph, IMAGES
 
 
@@ -145,7 +122,7 @@ def assert_round_trip(graph: Graph, task: TaskSpec, path: Path) -> str:
     model(x)  # move BatchNorm running statistics away from their initial values
     source = export_python(graph, task)
     exported = import_exported(source, path).Net()
-    exported.load_state_dict(model.state_dict(), strict=True)
+    exported.load_state_dict(model.readable_state_dict(), strict=True)
     model.eval()
     exported.eval()
     with torch.no_grad():

@@ -32,7 +32,9 @@ def template_run(request):
 
 def test_histograms_cover_every_parameter(template_run):
     _name, trainer = template_run
-    params = dict(trainer.model.named_parameters())
+    # keyed as people read them ("fc1.weight"), whatever the module's own (node id) names are
+    params = {trainer.model.readable_key(k): p for k, p in trainer.model.named_parameters()}
+    assert all(key.split(".")[0] in trainer.labels.values() for key in params)
     for kind in ("weights", "grads"):
         step, hists = trainer.buffer.snapshot(kind)
         assert step == 3

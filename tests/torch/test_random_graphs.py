@@ -180,7 +180,7 @@ def assert_runs_as_inferred(graph: Graph, task: TaskSpec, report: ShapeReport) -
     namespace: dict[str, Any] = {}
     exec(compile(export_python(graph, task), "<exported>", "exec"), namespace)
     exported = namespace["Net"]()
-    exported.load_state_dict(model.state_dict(), strict=True)
+    exported.load_state_dict(model.readable_state_dict(), strict=True)
     exported.eval()
     with torch.no_grad():
         assert torch.allclose(exported(x), model(x), rtol=1e-4, atol=1e-5, equal_nan=True)

@@ -5,23 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.session import Session, load_session, save_session
 from playground.train import TrainConfig
 
 
 def dropout_net() -> Graph:
     """Mini-batches (shuffled order) and dropout (random masks): both must resume exactly."""
-    g = Graph()
+    b = GraphBuilder()
     chain = [("Input", "input", {}), ("Linear", "fc1", {"out_features": 16}), ("Dropout", "drop", {"p": 0.3}),
              ("ReLU", "relu", {}), ("Linear", "head", {"out_features": 2}), ("Output", "output", {})]
-    prev = None
     for i, (kind, label, params) in enumerate(chain):
-        node = g.add_node(Node(f"n{i}", kind, label, params))
-        if prev is not None:
-            g.connect(PortRef(prev, "out"), PortRef(node.id, "in"))
-        prev = node.id
-    return g
+        b.then(kind, label, node_id=f"n{i}", **params)
+    return b.graph
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])

@@ -11,7 +11,7 @@ import torch
 
 from playground.compile.compiler import CompileError
 from playground.data import make_dataset
-from playground.graph.chain import chain_graph
+from playground.graph.builder import chain_graph
 from playground.graph.model import Graph
 from playground.graph.templates import TEMPLATES
 from playground.train import ConfigError, MetricsBuffer, TrainConfig, Trainer, default_config

@@ -9,7 +9,7 @@ import torch
 
 from playground.data import make_dataset
 from playground.data.bundle import DataBundle
-from playground.graph.chain import chain_graph
+from playground.graph.builder import chain_graph
 from playground.graph.model import Graph
 from playground.train import TrainConfig, Trainer, TrainerError
 from playground.train.schedule import CAPACITY, EXTRAS

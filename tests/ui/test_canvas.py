@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, Q
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from playground.graph.edits import AddNode, Connect
+from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.context_menu import build_context_menu
@@ -22,17 +22,10 @@ TASK = TaskSpec("classification", (2,), num_classes=2)
 
 def _graph() -> Graph:
     """input -> fc1 -> relu, plus an unwired head and output."""
-    g = Graph()
-    for nid, typ, label, params, pos in (
-        ("n1", "Input", "input", {}, (0.0, 0.0)),
-        ("n2", "Linear", "fc1", {"out_features": 16}, (260.0, 0.0)),
-        ("n3", "ReLU", "relu", {}, (520.0, 0.0)),
-        ("n4", "Linear", "head", {"out_features": 2}, (260.0, 200.0)),
-        ("n5", "Output", "output", {}, (520.0, 200.0)),
-    ):
-        AddNode(typ, params, pos, label, nid).apply(g)
-    Connect(PortRef("n1", "out"), PortRef("n2", "in")).apply(g)
-    Connect(PortRef("n2", "out"), PortRef("n3", "in")).apply(g)
+    b = (GraphBuilder().then("Input", "input").then("Linear", "fc1", pos=(260.0, 0.0), out_features=16)
+         .then("ReLU", "relu", pos=(520.0, 0.0)).add("Linear", "head", pos=(260.0, 200.0), out_features=2)
+         .add("Output", "output", pos=(520.0, 200.0)))
+    g = b.graph
     return g
 
 
@@ -279,6 +272,26 @@ def test_wheel_zooms_around_the_cursor_and_middle_drag_pans(canvas):
     QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(400, 300))
     moved = view.mapToScene(QPoint(400, 300))
     assert abs(moved.x() - before.x()) < 2 / view.zoom() and abs(moved.y() - before.y()) < 2 / view.zoom()
+
+
+def test_deleting_every_block_of_a_group_removes_its_box_and_undo_brings_it_back(canvas):
+    doc, view = canvas
+    view.select_nodes(["n2", "n3"])
+    gid = view.group_selected("Hidden layer")
+    before = doc.graph.to_dict()
+    view.graph_scene.clearSelection()
+    view.select_nodes(["n2", "n3"])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert "n2" not in doc.graph.nodes and "n3" not in doc.graph.nodes
+    assert gid not in doc.graph.groups and gid not in view.graph_scene.group_items
+    assert doc.graph.to_dict()["groups"] == []  # no invisible empty box in the saved file
+    doc.undo_stack.undo()
+    assert doc.graph.to_dict() == before
+    box = view.graph_scene.group_items[gid]
+    assert sorted(b.node_id for b in box.members()) == ["n2", "n3"] and not box.title_rect().isEmpty()
+    doc.undo_stack.redo()
+    assert gid not in doc.graph.groups and gid not in view.graph_scene.group_items
 
 
 def test_snap_toggle_thumbnail_and_deleting_a_group_box(canvas):

@@ -7,20 +7,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.view import GraphCanvasView
 from playground.ui.document import Document
 
 
 def _chain() -> Graph:
-    g = Graph()
-    for nid, typ, label, x in (("n1", "Input", "input", 0.0), ("n2", "Linear", "fc1", 260.0),
-                               ("n3", "ReLU", "relu1", 520.0), ("n4", "Output", "output", 780.0)):
-        AddNode(typ, {"out_features": 8} if typ == "Linear" else {}, (x, 0.0), label, nid).apply(g)
-    for a, b in (("n1", "n2"), ("n2", "n3"), ("n3", "n4")):
-        Connect(PortRef(a, "out"), PortRef(b, "in")).apply(g)
+    g = (GraphBuilder().then("Input", "input").then("Linear", "fc1", pos=(260.0, 0.0), out_features=8)
+         .then("ReLU", "relu1", pos=(520.0, 0.0)).then("Output", "output", pos=(780.0, 0.0)).graph)
     return g
 
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 
-from playground.graph.edits import AddNode, Connect
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.block_item import OVERVIEW_ZOOM, SMALL_TEXT_ZOOM, WIDTH
 from playground.ui.canvas.port_item import RADIUS
@@ -20,11 +19,8 @@ TASK = TaskSpec("classification", (2,), num_classes=2)
 
 @pytest.fixture
 def view(qtbot) -> GraphCanvasView:
-    g = Graph()
-    AddNode("Input", {}, (0.0, 0.0), "input", "n1").apply(g)
-    AddNode("Linear", {"out_features": 16}, (400.0, 120.0), "fc1", "n2").apply(g)
-    AddNode("Linear", {"out_features": 2}, (800.0, 0.0), "head", "n3").apply(g)  # its input is unwired
-    Connect(PortRef("n1", "out"), PortRef("n2", "in")).apply(g)
+    g = (GraphBuilder().then("Input", "input").then("Linear", "fc1", pos=(400.0, 120.0), out_features=16)
+         .add("Linear", "head", pos=(800.0, 0.0), out_features=2).graph)  # head's input is unwired
     canvas = GraphCanvasView(Document(g, TASK))
     qtbot.addWidget(canvas)
     canvas.resize(900, 600)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from playground.data import DATASETS
 from playground.ui import dialogs
 from playground.ui.csv_dialog import CsvDialog
 from playground.ui.dataset_panel import DatasetPanel
+from playground.workspace import Workspace
 
 
 @pytest.fixture
 def panel(qtbot):
-    widget = DatasetPanel()
+    widget = DatasetPanel(Workspace())
     qtbot.addWidget(widget)
     widget.show()
     return widget
@@ -23,36 +27,62 @@ def choose(panel: DatasetPanel, name: str) -> None:
     panel.combo.setCurrentIndex(panel.combo.findData(name))
 
 
+def made(panel: DatasetPanel) -> list:
+    """The bundles the panel's workspace announces."""
+    seen: list = []
+    panel.workspace.dataset_changed.connect(seen.append)
+    return seen
+
+
 def test_choosing_datasets_previews_each_kind(panel, qtbot):
+    seen = made(panel)
     for name, kind in (("circles", "points"), ("digits", "images"), ("reverse", "sequences"),
                        ("sine", "curve"), ("hierarchy", "matrix")):
-        with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
-            choose(panel, name)
-        assert got.args[0].name == name
+        choose(panel, name)
+        qtbot.waitUntil(lambda n=name: bool(seen) and seen[-1].name == n, timeout=5000)
         assert panel.preview.kind == kind
-        assert panel.bundle is got.args[0] and panel.error.text() == ""
+        assert panel.workspace.bundle is seen[-1] and panel.error.text() == ""
     assert "→" in panel.preview.text.toPlainText() or panel.preview.kind == "matrix"
 
 
 def test_parameter_change_regenerates_after_a_pause(panel, qtbot):
-    assert panel.set_dataset("spirals", {"n_samples": 200})
-    first = panel.bundle
-    assert first.n_train + first.n_val == 200
+    assert panel.workspace.choose_dataset("spirals", {"n_samples": 200})
+    first = panel.workspace.bundle
+    assert first.n_train + first.n_val == 200 and panel.combo.currentData() == "spirals"
+    seen = made(panel)
     editor = next(w for w in panel.form.findChildren(object) if w.objectName() == "param_n_samples")
-    with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
-        editor.setValue(300)
-    assert got.args[0].n_train + got.args[0].n_val == 300
+    assert editor.value() == 200
+    editor.setValue(300)
+    assert seen == []  # debounced
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0].n_train + seen[0].n_val == 300 and panel.workspace.dataset_params["n_samples"] == 300
     assert "spirals" in panel.summary.text()
+    assert next(w for w in panel.form.findChildren(object) if w.objectName() == "param_n_samples") is editor
 
 
-def test_bad_parameters_are_shown_and_keep_the_last_good_data(panel):
-    assert panel.set_dataset("gaussians", {"n_samples": 100})
-    good = panel.bundle
-    assert not panel.set_dataset("gaussians", {"n_samples": 100, "noise": -3.0})
-    assert "noise" in panel.error.text()
-    assert panel.bundle is good
-    assert not panel.set_dataset("no_such_data")
+def test_bad_parameters_are_shown_and_keep_the_last_good_data(panel, qtbot):
+    workspace = panel.workspace
+    assert workspace.choose_dataset("gaussians", {"n_samples": 100})
+    good = workspace.bundle
+    editor = next(w for w in panel.form.findChildren(object) if w.objectName() == "param_n_samples")
+    editor.setValue(3)
+    qtbot.waitUntil(lambda: "n_samples" in panel.error.text(), timeout=5000)
+    assert workspace.bundle is good and workspace.dataset_params["n_samples"] == 100
+    assert not workspace.choose_dataset("no_such_data")
     assert "no_such_data" in panel.error.text()
+
+
+def test_a_dataset_in_a_new_category_is_listed(qtbot, monkeypatch):
+    spirals = DATASETS["spirals"]
+    extra = dataclasses.replace(spirals, name="rings_of_saturn", title="Rings of Saturn", category="astronomy")
+    monkeypatch.setitem(DATASETS, extra.name, extra)
+    widget = DatasetPanel(Workspace())
+    qtbot.addWidget(widget)
+    labels = [widget.combo.itemText(i) for i in range(widget.combo.count())]
+    assert "Rings of Saturn  (astronomy)" in labels
+    assert len(labels) == len(DATASETS)
+    categories = [DATASETS[widget.combo.itemData(i)].category for i in range(widget.combo.count())]
+    assert categories == sorted(categories, key=list(dict.fromkeys(categories)).index)  # grouped
 
 
 def write_csv(path, rows):
@@ -100,14 +130,14 @@ def test_import_csv_through_the_panel(panel, qtbot, tmp_path):
         question.widget.task.setCurrentText("regression")
         return "OK"
 
+    seen = made(panel)
     dialogs.set_answerer(fill)
     try:
-        with qtbot.waitSignal(panel.bundle_changed, timeout=5000) as got:
-            assert panel.import_csv()
+        assert panel.import_csv()
     finally:
         dialogs.set_answerer(None)
-    assert got.args[0].name == "csv" and got.args[0].task.task == "regression"
+    assert seen[0].name == "csv" and seen[0].task.task == "regression"
     assert panel.combo.currentData() == "csv" and panel.preview.kind == "points"
-    assert panel.params()["path"] == path
+    assert panel.workspace.dataset_params["path"] == path
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert panel.findChildren(CsvDialog) == []  # the dialog does not linger as a child of the panel

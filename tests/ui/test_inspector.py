@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
-from playground.graph.edits import AddNode, Connect, SetParam
-from playground.graph.model import Graph, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.edits import SetParam
+from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 from playground.ui.canvas.view import GraphCanvasView
 from playground.ui.document import Document
@@ -16,13 +17,10 @@ from playground.ui.inspector import Inspector
 
 
 def _graph() -> Graph:
-    g = Graph()
-    AddNode("Input", {}, (0.0, 0.0), "input", "n1").apply(g)
-    AddNode("Linear", {"out_features": 16, "bias": True, "in_features": None}, (200.0, 0.0), "fc1", "n2").apply(g)
-    AddNode("Reshape", {"shape": [4, 4]}, (400.0, 0.0), "reshape1", "n3").apply(g)
-    AddNode("Output", {"loss": "auto"}, (600.0, 0.0), "output", "n4").apply(g)
-    Connect(PortRef("n1", "out"), PortRef("n2", "in")).apply(g)
-    Connect(PortRef("n2", "out"), PortRef("n3", "in")).apply(g)
+    g = (GraphBuilder().then("Input", "input")
+         .then("Linear", "fc1", pos=(200.0, 0.0), out_features=16, bias=True, in_features=None)
+         .then("Reshape", "reshape1", pos=(400.0, 0.0), shape=[4, 4])
+         .add("Output", "output", pos=(600.0, 0.0), loss="auto").graph)
     return g
 
 

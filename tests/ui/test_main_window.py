@@ -6,48 +6,24 @@ import os
 
 import pytest
 import torch
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from playground.graph.edits import SetParam
 from playground.session.autosave import Autosaver
-from playground.ui import dialogs
 from playground.ui.main_window import KEEP, RESET, MainWindow
 from playground.ui.theme import apply_theme, current_theme
 from playground.ui.views import ALL_VIEWS
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STATE_DIR", str(tmp_path / "state"))
-    asked: list[dialogs.Question] = []
-    answers: dict[str, object] = {}
-
-    def answer(q: dialogs.Question):
-        asked.append(q)
-        value = answers.get(q.title, q.default)
-        return value(q) if callable(value) else value
-
-    dialogs.set_answerer(answer)
-    yield tmp_path, answers, asked
-    dialogs.set_answerer(None)
+def env(tmp_path, answers, asked):
+    return tmp_path, answers, asked
 
 
-def make_window(qtbot, tmp_path, template: str | None = "mlp") -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    if template:
-        window.file_ops.load_template(template)
-    return window
-
-
-def test_opens_with_docks_toolbar_and_status(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_opens_with_docks_toolbar_and_status(env, qtbot, open_window):
+    w = open_window("mlp")
     assert {"blocks", "inspector", "setup"} <= set(w.docks)
     assert len(w.views) == len(ALL_VIEWS)
     assert len(w.document.graph.nodes) == 8 and w.document.report.ok
@@ -63,9 +39,9 @@ def test_opens_with_docks_toolbar_and_status(env, qtbot):
     assert shortcuts["action_start"] == "Space"
 
 
-def test_save_close_reopen_and_recent_files(env, qtbot):
+def test_save_close_reopen_and_recent_files(env, qtbot, open_window):
     tmp_path, answers, _ = env
-    w = make_window(qtbot, tmp_path)
+    w = open_window("mlp")
     fc1 = w.document.graph.node_by_label("fc1")
     assert w.document.push(SetParam(fc1.id, "out_features", 12))
     assert w.isWindowModified()
@@ -75,16 +51,16 @@ def test_save_close_reopen_and_recent_files(env, qtbot):
     assert not w.isWindowModified() and w.windowTitle().startswith("work.playground")
     saved = w.document.graph.to_dict()
     w.close()
-    w2 = make_window(qtbot, tmp_path, template=None)
+    w2 = open_window()
     assert os.path.abspath(path) in [a.toolTip() for a in w2.window_actions.recent_menu.actions()]
     w2.window_actions.recent_menu.actions()[0].trigger()
     assert w2.document.graph.to_dict() == saved
     assert w2.file_ops.path == os.path.abspath(path)
 
 
-def test_a_broken_file_is_a_message_and_nothing_is_lost(env, qtbot):
+def test_a_broken_file_is_a_message_and_nothing_is_lost(env, qtbot, open_window):
     tmp_path, _, asked = env
-    w = make_window(qtbot, tmp_path)
+    w = open_window("mlp")
     before = w.document.graph.to_dict()
     bad = tmp_path / "broken.playground"
     bad.write_bytes(b"PK\x03\x04 this is not really a zip")
@@ -93,9 +69,9 @@ def test_a_broken_file_is_a_message_and_nothing_is_lost(env, qtbot):
     assert w.document.graph.to_dict() == before and w.isVisible()
 
 
-def test_unsaved_changes_prompt_can_cancel_or_discard(env, qtbot):
-    tmp_path, answers, asked = env
-    w = make_window(qtbot, tmp_path)
+def test_unsaved_changes_prompt_can_cancel_or_discard(env, qtbot, open_window):
+    _, answers, asked = env
+    w = open_window("mlp")
     w.canvas.select_all()
     w.window_actions.delete.trigger()
     assert w.document.graph.nodes == {}
@@ -109,9 +85,9 @@ def test_unsaved_changes_prompt_can_cancel_or_discard(env, qtbot):
     assert w.dataset_panel.bundle.name == "digits" and not w.isWindowModified()
 
 
-def test_closing_with_changes_offers_to_save(env, qtbot):
+def test_closing_with_changes_offers_to_save(env, qtbot, open_window):
     tmp_path, answers, _asked = env
-    w = make_window(qtbot, tmp_path)
+    w = open_window("mlp")
     w.canvas.select_all()
     w.window_actions.delete.trigger()
     answers["Unsaved changes"] = "Cancel"
@@ -123,40 +99,39 @@ def test_closing_with_changes_offers_to_save(env, qtbot):
     assert path.exists()
 
 
-def test_layout_and_theme_are_restored(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_layout_and_theme_are_restored(env, qtbot, open_window):
+    w = open_window("mlp")
     w.docks["blocks"].hide()
     w.toggle_theme()
     assert current_theme() == "dark"
     w.close()
-    w2 = make_window(qtbot, tmp_path, template=None)
+    w2 = open_window()
     assert not w2.docks["blocks"].isVisible() and w2.docks["inspector"].isVisible()
     assert w2.settings.value("theme") == "dark" and w2.window_actions.dark.isChecked()
     apply_theme(QApplication.instance(), "light")
 
 
-def test_recovery_after_a_crash(env, qtbot):
+def test_recovery_after_a_crash(env, qtbot, open_window):
     tmp_path, answers, _asked = env
-    w = make_window(qtbot, tmp_path)
+    w = open_window("mlp")
     fc1 = w.document.graph.node_by_label("fc1")
     w.document.push(SetParam(fc1.id, "out_features", 5))
-    crashed = Autosaver(w.snapshot_session, folder=str(tmp_path / "state"))
+    crashed = Autosaver(w.file_ops.snapshot, folder=str(tmp_path / "state"))
     crashed.autosave_now()
     crashed._lock_file.close()  # the process "dies": lock released, marker and autosave stay
     expected = w.document.graph.to_dict()
     answers["Unsaved changes"] = "Discard"
     w.close()
-    w2 = make_window(qtbot, tmp_path, template="mlp")
+    w2 = open_window("mlp")
     answers["Recover unsaved work"] = "Recover"
     assert w2.file_ops.offer_recovery()
     assert w2.document.graph.to_dict() == expected and w2.isWindowModified()
     assert not w2.file_ops.offer_recovery()  # recovered autosaves are gone
 
 
-def test_editing_a_trained_network_asks_about_weights(env, qtbot):
-    tmp_path, answers, asked = env
-    w = make_window(qtbot, tmp_path)
+def test_editing_a_trained_network_asks_about_weights(env, qtbot, open_window):
+    _, answers, asked = env
+    w = open_window("mlp")
     w.training_panel.epochs.setValue(20)
     w.window_actions.start.trigger()
     qtbot.waitUntil(lambda: w.controller.state == "finished", timeout=20000)
@@ -166,9 +141,9 @@ def test_editing_a_trained_network_asks_about_weights(env, qtbot):
     w.document.push(SetParam(fc2.id, "out_features", 8))
     qtbot.waitUntil(lambda: any(q.title == "The network changed" for q in asked), timeout=3000)
     assert w.controller.trainer is None and w.controller.has_weights()
-    w.step_once()
+    w.window_actions.step.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=10000)
-    assert "fc1.weight" in trained
+    assert f"{w.document.graph.node_by_label('fc1').id}.weight" in trained  # keyed by node id
     answers["The network changed"] = RESET
     asked.clear()
     w.window_actions.undo.trigger()
@@ -177,9 +152,8 @@ def test_editing_a_trained_network_asks_about_weights(env, qtbot):
     assert w.controller.buffer.series("train/loss")[0].size == 0
 
 
-def test_shortcuts_reach_the_canvas(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_shortcuts_reach_the_canvas(env, qtbot, open_window):
+    w = open_window("mlp")
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     w.canvas.setFocus()
@@ -195,9 +169,8 @@ def test_shortcuts_reach_the_canvas(env, qtbot):
     assert w.document.graph.node_by_label("tanh1") is None
 
 
-def test_training_panel_changes_reach_the_running_trainer(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_training_panel_changes_reach_the_running_trainer(env, qtbot, open_window):
+    w = open_window("mlp")
     devices = [w.training_panel.device.itemText(i) for i in range(w.training_panel.device.count())]
     assert devices[:2] == ["auto", "cpu"]
     assert ("cuda" in devices) == torch.cuda.is_available()
@@ -217,9 +190,9 @@ def test_training_panel_changes_reach_the_running_trainer(env, qtbot):
     assert "lr" in w.controller.buffer.series_names()
 
 
-def test_reset_keeps_the_run_as_an_earlier_run_and_the_session_saves_it(env, qtbot):
+def test_reset_keeps_the_run_as_an_earlier_run_and_the_session_saves_it(env, qtbot, open_window):
     tmp_path, answers, _ = env
-    w = make_window(qtbot, tmp_path)
+    w = open_window("mlp")
     w.training_panel.epochs.setValue(15)
     w.window_actions.start.trigger()
     qtbot.waitUntil(lambda: w.controller.state == "finished", timeout=20000)
@@ -233,7 +206,7 @@ def test_reset_keeps_the_run_as_an_earlier_run_and_the_session_saves_it(env, qtb
     answers["Save session as"] = path
     assert w.file_ops.save()
     w.close()
-    again = make_window(qtbot, tmp_path, template=None)
+    again = open_window()
     assert again.file_ops.open_path(path)
     assert [run["label"] for run in again.controller.runs] == ["run 1"]
     reopened = [c for c in again.curves_view.previous_curves if c.property("series")[1] == "train/loss"]
@@ -248,9 +221,9 @@ def choose_dataset(w: MainWindow, qtbot, name: str) -> None:
     qtbot.waitUntil(lambda: w.dataset_panel.bundle.name == name, timeout=3000)
 
 
-def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot):
-    tmp_path, answers, asked = env
-    w = make_window(qtbot, tmp_path)
+def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot, open_window):
+    _, answers, asked = env
+    w = open_window("mlp")
     before = w.document.graph.to_dict()
     answers["Adapt the network to the new dataset?"] = "Leave it as it is"
     choose_dataset(w, qtbot, "plane")  # regression: the head must give one value, not two scores
@@ -268,9 +241,8 @@ def test_a_dataset_the_network_does_not_fit_offers_to_adapt_it(env, qtbot):
     assert "does not fit parity" in w.statusBar().currentMessage()
 
 
-def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path, template="deep_linear")
+def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot, open_window):
+    w = open_window("deep_linear")
     w.training_panel.optimizer.setCurrentText("sgd")
     w.training_panel.lr.setValue(100.0)
     w.window_actions.start.trigger()
@@ -287,9 +259,8 @@ def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot):
     w.window_actions.stop.trigger()
 
 
-def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot, open_window):
+    w = open_window("mlp")
     w.canvas.zoom_by(0.5)
     viewport = w.canvas.viewport()
     spot = QPoint(40, viewport.height() - 40)  # below the network: empty canvas
@@ -303,9 +274,8 @@ def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot
     assert w.canvas.block_item(gelu.id).sceneBoundingRect().contains(w.canvas.mapToScene(spot))
 
 
-def test_an_example_opens_and_starts_learning(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path, template=None)
+def test_an_example_opens_and_starts_learning(env, qtbot, open_window):
+    w = open_window()
     (example,) = [a for a in w.window_actions.examples_menu.actions() if a.objectName() == "example_deep_linear"]
     example.trigger()
     assert w.dataset_panel.bundle.name == "hierarchy"
@@ -314,13 +284,12 @@ def test_an_example_opens_and_starts_learning(env, qtbot):
     assert not w.controller.is_running()
 
 
-def test_only_visible_views_redraw(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_only_visible_views_redraw(env, qtbot, open_window):
+    w = open_window("mlp")
     curves_dock = next(dock for dock, view in w.views if view is w.curves_view)
     curves_dock.raise_()
     qtbot.waitUntil(curves_dock.isVisible, timeout=2000)
-    w.step_once()
+    w.window_actions.step.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=20000)
     qtbot.waitUntil(lambda: w.curves_view.draw_count > 0, timeout=3000)
     hidden = [view for dock, view in w.views if dock is not curves_dock]
@@ -330,9 +299,8 @@ def test_only_visible_views_redraw(env, qtbot):
     qtbot.waitUntil(lambda: boundary_dock.widget().draw_count > 0, timeout=3000)
 
 
-def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
+def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot, open_window):
+    w = open_window("mlp")
     fc1 = w.document.graph.node_by_label("fc1")
     w.document.push(SetParam(fc1.id, "out_features", 9))
     assert w.window_actions.undo.text() == "&Undo" and w.window_actions.undo.isEnabled()
@@ -341,10 +309,25 @@ def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot
     assert w.window_actions.redo.text() == "&Redo" and "Ctrl+Y" in w.window_actions.redo.toolTip()
 
 
-def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot):
-    tmp_path, _, _ = env
-    w = make_window(qtbot, tmp_path)
-    w.controller.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
+def test_broken_earlier_runs_in_a_session_are_a_message_not_a_crash(env, qtbot, open_window):
+    w = open_window("mlp")
+    w.workspace.set_runs([{"label": "run 1", "history": {"train/loss": {"steps": [1, 2], "values": [0.5]}}}])
     assert "Earlier runs not shown" in w.statusBar().currentMessage()
     assert "2 steps but 1 values" in w.statusBar().currentMessage()
     assert w.curves_view.previous_curves == [] and w.isVisible()
+
+
+def test_the_viewport_is_kept_as_it_changes_and_comes_back_when_the_file_opens(env, qtbot, open_window):
+    tmp_path, answers, _ = env
+    w = open_window("mlp")
+    w.canvas.zoom_by(1.6)
+    w.canvas.centerOn(30.0, 40.0)
+    zoom = w.canvas.zoom()
+    assert w.workspace.ui_state["zoom"] == pytest.approx(zoom)  # recorded when it moved, not read at save
+    answers["Save session as"] = str(tmp_path / "view.playground")
+    assert w.file_ops.save()
+    w.close()
+    again = open_window()
+    assert again.file_ops.open_path(str(tmp_path / "view.playground"))
+    assert again.canvas.zoom() == pytest.approx(zoom)
+    assert again.workspace.ui_state["zoom"] == pytest.approx(zoom)

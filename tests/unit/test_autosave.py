@@ -8,17 +8,12 @@ import signal
 
 import pytest
 
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.session import Autosaver, Session, find_recoverable, load_session, state_dir
 
 
 def session(notes: str = "") -> Session:
-    g = Graph()
-    g.add_node(Node("n1", "Input", "input"))
-    g.add_node(Node("n2", "Linear", "fc1", {"out_features": 2}))
-    g.add_node(Node("n3", "Output", "output"))
-    g.connect(PortRef("n1", "out"), PortRef("n2", "in"))
-    g.connect(PortRef("n2", "out"), PortRef("n3", "in"))
+    g = GraphBuilder().then("Input", "input").then("Linear", "fc1", out_features=2).then("Output", "output").graph
     return Session(graph=g, dataset="xor", dataset_params={"n_samples": 40}, notes=notes)
 
 

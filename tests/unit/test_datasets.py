@@ -48,8 +48,10 @@ def test_tensors_match_the_task_spec(name):
             assert torch.equal(x, y)
     assert b.n_train > 0 and b.n_val > 0
     if "n_samples" in b.params:
-        assert b.n_train + b.n_val == b.params["n_samples"]
-        assert abs(b.n_val / b.params["n_samples"] - b.params["val_fraction"]) < 0.02
+        n = b.n_train + b.n_val
+        # fewer only where the input space is smaller than n_samples, and then the summary says so
+        assert n == b.params["n_samples"] or (n < b.params["n_samples"] and "split_note" in b.meta)
+        assert abs(b.n_val / n - b.params["val_fraction"]) < 0.02
     if "class_names" in b.meta:
         assert len(b.meta["class_names"]) == t.num_classes
     if t.input_dtype == "long":
@@ -283,3 +285,60 @@ def test_preview_gives_drawable_arrays(name, kind):
             assert pv["labels"][0] in b.meta["class_names"]
     if kind == "matrix":
         assert pv["matrix"].shape == (len(pv["rows"]), len(pv["cols"]))
+
+
+# ---------------------------------------------------------------- honest validation
+FINITE = ["parity", "majority", "copy", "sort", "reverse", "addition"]
+SHORT = [{}, {"length": 2}, {"length": 3}, {"length": 4, "vocab_size": 2}, {"length": 2, "vocab_size": 3},
+         {"length": 1, "vocab_size": 2}]
+
+
+def rows(x: torch.Tensor) -> list[tuple[int, ...]]:
+    return [tuple(r) for r in x.reshape(len(x), -1).tolist()]
+
+
+@pytest.mark.parametrize("name", FINITE)
+@pytest.mark.parametrize("extra", SHORT, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()) or "default")
+def test_no_validation_input_appears_in_training(name, extra):
+    if extra.get("length") == 1 and name != "addition":
+        extra = {**extra, "length": 2}  # length 1 exists only for addition (digits per number)
+    b = make_dataset(name, extra)
+    train, val = rows(b.x_train), rows(b.x_val)
+    assert val and not set(val) & set(train), f"{name} {extra}: validation inputs also in training"
+    assert len(set(train)) == len(train) and len(set(val)) == len(val)  # no input repeated either
+    again = make_dataset(name, extra)
+    assert torch.equal(again.x_train, b.x_train) and torch.equal(again.x_val, b.x_val)
+
+
+@pytest.mark.parametrize(("name", "params", "space"), [
+    ("parity", {}, 256), ("parity", {"length": 4}, 16), ("majority", {}, 512),
+    ("reverse", {"length": 2, "vocab_size": 2}, 4), ("sort", {"length": 3, "vocab_size": 3}, 27),
+    ("addition", {"length": 1, "vocab_size": 3}, 9),
+])
+def test_small_spaces_use_every_input_once_and_say_so(name, params, space):
+    b = make_dataset(name, params)
+    assert b.n_train + b.n_val == space
+    line = b.describe()
+    assert f"only {space:,} distinct inputs exist" in line and "each is used once" in line
+
+
+def test_large_spaces_keep_n_samples_and_say_nothing_about_overlap():
+    for name, params in (("parity", {"length": 12}), ("copy", {}), ("addition", {})):
+        b = make_dataset(name, params)
+        assert b.n_train + b.n_val == b.params["n_samples"] and "split_note" not in b.meta
+        assert ";" not in b.describe()
+
+
+def test_parity_and_majority_stay_balanced_when_every_input_is_used():
+    for name, params in (("parity", {"length": 6}), ("majority", {"length": 5, "vocab_size": 3})):
+        _, y = all_x_y(make_dataset(name, params))
+        counts = torch.bincount(y, minlength=2)
+        assert counts[0] == counts[1], (name, counts)
+
+
+def test_where_overlap_cannot_be_avoided_the_summary_says_so():
+    assert "validation is the training items themselves" in make_dataset("hierarchy").describe()
+    fixed = make_dataset("shapes", {"n_samples": 80, "position": 0.0, "scale": 0.0, "rotation": 0.0,
+                                    "noise": 0.0})
+    assert "validation repeats the training pictures" in fixed.describe()
+    assert "split_note" not in make_dataset("shapes", {"n_samples": 80}).meta

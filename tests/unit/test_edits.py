@@ -96,9 +96,9 @@ def test_remove_restores_wires_and_group_position():
     edit = RemoveNode("n3")
     edit.apply(g)
     assert "n3" not in g.nodes and all("n3" not in (e.src.node_id, e.dst.node_id) for e in g.edges.values())
-    assert g.groups["g1"].node_ids == ["n2", "n6"]
+    assert g.groups["g1"].node_ids == ("n2", "n6")
     edit.revert(g)
-    assert g.groups["g1"].node_ids == ["n2", "n3", "n6"]
+    assert g.groups["g1"].node_ids == ("n2", "n3", "n6")
     assert {e.id for e in g.edges.values() if "n3" in (e.src.node_id, e.dst.node_id)} == {"e2", "e3"}
 
 

@@ -3,6 +3,7 @@
 import math
 import random
 
+from playground.graph.builder import GraphBuilder
 from playground.graph.layout import COLUMN_GAP, ROW_GAP, auto_layout, count_crossings
 from playground.graph.model import Graph, Node, PortRef
 from playground.graph.templates import TEMPLATES
@@ -10,16 +11,15 @@ from playground.graph.templates import TEMPLATES
 
 def build(n_nodes: int, wires: list[tuple[int, int]], ports: dict[int, list[str]] | None = None,
           ys: list[float] | None = None) -> Graph:
-    g = Graph()
+    b = GraphBuilder()
     for i in range(n_nodes):
-        g.add_node(Node(f"n{i}", "ReLU", f"b{i}", {}, (0.0, ys[i] if ys else 0.0)))
+        b.add("ReLU", f"b{i}", node_id=f"n{i}", pos=(0.0, ys[i] if ys else 0.0))
     used: dict[int, int] = {}
     for s, d in wires:
         k = used.get(d, 0)
         used[d] = k + 1
-        port = (ports or {}).get(d, ["in", "b", "c", "d"])[k]
-        g.connect(PortRef(f"n{s}", "out"), PortRef(f"n{d}", port))
-    return g
+        b.wire(f"b{s}", f"b{d}", (ports or {}).get(d, ["in", "b", "c", "d"])[k])
+    return b.graph
 
 
 def assert_tidy(g: Graph, pos: dict) -> None:

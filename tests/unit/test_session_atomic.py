@@ -13,20 +13,15 @@ import torch
 
 from playground.compile import compile_graph
 from playground.data import make_dataset
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.session import Session, SessionError, load_session, save_session
 
 
 def big_session() -> Session:
     """About 10 MB of weights, so a save takes long enough to be interrupted."""
-    g = Graph()
-    g.add_node(Node("n1", "Input", "input"))
-    g.add_node(Node("n2", "Linear", "wide", {"out_features": 1200}))
-    g.add_node(Node("n3", "Linear", "deep", {"out_features": 1200}))
-    g.add_node(Node("n4", "Linear", "head", {"out_features": 2}))
-    g.add_node(Node("n5", "Output", "output"))
-    for a, b in (("n1", "n2"), ("n2", "n3"), ("n3", "n4"), ("n4", "n5")):
-        g.connect(PortRef(a, "out"), PortRef(b, "in"))
+    g = (GraphBuilder().then("Input", "input").then("Linear", "wide", out_features=1200)
+         .then("Linear", "deep", out_features=1200).then("Linear", "head", out_features=2)
+         .then("Output", "output").graph)
     task = make_dataset("xor", {"n_samples": 40}).task
     weights = compile_graph(g, task).state_dict()
     return Session(graph=g, dataset="xor", dataset_params={"n_samples": 40}, weights=weights)
@@ -39,7 +34,7 @@ def _save_forever(path: str, ready: multiprocessing.synchronize.Event) -> None:
     while True:
         version += 1
         session.notes = str(version)
-        session.weights["head.bias"] = torch.full((2,), float(version))
+        session.weights["n4.bias"] = torch.full((2,), float(version))
         save_session(session, path)
 
 
@@ -63,7 +58,7 @@ def test_killing_a_saving_process_leaves_the_old_or_the_new_file(tmp_path):
         loaded = load_session(path)  # raises if the file were half written
         version = int(loaded.notes)
         assert version >= seen  # never goes back to an older state
-        assert torch.equal(loaded.weights["head.bias"], torch.full((2,), float(version))) or version == 0
+        assert torch.equal(loaded.weights["n4.bias"], torch.full((2,), float(version))) or version == 0
         seen = version
         leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
         interrupted_saves += bool(leftovers)

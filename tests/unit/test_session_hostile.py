@@ -13,20 +13,16 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from safetensors.torch import load as st_load
 
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
 from playground.session import Session, SessionError, archive, load_session, load_session_bytes, session_bytes
 from playground.session.model import SCHEMA_VERSION
 from playground.train import TrainConfig
 
 
 def small_session() -> Session:
-    g = Graph()
-    g.add_node(Node("n1", "Input", "input"))
-    g.add_node(Node("n2", "Linear", "fc1", {"out_features": 2}))
-    g.add_node(Node("n3", "Output", "output"))
-    g.connect(PortRef("n1", "out"), PortRef("n2", "in"))
-    g.connect(PortRef("n2", "out"), PortRef("n3", "in"))
+    g = GraphBuilder().then("Input", "input").then("Linear", "fc1", out_features=2).then("Output", "output").graph
     s = Session(graph=g, dataset="xor", dataset_params={"n_samples": 40}, config=TrainConfig(batch_size=8))
     trainer = s.make_trainer()
     trainer.run(max_steps=3)
@@ -224,18 +220,31 @@ def test_a_table_is_never_read_from_a_path_inside_the_file(tmp_path):
 
 def test_weights_of_the_wrong_shape():
     files = members()
-    weights = archive.st_load(files["weights.safetensors"])
-    weights["fc1.weight"] = torch.zeros(3, 2)
+    weights = st_load(files["weights.safetensors"])
+    assert set(weights) == {"n2.weight", "n2.bias"}  # keyed by node id; messages name the label
+    weights["n2.weight"] = torch.zeros(3, 2)
     files["weights.safetensors"] = archive.tensors_bytes(weights)
     assert "fc1.weight is 3×2" in error_of(rezip(files))
-    del weights["fc1.weight"]
+    del weights["n2.weight"]
     files["weights.safetensors"] = archive.tensors_bytes(weights)
     assert "missing ['fc1.weight']" in error_of(rezip(files))
+    weights["fc1.weight"] = torch.zeros(2, 2)  # one key by id, one by label: fits neither way
+    files["weights.safetensors"] = archive.tensors_bytes(weights)
+    assert "do not match the network" in error_of(rezip(files))
+
+
+def test_weights_keyed_by_label_as_schema_1_wrote_them_load_by_node_id():
+    files = members()
+    weights = st_load(files["weights.safetensors"])
+    files["weights.safetensors"] = archive.tensors_bytes({k.replace("n2.", "fc1."): v for k, v in weights.items()})
+    loaded = load_session_bytes(rezip(files))
+    assert loaded.weights is not None and set(loaded.weights) == set(weights)
+    assert all(torch.equal(loaded.weights[k], v) for k, v in weights.items())
 
 
 def test_optimizer_state_that_does_not_fit():
     files = members()
-    tensors = archive.st_load(files["optimizer.safetensors"])
+    tensors = st_load(files["optimizer.safetensors"])
     key = next(k for k, v in tensors.items() if v.dim() == 2)
     tensors[key] = torch.zeros(5, 5)
     files["optimizer.safetensors"] = archive.tensors_bytes(tensors)
@@ -252,8 +261,10 @@ def _npy(header: dict, payload: bytes) -> bytes:
 
 
 def test_hostile_arrays():
-    files = members()
-    target = next(n for n in files if n.startswith("arrays/"))
+    embedded = small_session()
+    embedded.embed_bundle(embedded.bundle())
+    files = members(session_bytes(embedded))
+    target = "arrays/data_x_train.npy"
     cases = {
         "object": _npy({"descr": "|O", "fortran_order": False, "shape": (1,)}, b"\x80\x04N."),
         "huge": _npy({"descr": "<f8", "fortran_order": False, "shape": (10**12,)}, b""),
@@ -263,6 +274,15 @@ def test_hostile_arrays():
     for what, payload in cases.items():
         files[target] = payload
         assert "array" in error_of(rezip(files)) or "element type" in error_of(rezip(files)), what
+
+
+def test_a_damaged_history_costs_the_history_not_the_session():
+    files = members()
+    for payload in (b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage", b"", b"\xff" * 64):
+        files["series.safetensors"] = payload
+        s = load_session_bytes(rezip(files))
+        assert s.history == {} and s.weights is not None
+        assert any("history" in w and "without it" in w for w in s.warnings)
 
 
 def test_hostile_safetensors():

@@ -7,11 +7,13 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from playground.compile.compiler import attr_name
 from playground.session import SCHEMA_VERSION, SessionError, load_session, load_session_bytes
-from playground.session.migrations import MIGRATIONS, migrate
+from playground.session.migrations import MIGRATIONS, migrate, rename_weights, v1_weight_renames
 
 FROZEN = Path(__file__).resolve().parents[1] / "sessions"
 
@@ -84,3 +86,32 @@ def test_files_newer_than_this_version_are_refused_clearly():
             zf.writestr(name, raw)
     with pytest.raises(SessionError, match="made by a newer Neural Playground"):
         load_session_bytes(buf.getvalue())
+
+
+def test_frozen_v2_file_brings_its_record():
+    s = load_session(FROZEN / "v2_mlp_record.playground")
+    assert s.notes.startswith("frozen schema 2 file")
+    meta, arrays = s.record
+    assert meta["version"] == 1 and sorted(arrays) == ["weights_counts", "weights_edges", "weights_steps"]
+    assert arrays["weights_counts"].shape == (10, 41) and arrays["weights_counts"].dtype == np.int64
+    assert np.array_equal(arrays["weights_steps"], np.arange(0, 40, 4))
+
+
+def test_v1_weights_are_renamed_to_the_compiled_network_s_keys():
+    from playground.compile import compile_graph
+
+    s = load_session(FROZEN / "v1_mlp_trained.playground")
+    model = compile_graph(s.graph, s.bundle().task)
+    assert set(s.weights) == set(model.state_dict())
+    with zipfile.ZipFile(FROZEN / "v1_mlp_trained.playground") as zf:
+        doc = {"graph": json.loads(zf.read("graph.json"))}
+    renames = v1_weight_renames(doc)
+    label_of = {n["id"]: n["label"] for n in doc["graph"]["nodes"]}
+    for nid, name in model.node_names.items():
+        assert renames[attr_name(label_of[nid])] == name  # label-keyed v1 -> what the compiler names it
+
+
+def test_rename_weights_touches_only_the_module_prefix():
+    w = {"fc1.weight": 1, "fc1.bias": 2, "head.weight": 3, "other.fc1.weight": 4}
+    assert rename_weights(w, {"fc1": "n3", "head": "n7"}) == {
+        "n3.weight": 1, "n3.bias": 2, "n7.weight": 3, "other.fc1.weight": 4}

@@ -11,30 +11,24 @@ from hypothesis import strategies as st
 
 from playground.compile import compile_graph
 from playground.data import load_csv, make_dataset
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph
 from playground.session import Session, load_session, load_session_bytes, save_session, session_bytes
 from playground.train import MetricsBuffer, TrainConfig
 from playground.train.config import DEVICES, INITS, OPTIMIZERS, SCHEDULES
+from playground.train.optim import make_optimizer
 
 SPIRALS = make_dataset("spirals", {"n_samples": 100})
 ACTIVATIONS = ("ReLU", "Tanh", "GELU", "Sigmoid", "Identity")
 
 
 def chain_graph(widths: list[int], acts: list[str], bias: bool) -> Graph:
-    g = Graph()
-    prev = g.add_node(Node("n0", "Input", "input", {}, (0.0, 0.0))).id
+    b = GraphBuilder().then("Input", "input", node_id="n0")
     for i, (w, act) in enumerate(zip(widths, acts, strict=True)):
-        lin = g.add_node(Node(g.new_id("n"), "Linear", f"fc{i + 1}", {"out_features": w, "bias": bias},
-                              (100.0 * i, 10.5 * i)))
-        g.connect(PortRef(prev, "out"), PortRef(lin.id, "in"))
-        a = g.add_node(Node(g.new_id("n"), act, f"act{i + 1}", {}, (100.0 * i + 50, -3.25)))
-        g.connect(PortRef(lin.id, "out"), PortRef(a.id, "in"))
-        prev = a.id
-    head = g.add_node(Node(g.new_id("n"), "Linear", "head", {"out_features": 2}, (900.0, 0.0)))
-    g.connect(PortRef(prev, "out"), PortRef(head.id, "in"))
-    out = g.add_node(Node(g.new_id("n"), "Output", "output", {}, (1000.0, 0.0)))
-    g.connect(PortRef(head.id, "out"), PortRef(out.id, "in"))
-    return g
+        b.then("Linear", f"fc{i + 1}", pos=(100.0 * i, 10.5 * i), out_features=w, bias=bias)
+        b.then(act, f"act{i + 1}", pos=(100.0 * i + 50, -3.25))
+    b.then("Linear", "head", pos=(900.0, 0.0), out_features=2).then("Output", "output", pos=(1000.0, 0.0))
+    return b.graph
 
 
 def trained_session(steps: int = 20) -> Session:
@@ -155,12 +149,14 @@ def test_generated_sessions_round_trip(widths, data, cfg, bias, notes, ui, with_
     s = Session(graph=graph, dataset="spirals", dataset_params={"n_samples": 100}, config=config,
                 weights=model.state_dict(), notes=notes, ui_state=ui)
     if with_optimizer:
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+        opt = make_optimizer(list(model.parameters()), config)  # the state must fit the settings
         model(SPIRALS.x_train[:8]).sum().backward()
         opt.step()
         s.weights = {k: v.clone() for k, v in model.state_dict().items()}
         s.optimizer_state = opt.state_dict()
         s.trainer_state = {"counters": {"step": 1, "epoch": 0}, "rng": {"torch": torch.get_rng_state()},
+                           "sampler": {"epoch": 0, "pos": 0, "perm": None,
+                                       "generator": torch.Generator().get_state()},
                            "odd": {3: (1.5, None, float("inf")), "$x": [np.arange(3)]}}
     back = load_session_bytes(session_bytes(s))
     assert_same(s, back)

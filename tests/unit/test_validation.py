@@ -1,13 +1,13 @@
 """Validation: every mistake a person can wire up becomes a readable diagnostic on the right block."""
 
-import itertools
 import resource
 
 import pytest
 import torch
 
 from playground.compile import CompileError, check, compile_graph
-from playground.graph.model import Graph, Node, PortRef
+from playground.graph.builder import GraphBuilder
+from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec
 from playground.graph.validate import topological_order
 
@@ -15,24 +15,17 @@ CLS3 = TaskSpec("classification", (4,), num_classes=3)
 REG = TaskSpec("regression", (4,), target_shape=(2,))
 
 
-class G:
-    """Tiny graph builder: G().add("fc1", "Linear", out_features=3).wire("input", "fc1")."""
+class G(GraphBuilder):
+    """The public GraphBuilder with each block's id equal to its label (the assertions below name
+    blocks by id): G().add("fc1", "Linear", out_features=3).wire("input", "fc1")."""
 
-    def __init__(self) -> None:
-        self.g = Graph()
-
-    def add(self, label: str, type_: str, **params) -> "G":
-        self.g.add_node(Node(label, type_, label, params))
+    def add(self, label: str, type_: str, **params) -> "G":  # type: ignore[override]
+        super().add(type_, label, node_id=label, **params)
         return self
 
-    def wire(self, src: str, dst: str, port: str = "in", src_port: str = "out") -> "G":
-        self.g.connect(PortRef(src, src_port), PortRef(dst, port))
-        return self
-
-    def chain(self, *labels: str) -> "G":
-        for a, b in itertools.pairwise(labels):
-            self.wire(a, b)
-        return self
+    @property
+    def g(self) -> Graph:
+        return self.graph
 
 
 def mlp(out: int = 3, hidden: int = 8) -> G:

@@ -11,7 +11,7 @@ from playground.compile.blocks.base import Block, register, spec_param
 from playground.graph.spec import Shape, TaskSpec
 
 
-def _activation(name: str, module: type[nn.Module], description: str) -> type[Block]:
+def _activation(name: str, module: type[nn.Module], description: str, **roles: Any) -> type[Block]:
     def build(cls: type[Block], p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> nn.Module:
         return module()
 
@@ -20,14 +20,15 @@ def _activation(name: str, module: type[nn.Module], description: str) -> type[Bl
         "category": "Activation",
         "description": description,
         "build": classmethod(build),
+        **roles,
     })
     return register(cls)
 
 
-ReLU = _activation("ReLU", nn.ReLU, "max(0, x): the default hidden nonlinearity")
+ReLU = _activation("ReLU", nn.ReLU, "max(0, x): the default hidden nonlinearity", can_die=True)
 Tanh = _activation("Tanh", nn.Tanh, "Hyperbolic tangent, squashes to (-1, 1)")
 Sigmoid = _activation("Sigmoid", nn.Sigmoid, "Logistic function, squashes to (0, 1)")
-Identity = _activation("Identity", nn.Identity, "Passes its input through unchanged")
+Identity = _activation("Identity", nn.Identity, "Passes its input through unchanged", tokens="carry")
 GELU = _activation("GELU", nn.GELU, "Smooth ReLU used in transformers (x·Φ(x))")
 SiLU = _activation("SiLU", nn.SiLU, "x·sigmoid(x), also called swish")
 

@@ -165,6 +165,7 @@ _SCALE = spec_param("scale", "float", None, "Multiplier of Q·Kᵀ before the so
 class SelfAttention(Block):
     type = "SelfAttention"
     category = "Attention"
+    channel_axis = -1
     description = "Multi-head scaled dot-product self-attention: every position looks at every other"
     params = (
         _HEADS,
@@ -195,6 +196,7 @@ class SelfAttention(Block):
 class CrossAttention(Block):
     type = "CrossAttention"
     category = "Attention"
+    channel_axis = -1
     description = "Multi-head attention from a query sequence to a context sequence (keys and values)"
     inputs = (PortSpec("query", help="Sequence that asks (N×Tq×D)"),
               PortSpec("context", help="Sequence attended to (N×Tk×Dc)"))
@@ -224,6 +226,7 @@ class CrossAttention(Block):
 class TransformerBlock(Block):
     type = "TransformerBlock"
     category = "Attention"
+    channel_axis = -1
     description = "Transformer encoder layer: self-attention then a feed-forward net, with residuals"
     params = (
         _HEADS,
@@ -259,6 +262,7 @@ class TransformerBlock(Block):
 class PatchEmbed(Block):
     type = "PatchEmbed"
     category = "Attention"
+    channel_axis = -1
     description = "Vision-transformer input: image patches -> token vectors, (C, H, W) -> (T, dim)"
     params = (
         spec_param("patch_size", "int", 4, "Side of each square patch, in pixels", min=1, max=256),

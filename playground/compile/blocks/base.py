@@ -1,16 +1,32 @@
-"""How a block is declared: one class holds ports, params, shape rule and torch builder.
+"""How a block is declared: one class holds ports, params, roles, shape rule and torch builder.
 
 Adding a block touches one place: write a ``Block`` subclass in the category
-module and decorate it with ``@register``.
+module and decorate it with ``@register``. What the rest of the program needs to know
+about a block (is it the network's input, may integer token ids pass through it, can its
+units die) is a class attribute here, never a table of type names elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from torch import nn
 
-from playground.graph.spec import BlockSpec, ParamSpec, PortSpec, Shape, TaskSpec, format_shape
+from playground.graph.spec import (
+    BLOCK_CATEGORIES,
+    BlockRole,
+    BlockSpec,
+    ParamSpec,
+    PortSpec,
+    Shape,
+    TaskSpec,
+    format_shape,
+)
+
+# How a block treats integer token ids arriving on its inputs: "consume" them (Embedding),
+# "carry" them through unchanged in kind (reshaping, slicing, splitting), or "refuse" them
+# (everything that computes with real numbers: the checker says "put an Embedding first").
+TokenUse = Literal["refuse", "carry", "consume"]
 
 BLOCKS: dict[str, type[Block]] = {}
 LEGACY: dict[str, str] = {}
@@ -38,6 +54,15 @@ class Block:
     outputs: ClassVar[tuple[PortSpec, ...]] = (PortSpec("out"),)
     params: ClassVar[tuple[ParamSpec, ...]] = ()
     legacy_types: ClassVar[tuple[str, ...]] = ()
+    # ---- roles (checked by ``register``)
+    role: ClassVar[BlockRole] = "layer"
+    tokens: ClassVar[TokenUse] = "refuse"
+    # Its units can die: stuck at exactly zero for every input (a ReLU), so probes count them.
+    can_die: ClassVar[bool] = False
+    # The per-sample axis of its output that holds its units or channels: 0 for channels-first
+    # layouts (convolutions, pools: N×C×L, N×C×H×W), -1 for features-last (Linear, sequence and
+    # attention blocks: N×T×F), None when the output keeps its input's layout (see unit_axis).
+    channel_axis: ClassVar[int | None] = None
 
     @classmethod
     def shape(cls, p: dict[str, Any], ins: dict[str, Shape], task: TaskSpec | None) -> dict[str, Shape]:
@@ -63,17 +88,63 @@ class Block:
     def spec(cls) -> BlockSpec:
         return BlockSpec(
             cls.type, cls.category, cls.description, cls.inputs, cls.outputs, cls.params,
-            cls.legacy_types,
+            cls.legacy_types, cls.role,
         )
+
+
+def declaration_problems(cls: type[Block]) -> list[str]:
+    """What is inconsistent in a block's declared category and roles (empty when it is sound)."""
+    problems = []
+    if cls.category not in BLOCK_CATEGORIES:
+        problems.append(f"category {cls.category!r} is not one of {', '.join(BLOCK_CATEGORIES)}")
+    if cls.role not in get_args(BlockRole):
+        problems.append(f"role {cls.role!r} is not one of {get_args(BlockRole)}")
+    elif (cls.role in ("input", "source")) != (not cls.inputs):
+        problems.append(f"a block with role {cls.role!r} must have " +
+                        ("no inputs" if cls.role in ("input", "source") else "an input"))
+    elif (cls.role == "output") != (not cls.outputs):
+        problems.append("an output block has no outputs, and every other block has one")
+    if cls.tokens not in get_args(TokenUse):
+        problems.append(f"tokens {cls.tokens!r} is not one of {get_args(TokenUse)}")
+    if cls.channel_axis not in (None, 0, -1):
+        problems.append(f"channel_axis must be 0, -1 or None, not {cls.channel_axis!r}")
+    return problems
 
 
 def register(cls: type[Block]) -> type[Block]:
     if cls.type in BLOCKS:
         raise ValueError(f"block type {cls.type!r} declared twice")
+    problems = declaration_problems(cls)
+    if problems:
+        raise ValueError(f"block {cls.type!r}: " + "; ".join(problems))
     BLOCKS[cls.type] = cls
     for old in cls.legacy_types:
         LEGACY[old] = cls.type
     return cls
+
+
+def block_for(type_name: str) -> type[Block] | None:
+    """The block declaring ``type_name`` (legacy names included), or None for an unknown type."""
+    return BLOCKS.get(LEGACY.get(type_name, type_name))
+
+
+def role_of(type_name: str) -> BlockRole | None:
+    """The declared role of ``type_name`` ("input", "output", "source", "layer"), None if unknown."""
+    block = block_for(type_name)
+    return block.role if block is not None else None
+
+
+def unit_axis(block: type[Block] | None, shape: Shape) -> int:
+    """The axis of a per-sample output ``shape`` whose entries are the block's units (a probe
+    takes one activation mean per unit): the block's ``channel_axis``; for a block that keeps
+    its input's layout (or an unknown one), axis 0 of an image-like 3-D output, else the last."""
+    rank = len(shape)
+    if rank < 2:
+        return rank - 1
+    axis = block.channel_axis if block is not None else None
+    if axis is None:
+        axis = 0 if rank == 3 else -1
+    return axis % rank
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}

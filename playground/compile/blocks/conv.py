@@ -57,6 +57,7 @@ def _conv_params(default_out: int) -> tuple:
 
 class _ConvBase(Block):
     category = "Convolution"
+    channel_axis = 0
     rank: int = 3
     module: type[nn.Module] = nn.Conv2d
 
@@ -109,6 +110,7 @@ class Conv2d(_ConvBase):
 class ConvTranspose2d(Block):
     type = "ConvTranspose2d"
     category = "Convolution"
+    channel_axis = 0
     description = "Transposed 2-D convolution: learns to upsample images (decoders)"
     params = (
         spec_param("out_channels", "int", 16, "Number of output channels", min=1, max=MAX_CHANNELS),
@@ -147,6 +149,7 @@ class ConvTranspose2d(Block):
 class Upsample(Block):
     type = "Upsample"
     category = "Convolution"
+    channel_axis = 0
     description = "Enlarge signals or images by a whole factor (nearest or (bi)linear)"
     params = (
         spec_param("scale_factor", "int", 2, "How many times larger along each spatial axis", min=1, max=16),
@@ -170,6 +173,7 @@ class Upsample(Block):
 
 class _PoolBase(Block):
     category = "Convolution"
+    channel_axis = 0
     params = (
         spec_param("kernel_size", "int", 2, "Window size", min=1, max=MAX_KERNEL),
         spec_param("stride", "int", None, "Step between windows (empty = kernel_size)",
@@ -219,6 +223,7 @@ class GlobalAvgPoolModule(nn.Module):
 class GlobalAvgPool(Block):
     type = "GlobalAvgPool"
     category = "Convolution"
+    channel_axis = 0
     description = "Average each channel over all positions: N×C×H×W or N×C×L -> N×C"
 
     @classmethod
@@ -236,6 +241,7 @@ class GlobalAvgPool(Block):
 class Flatten(Block):
     type = "Flatten"
     category = "Convolution"
+    tokens = "carry"
     description = "Turn each sample into one long feature vector"
 
     @classmethod
@@ -265,6 +271,7 @@ class ReshapeModule(nn.Module):
 class Reshape(Block):
     type = "Reshape"
     category = "Convolution"
+    tokens = "carry"
     description = "Rearrange each sample into a new shape with the same number of elements"
     params = (
         spec_param("shape", "ints", (-1,), "New per-sample shape, e.g. 1, 8, 8; one entry may be -1 (inferred)",

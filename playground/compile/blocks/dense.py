@@ -16,6 +16,7 @@ from playground.graph.spec import Shape, TaskSpec
 class Linear(Block):
     type = "Linear"
     category = "Dense"
+    channel_axis = -1
     description = "Fully connected layer y = xWᵀ + b over the last dimension"
     params = (
         spec_param("out_features", "int", 16, "Number of output units", min=1, max=65536),
@@ -62,6 +63,7 @@ class RBFModule(nn.Module):
 class RBF(Block):
     type = "RBF"
     category = "Dense"
+    channel_axis = -1
     description = "Radial basis units: each responds to inputs near its learnable centre"
     params = (
         spec_param("centers", "int", 16, "Number of RBF units (centres)", min=1, max=65536),

@@ -17,6 +17,7 @@ LOSSES = ("auto", "cross_entropy", "bce", "mse")
 class Input(Block):
     type = "Input"
     category = "Input/Output"
+    role = "input"
     description = "The dataset's input batch (its shape comes from the chosen dataset)"
     inputs = ()
     outputs = (PortSpec("out"),)
@@ -36,6 +37,7 @@ class Input(Block):
 class Output(Block):
     type = "Output"
     category = "Input/Output"
+    role = "output"
     description = "The network's prediction; the loss is chosen from the dataset's task"
     inputs = (PortSpec("in"),)
     outputs = ()

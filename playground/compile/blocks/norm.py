@@ -20,6 +20,7 @@ from playground.graph.spec import Shape, TaskSpec
 class BatchNorm(Block):
     type = "BatchNorm"
     category = "Normalization"
+    channel_axis = 0
     description = "Normalize each feature/channel over the batch (BatchNorm1d or 2d by input)"
     params = (
         spec_param("momentum", "float", 0.1, "How fast the running mean/variance follow the batches",
@@ -48,6 +49,7 @@ class BatchNorm(Block):
 class LayerNorm(Block):
     type = "LayerNorm"
     category = "Normalization"
+    channel_axis = -1
     description = "Normalize each sample over its last axis (as in transformers)"
     params = (spec_param("elementwise_affine", "bool", True, "Learn a scale and shift per feature"),)
 

@@ -6,13 +6,13 @@ Sequences are per-sample (T, F): T positions (time steps, tokens) of F features.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from playground.compile.blocks.base import Block, ShapeError, register, spec_param
-from playground.graph.spec import Shape, TaskSpec, format_shape
+from playground.graph.spec import ParamSpec, Shape, TaskSpec, format_shape
 
 MAX_VOCAB = 1_000_000
 
@@ -24,6 +24,8 @@ class PositionalEncoding(nn.Module):
     kind "sinusoidal": fixed sin/cos waves (Vaswani et al.); "learned": a trained
     vector per position; "none": passes the input through (for comparisons).
     """
+
+    table: torch.Tensor | None  # a learned Parameter, a fixed buffer, or nothing
 
     def __init__(self, dim: int, max_len: int, kind: str = "sinusoidal") -> None:
         super().__init__()
@@ -105,6 +107,8 @@ def need_sequence(x: Shape, port: str = "in", what: str = "") -> None:
 class Embedding(Block):
     type = "Embedding"
     category = "Sequence"
+    tokens = "consume"
+    channel_axis = -1
     description = "Turns integer tokens into learned vectors: (T,) token ids -> (T, embedding_dim)"
     params = (
         spec_param("embedding_dim", "int", 32, "Length of each token's vector", min=1, max=4096),
@@ -150,6 +154,7 @@ class Embedding(Block):
 class PositionalEncodingBlock(Block):
     type = "PositionalEncoding"
     category = "Sequence"
+    channel_axis = -1
     description = "Adds each position's code to a sequence so attention can tell positions apart"
     params = (
         spec_param("kind", "choice", "sinusoidal", "sinusoidal: fixed waves; learned: trained per "
@@ -180,7 +185,8 @@ _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 class _Recurrent(Block):
     category = "Sequence"
-    params = (
+    channel_axis = -1
+    params: ClassVar[tuple[ParamSpec, ...]] = (
         spec_param("hidden_size", "int", 32, "Units in the hidden state", min=1, max=4096),
         spec_param("num_layers", "int", 1, "Stacked recurrent layers", min=1, max=16),
         spec_param("bidirectional", "bool", False, "Also run right-to-left; doubles the output features"),
@@ -234,6 +240,7 @@ class GRU(_Recurrent):
 class SequencePoolBlock(Block):
     type = "SequencePool"
     category = "Sequence"
+    channel_axis = -1
     description = "Summarises a sequence as one vector: its last step, first step or mean, (T, F) -> (F,)"
     params = (
         spec_param("mode", "choice", "last", "last: final step (classic RNN readout); first: the first "

@@ -186,6 +186,7 @@ class SliceModule(nn.Module):
 class Slice(Block):
     type = "Slice"
     category = "Structure"
+    tokens = "carry"
     description = "Keep positions start..end-1 of the last axis"
     params = (
         spec_param("start", "int", 0, "First position kept (0-based)", min=0, max=65536),
@@ -222,6 +223,7 @@ class SplitModule(nn.Module):
 class Split(Block):
     type = "Split"
     category = "Structure"
+    tokens = "carry"
     description = "Cut the last axis into two halves a and b (e.g. mean and log-variance)"
     outputs = (PortSpec("a"), PortSpec("b"))
 
@@ -266,6 +268,7 @@ class ParameterModule(nn.Module):
 class Parameter(Block):
     type = "Parameter"
     category = "Structure"
+    role = "source"
     description = "A trainable tensor with no input (broadcast over the batch)"
     inputs = ()
     params = (
@@ -289,6 +292,8 @@ class Parameter(Block):
 class ConstantModule(nn.Module):
     """A fixed tensor of shape (1, *shape) filled with ``value``."""
 
+    data: torch.Tensor  # a buffer, registered below
+
     def __init__(self, shape: tuple[int, ...], value: float) -> None:
         super().__init__()
         self.shape, self.value = tuple(shape), value
@@ -305,6 +310,7 @@ class ConstantModule(nn.Module):
 class Constant(Block):
     type = "Constant"
     category = "Structure"
+    role = "source"
     description = "A fixed tensor with no input (broadcast over the batch)"
     inputs = ()
     params = (

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from playground.compile.blocks import BLOCKS
+from playground.graph.spec import BLOCK_CATEGORIES
 
 
 class AddBlockPopup(QFrame):
@@ -25,7 +26,7 @@ class AddBlockPopup(QFrame):
         layout.addWidget(self.search)
         layout.addWidget(self.list)
         self.resize(280, 320)
-        for name in sorted(BLOCKS, key=lambda n: (BLOCKS[n].category, n)):
+        for name in sorted(BLOCKS, key=lambda n: (BLOCK_CATEGORIES.index(BLOCKS[n].category), n)):
             block = BLOCKS[name]
             item = QListWidgetItem(f"{name}  —  {block.category}")
             item.setData(Qt.ItemDataRole.UserRole, name)

@@ -37,6 +37,7 @@ _BADGE = 8.0
 OVERVIEW_ZOOM = 0.4  # below this zoom text is unreadable: blocks and wires are drawn as silhouettes
 SMALL_TEXT_ZOOM = 0.5  # below this the small print (port names, params, shapes) is a smudge: skipped
 
+# The title-bar colour of each category in graph.spec.BLOCK_CATEGORIES (which holds their order).
 CATEGORY_COLORS = {
     "Input/Output": QColor(70, 130, 90), "Dense": QColor(60, 110, 180), "Convolution": QColor(120, 90, 170),
     "Activation": QColor(190, 120, 50), "Normalization": QColor(60, 150, 160), "Sequence": QColor(170, 80, 120),
@@ -155,7 +156,7 @@ class BlockItem(QGraphicsItem):
         self._diagnostics: tuple[tuple[str, str], ...] = ()
         self._thumbnail: QImage | None = None
         self._overview = False
-        self._color = CATEGORY_COLORS.get(spec.category, QColor(100, 100, 110)) if spec else _UNKNOWN_COLOR
+        self._color = CATEGORY_COLORS[spec.category] if spec else _UNKNOWN_COLOR
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         # A cached picture per block makes panning a blit (measured ~35% faster per frame than

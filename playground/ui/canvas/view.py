@@ -395,14 +395,14 @@ class GraphCanvasView(QGraphicsView):
             self.document.message.emit("Select the blocks to group first")
             return None
         gid = self.document.graph.new_id("g")
-        if self.document.push(SetGroup(gid, Group(gid, title, ids))):
+        if self.document.push(SetGroup(gid, Group(gid, title, tuple(ids)))):
             return gid
         return None
 
     def rename_group(self, group_id: str, title: str) -> None:
         group = self.document.graph.groups.get(group_id)
         if group is not None and title != group.title:
-            self.document.push(SetGroup(group_id, Group(group_id, title, list(group.node_ids))))
+            self.document.push(SetGroup(group_id, Group(group_id, title, group.node_ids)))
 
     def auto_layout(self) -> None:
         """Layered left-to-right layout as one undoable step, kept where the graph was."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import Any, BinaryIO
+
+from playground.cli.errors import EXIT_USAGE, CliError
+from playground.cli.files import check_writable, open_session
 
 _LOADER = '''
 
@@ -23,7 +26,7 @@ def load_trained(path=None):
 '''
 
 
-def add_export_parser(sub: Any) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "export", help="export a session's network as Python, ONNX or a torchrun training script",
         description="Export the network of a session. Give one or more of the outputs.")
@@ -34,23 +37,24 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("--torchrun", metavar="OUT.py",
                    help="standalone training script (model, data, settings baked in) for "
                         "'torchrun --nproc_per_node=N OUT.py' or plain 'python OUT.py'")
-    p.set_defaults(func=_export)
+    p.set_defaults(func=run)
 
 
 def _write(path: str, data: bytes) -> None:
     from playground.session.atomic import atomic_write
 
-    atomic_write(path, lambda f: f.write(data))
+    def put(f: BinaryIO) -> None:
+        f.write(data)
+
+    atomic_write(path, put)
 
 
-def _export(args: argparse.Namespace) -> int:
-    from playground.cli import CliError
-    from playground.cli_session import check_writable, open_session
+def run(args: argparse.Namespace) -> int:
     from playground.compile import CompileError, compile_graph
     from playground.compile.export_code import ExportError
 
     if not (args.python or args.onnx or args.torchrun):
-        raise CliError("say what to export: --python OUT.py, --onnx OUT.onnx or --torchrun OUT.py", 2)
+        raise CliError("say what to export: --python OUT.py, --onnx OUT.onnx or --torchrun OUT.py", EXIT_USAGE)
     for option, path in (("--python", args.python), ("--onnx", args.onnx), ("--torchrun", args.torchrun)):
         if path:
             check_writable(path, option)
@@ -59,14 +63,15 @@ def _export(args: argparse.Namespace) -> int:
     task = bundle.task
     try:
         if args.python:
-            from playground.compile.export_code import export_python
+            from playground.compile.export_code import export_python, exported_weights
 
             code = export_python(session.graph, task, "Net")
             if session.weights is not None:
                 from safetensors.torch import save
 
                 weights = os.path.splitext(args.python)[0] + ".safetensors"
-                _write(weights, save({k: v.contiguous() for k, v in session.weights.items()}))
+                readable = exported_weights(session.graph, task, session.weights)  # the code's label names
+                _write(weights, save({k: v.contiguous() for k, v in readable.items()}))
                 code += _LOADER.format(weights=os.path.basename(weights))
                 _write(args.python, code.encode("utf-8"))
                 print(f"wrote {args.python} and its weights {weights}")
@@ -88,7 +93,7 @@ def _export(args: argparse.Namespace) -> int:
             from playground.compile.export_torchrun import export_torchrun
 
             arrays = {k: getattr(bundle, k).numpy() for k in ("x_train", "y_train", "x_val", "y_val")}
-            code = export_torchrun(session.graph, task, arrays, session.config.to_dict(),
+            code = export_torchrun(session.graph, task, arrays, session.config.to_dict() if session.config else {},
                                    title=os.path.basename(args.file))
             _write(args.torchrun, code.encode("utf-8"))
             print(f"wrote {args.torchrun}: run it with 'torchrun --nproc_per_node=2 {args.torchrun}'")
