@@ -162,7 +162,6 @@ def test_a_full_record_holds_what_the_bound_says():
 
 def test_probe_inputs_scale_down_for_a_very_wide_layer():
     from playground.graph.builder import chain_graph
-
     from playground.train import TrainConfig
     from playground.train.probes import GRID, PROBE_BYTES
 
