@@ -105,10 +105,15 @@ class Divergence:
         return {"first_loss": self.first, "best_val": self.best}
 
     def load_state(self, counters: dict, train_losses: np.ndarray) -> None:
-        first = counters.get("first_loss")
-        if first is None and len(train_losses):
+        first = _number_or_none(counters.get("first_loss"))  # optional: older files lack them, and a
+        if first is None and len(train_losses):              # damaged value only loses the reference
             first = float(train_losses[0])
-        best = counters.get("best_val")
-        self.first = None if first is None else abs(float(first))
-        self.best = None if best is None else float(best)
+        self.first = None if first is None else abs(first)
+        self.best = _number_or_none(counters.get("best_val"))
         self.flagged = None
+
+
+def _number_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)

@@ -135,14 +135,13 @@ def histograms(tensors: Mapping[str, torch.Tensor], bins: int = HIST_BINS) -> Hi
     return (_default_histogrammer if bins == HIST_BINS else Histogrammer(bins))(tensors)
 
 
-def grad_norms(model: CompiledModel, labels: dict[str, str]) -> dict[str, float]:
-    """"grad_norm/<label>" for every node with gradients, in one fused norm and one copy."""
-    owner = model.parameter_owner()
-    names, grads = [], []
-    for key, p in model.named_parameters():
-        if p.grad is not None and key in owner:
-            names.append(labels.get(owner[key], owner[key]))
-            grads.append(p.grad)
+def grad_norms(model: CompiledModel, labels: dict[str, str],
+               owners: list[tuple[str, torch.nn.Parameter]] | None = None) -> dict[str, float]:
+    """"grad_norm/<label>" for every node with gradients, in one fused norm and one copy.
+    ``owners`` ((label, parameter) pairs, from ``grad_owners``) saves rebuilding them."""
+    pairs = owners if owners is not None else grad_owners(model, labels)
+    names = [name for name, p in pairs if p.grad is not None]
+    grads = [p.grad for _, p in pairs if p.grad is not None]
     if not grads:
         return {}
     squares = torch.stack(torch._foreach_norm(grads)).float().square().cpu().tolist()
@@ -150,6 +149,11 @@ def grad_norms(model: CompiledModel, labels: dict[str, str]) -> dict[str, float]
     for name, sq in zip(names, squares, strict=True):
         out[name] = out.get(name, 0.0) + sq
     return {f"grad_norm/{n}": math.sqrt(v) for n, v in out.items()}
+
+
+def grad_owners(model: CompiledModel, labels: dict[str, str]) -> list[tuple[str, torch.nn.Parameter]]:
+    owner = model.parameter_owner()
+    return [(labels.get(owner[key], owner[key]), p) for key, p in model.named_parameters() if key in owner]
 
 
 def _channel_axis(node_type: str, shape: tuple[int, ...]) -> int:
@@ -174,6 +178,9 @@ class Prober:
         self.labels, self.types = labels, types
         self.task = bundle.task
         self.hist = Histogrammer()
+        self.owners = grad_owners(model, labels)
+        # shown under the names people know ("fc1.weight"), like the gradient norms
+        self.params = {model.readable_key(k): p for k, p in model.named_parameters()}
         meta = getattr(bundle, "meta", {}) or {}
         self.tapped = set(model.node_names) | ({model.input_node} if model.input_node else set())
         total, widest = _per_sample(model.output_shapes, self.tapped)
@@ -221,18 +228,18 @@ class Prober:
 
     # ---------------------------------------------------------------- the record pass
     def record(self, model: CompiledModel, data: Any, step: int, buffer: MetricsBuffer,
-               extra: dict[str, float], last_batch: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+               extra: dict[str, float], last_batch: tuple[torch.Tensor, torch.Tensor] | None) -> dict[str, float]:
         """Every kind at ``step``: validation scalars, gradient norms, histograms, activations,
-        attention and, for 2-D inputs, boundary and unit maps (model in eval mode, no grad)."""
+        attention and, for 2-D inputs, boundary and unit maps (model in eval mode, no grad).
+        Returns the scalars recorded."""
         scalars = dict(extra)
         captured, maps = self._validation(model, data, scalars)
         right = data.loss.correct(*last_batch) if last_batch is not None else None
         if right is not None:
             scalars["train/accuracy"] = float(right[0]) / max(right[1], 1)
-        scalars.update(grad_norms(model, self.labels))
+        scalars.update(grad_norms(model, self.labels, self.owners))
         buffer.record_scalars(step, scalars)
-        # shown under the names people know ("fc1.weight"), like the gradient norms above
-        params = {model.readable_key(k): p for k, p in model.named_parameters()}
+        params = self.params
         buffer.put_snapshot("weights", step, self.hist(params))
         grads = {k: p.grad for k, p in params.items() if p.grad is not None}
         if grads:
@@ -242,6 +249,7 @@ class Prober:
             buffer.put_snapshot("attention", step, self._attention(maps))
         if self.grid is not None:
             self._plane(model, step, buffer)
+        return scalars
 
     def _tapped_forward(self, model: CompiledModel, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor],
                                                                               dict[str, torch.Tensor]]:

@@ -13,6 +13,7 @@ import torch
 
 from playground.compile.compiler import CompiledModel
 from playground.train.batches import BatchSampler
+from playground.train.config import TrainConfig
 from playground.train.dynamics import ModeTracker
 from playground.train.guard import Divergence, WeightGuard
 from playground.train.metrics import MetricsBuffer
@@ -34,6 +35,8 @@ class RecordingSteps:
     optimizer: torch.optim.Optimizer
     device: torch.device
     record: bool
+    config: TrainConfig
+    _horizon: int
     step: int
     epoch: int
     state: str
@@ -91,15 +94,15 @@ class RecordingSteps:
         """Pause at the flagged step; weights, counters and record go back to the last good step."""
         bad_step, _value, what = self._watch.flagged or (self.step + 1, float("nan"), "train")
         if self._host_losses:
-            self._flush()  # every loss read so far was good
-        if self._host_losses and what == "train" and bad_step == self.step + 1:
-            good_step = self.step  # exact: the bad update was never applied
-        else:  # found late (device losses) or by validation, after the update: last kept weights
-            good_step = self._guard.restore(bad_step, self.step)
-            self.optimizer.state = defaultdict(dict)  # moments saw the bad gradients
-            self._pending.clear()
-            self._pending_host.clear()
-            self.step = good_step
+            self._flush()  # every loss read so far was good; the bad step's update was never applied
+        # The weights that produced a bad loss are themselves bad: go back to the newest weights
+        # known good (checked by validation at a scheduled record step, or confirmed losses).
+        # a training loss at step t comes from the weights of t - 1; validation at t from those of t
+        good_step = self._guard.restore(bad_step + 1 if what == "val" else bad_step, self.step)
+        self.optimizer.state = defaultdict(dict)  # moments saw what led here
+        self._pending.clear()
+        self._pending_host.clear()
+        self.step = good_step
         self.buffer.truncate(good_step)
         if self._recorded_step > good_step:
             self._recorded_step = -1
@@ -113,24 +116,46 @@ class RecordingSteps:
         self._budget = 0
         self._set_state("paused", message)
 
-    def _observe(self) -> None:
-        """The record pass at this step (the schedule's, or a forced one at start, pause and end)."""
+    def _record_horizon(self, end: int | None) -> int:
+        """The run's planned length (the config's limit, else this run()'s end; 0: open-ended).
+
+        With a known length the record strides by stride_at(length) from the start, which
+        keeps exactly the steps the doubling stride would keep at the end, without the passes
+        that thinning would throw away."""
+        cfg = self.config
+        if cfg.max_steps > 0:
+            return int(cfg.max_steps)
+        if cfg.epochs > 0:
+            return int(cfg.epochs * self.data.steps_per_epoch)
+        return int(end or 0)
+
+    def _observe(self, scheduled: bool = False) -> None:
+        """The record pass at this step: the schedule's (``scheduled``), or a forced one at start,
+        pause and end. Mode strengths follow the open-ended schedule (every step while their
+        store fills: one projection each); the other kinds the run's planned length."""
         step = self.step
-        if not self.record or step == self._recorded_step:
+        if not self.record:
             return
-        self._recorded_step = step
+        full = step != self._recorded_step and (not scheduled or is_due(step, self._horizon))
+        if not full and self.modes is None:
+            return
+        if full:
+            self._recorded_step = step
+        scalars: dict[str, float] = {}
         self.model.eval()
         try:
             with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-                extra = {"lr": self._lr, "epoch": float(self.epoch)}
-                self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
+                if full:
+                    extra = {"lr": self._lr, "epoch": float(self.epoch)}
+                    scalars = self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
                 if self.modes is not None:
                     self.modes.probe(self.model, step, self._lr, self.buffer)
         finally:
             self.model.train()
-        val = self.buffer.series("val/loss")
-        if len(val[0]) and val[0][-1] == step and not self._watch.val_ok(float(val[1][-1])):
-            self._watch.flag(step, float(val[1][-1]), "val")
+        val = scalars.get("val/loss")
+        if full and val is not None and not self._watch.val_ok(val):
+            self._watch.flag(step, val, "val")
             self._diverged()
-        elif is_due(step) and self.state != "error":
-            self._guard.mark(step)  # checked weights at a scheduled step: a late-found bad step returns here
+        elif scheduled and self.state != "error":
+            # every loss so far was checked: the previous candidate weights are known good now
+            self._guard.confirm(step)

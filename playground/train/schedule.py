@@ -33,9 +33,10 @@ def stride_at(step: int) -> int:
     return k
 
 
-def is_due(step: int) -> bool:
-    """Whether ``step`` is on the record schedule."""
-    return step >= 0 and step % stride_at(step) == 0
+def is_due(step: int, horizon: int = 0) -> bool:
+    """Whether ``step`` is on the record schedule; with a known run length ``horizon`` the stride
+    is that of the run's end from the start (the steps the doubling stride keeps at the end)."""
+    return step >= 0 and step % stride_at(max(step, horizon)) == 0
 
 
 def due_steps(start: int, end: int) -> list[int]:

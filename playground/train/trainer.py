@@ -9,10 +9,11 @@ What is recorded depends on step numbers only (``playground.train.schedule``): t
 loss at every step, and one record pass (``Prober.record``, plus the mode tracker for
 deep-linear data) at every due step, at the start, and when the run ends or pauses. The loss
 is checked at every step before the update is applied (``guard.Divergence``): a non-finite or
-blown-up loss pauses the run with the weights, counters and record of the step before it.
+blown-up loss pauses the run with the weights, counters and record of the newest step known
+good (the last scheduled record step whose validation was fine, or the start).
 On the CPU the loss is read at each step (a read of a float, no sync); on an accelerator it
-stays on the device and is copied every ``FLUSH_STEPS`` steps or ``FLUSH_SECONDS``; a bad
-step found then restores the weights of the last multiple of ``FLUSH_STEPS`` known good.
+stays on the device and is copied every ``FLUSH_STEPS`` steps, at record steps, or every
+``FLUSH_SECONDS`` (which only changes when losses become visible).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class Trainer(RecordingSteps):
         self._pending_host: list[float] = []
         self._last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
         self._recorded_step = -1
+        self._end: int | None = None
+        self._horizon = 0  # planned run length for the record schedule (0: open-ended)
         self._idle = False  # the training thread is waiting while paused (after its record)
         self._lr = self.config.lr
         self._rate = 0.0
@@ -264,6 +267,8 @@ class Trainer(RecordingSteps):
                 or (cfg.epochs > 0 and self.epoch >= cfg.epochs))
 
     def _loop(self, end: int | None, wait: bool = True) -> None:
+        self._end = end
+        self._horizon = self._record_horizon(end)
         self._set_state("paused" if self._pause and not self._budget else "running")
         self.model.train()
         if self.step == 0 or self._recorded_step < 0:
@@ -275,7 +280,7 @@ class Trainer(RecordingSteps):
                 return
             if self._reset:
                 self._do_reset()
-                self._observe()
+                self._observe(scheduled=True)
             if self._limit_reached(end):
                 self._finish("finished")
                 return
@@ -295,11 +300,11 @@ class Trainer(RecordingSteps):
                 if not self._flush():
                     self._diverged()
                     continue
-            if is_due(step):
+            if is_due(step) and (self.modes is not None or is_due(step, self._horizon)):
                 if not self._host_losses and not self._flush():  # the record must see checked losses
                     self._diverged()
                     continue
-                self._observe()
+                self._observe(scheduled=True)
 
     def _train_step(self) -> bool:
         """One step; False (and no update) when the loss is non-finite or blown up (CPU check)."""
@@ -333,6 +338,7 @@ class Trainer(RecordingSteps):
     def _apply_config(self) -> None:
         cfg = self.config
         self._dirty = False
+        self._horizon = self._record_horizon(self._end)
         self._watch.configure(cfg.blowup_train, cfg.blowup_val)
         self._clip = cfg.grad_clip
         self._penalty = bool(self._weights) and (cfg.l1 > 0 or cfg.l2 > 0)

@@ -161,8 +161,7 @@ def test_a_full_record_holds_what_the_bound_says():
 
 
 def test_probe_inputs_scale_down_for_a_very_wide_layer():
-    from playground.graph.chain import chain_graph
-
+    from playground.graph.builder import chain_graph
     from playground.train import TrainConfig
     from playground.train.probes import GRID, PROBE_BYTES
 
@@ -252,3 +251,16 @@ def test_probes_leave_no_autograd_graph_and_keep_the_training_rng():
     b.run()
     for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True):
         assert torch.equal(p, q)
+
+
+def test_a_known_run_length_records_from_the_start_what_doubling_keeps_at_the_end():
+    known = session("mlp", 1000)
+    known.run()
+    split = session("mlp", 0)  # open-ended config: each run() knows only its own end
+    split.run(max_steps=300)
+    split.run(max_steps=700)
+    for kind in ("weights", "boundary", "val/loss"):
+        steps = known.buffer.recorded_steps(kind)
+        assert steps == list(range(0, 1001, 4)), kind  # stride_at(1000) = 4: 251 passes, none discarded
+        on_schedule = [s for s in split.buffer.recorded_steps(kind) if is_due(s)]
+        assert on_schedule == steps, kind

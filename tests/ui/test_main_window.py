@@ -247,7 +247,8 @@ def test_a_diverging_run_pauses_with_a_message_and_the_app_goes_on(env, qtbot, o
     w.training_panel.lr.setValue(100.0)
     w.window_actions.start.trigger()
     qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=20000)
-    qtbot.waitUntil(lambda: "NaN or infinite" in w.statusBar().currentMessage(), timeout=3000)
+    qtbot.waitUntil(lambda: any(t in w.statusBar().currentMessage() for t in ("NaN or infinite", "diverging")),
+                    timeout=3000)
     assert "Lower the learning rate" in w.statusBar().currentMessage()
     assert w.status_widget.state_label.text() == "Paused" and w.isVisible()
     weights = w.controller.weights()
