@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.compile.blocks.base import BLOCKS
+from playground.compile.blocks.base import block_for, unit_axis
 from playground.compile.compiler import CompiledModel
 from playground.train.metrics import MetricsBuffer
 from playground.train.snapshots import (
@@ -51,7 +51,6 @@ MAX_UNITS = 64  # hidden units per node drawn over the plane
 MAX_POINTS = 2_000  # data points sent along with the boundary
 PROBE_BYTES = 64 * 2**20  # memory one probe's tapped outputs may take
 EVAL_CHUNK = 4096
-DEAD_TYPES = {"ReLU"}
 _SAMPLES = 512  # values per tensor behind its histogram range
 _Q_POS = 0.995 * (_SAMPLES - 1) - (_SAMPLES - 4)  # 99.5% quantile: between the 4th and 3rd largest
 
@@ -154,14 +153,6 @@ def grad_norms(model: CompiledModel, labels: dict[str, str],
 def grad_owners(model: CompiledModel, labels: dict[str, str]) -> list[tuple[str, torch.nn.Parameter]]:
     owner = model.parameter_owner()
     return [(labels.get(owner[key], owner[key]), p) for key, p in model.named_parameters() if key in owner]
-
-
-def _channel_axis(node_type: str, shape: tuple[int, ...]) -> int:
-    """Axis (of the per-sample shape) whose units get a mean each."""
-    block = BLOCKS.get(node_type)
-    if len(shape) == 3 or (len(shape) == 2 and block is not None and block.category == "Convolution"):
-        return 0
-    return len(shape) - 1
 
 
 def _per_sample(shapes: dict[str, dict[str, tuple[int, ...]]], nodes: set[str]) -> tuple[int, int]:
@@ -307,11 +298,12 @@ class Prober:
             shape = tuple(t.shape[1:])
             per = max(1, math.prod(shape))
             s = max(1, min(PROBE_SAMPLES, MAX_VALUES // per))
-            axis = _channel_axis(self.types.get(nid, ""), shape) + 1
+            block = block_for(self.types.get(nid, ""))
+            axis = unit_axis(block, shape) + 1  # the block says which axis holds its units
             dims = [d for d in range(t.dim()) if d != axis]
             mean = t.float().mean(dim=dims) if dims else t.float()
             dead = None
-            if self.types.get(nid) in DEAD_TYPES:
+            if block is not None and block.can_die:  # a unit that never fires is dead (ReLU)
                 dead = 1.0 - (t.reshape(t.shape[0], -1) > 0).any(0).float().mean()
             pending[nid] = (shape, t[:s].float(), mean, dead)
         out: ActivationsSnapshot = {}

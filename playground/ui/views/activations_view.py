@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
+from playground.compile.blocks.base import role_of
 from playground.graph.spec import format_shape
 from playground.train.snapshots import ActivationRecord, ActivationsSnapshot
 from playground.ui.views.colormaps import diverging, sequential, series_color
@@ -93,7 +94,7 @@ class ActivationsView(ViewPanel):
         pick = next((nid for nid in selected if nid in snapshot), None) if follow else None
         pick = pick or (keep if keep in snapshot else None)
         if pick is None:  # nothing chosen yet: the first hidden block rather than the input
-            pick = next((nid for nid in ids if snapshot[nid]["type"] != "Input"), ids[0])
+            pick = next((nid for nid in ids if role_of(snapshot[nid]["type"]) != "input"), ids[0])
         self.block.setCurrentIndex(ids.index(pick))
         self.block.blockSignals(False)
 
