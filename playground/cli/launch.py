@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -27,8 +28,8 @@ def launch(path: str | None) -> int:
     reason = no_display_reason()
     if reason is not None:
         raise CliError(reason)
-    try:
-        from playground.ui import app
+    try:  # by module name, so an app module that is missing (or stubbed out) is never taken from a cache
+        app = importlib.import_module("playground.ui.app")
     except ImportError as err:
         raise CliError(f"the desktop app is not available ({err}); the command line still works "
                        f"(see 'playground --help')") from None
