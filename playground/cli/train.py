@@ -91,9 +91,14 @@ def _counter(counters: Any, name: str, path: str) -> int:
     return value
 
 
-def plan(session: Any, args: argparse.Namespace) -> Any:
-    """Apply --device/--seed/--steps/--epochs to the session's config."""
+def plan(session: Any, args: argparse.Namespace, steps_per_epoch: int) -> Any:
+    """Apply --device/--seed/--steps/--epochs to the session's config.
+
+    --steps/--epochs limit this run only: the schedule's horizon is pinned first, so a run
+    trained in pieces follows the same learning-rate curve as one run of the whole length."""
     config = session.config
+    if args.steps is not None or args.epochs is not None:
+        config = config.pinned_horizon(steps_per_epoch)
     changes: dict[str, Any] = {}
     if args.device:
         changes["device"] = args.device
@@ -122,10 +127,15 @@ def _last(buffer: Any, name: str) -> float | None:
     return float(values[-1]) if len(values) else None
 
 
-def _make_trainer(session: Any, args: argparse.Namespace) -> Any:
+def _steps_per_epoch(session: Any, bundle: Any) -> int:
+    n = int(bundle.n_train)
+    batch = session.config.batch_size
+    return max(math.ceil(n / batch), 1) if 0 < batch < n else 1
+
+
+def _make_trainer(session: Any, args: argparse.Namespace, bundle: Any) -> Any:
     from playground.train import ConfigError
 
-    bundle = session.bundle()
     try:
         return session.make_trainer(bundle=bundle)
     except ConfigError as err:
@@ -150,8 +160,9 @@ def run(args: argparse.Namespace) -> int:
 
         set_thread_limit(args.threads)
     saved_config = session.config
-    config = plan(session, args)
-    trainer = _make_trainer(session, args)
+    bundle = session.bundle()
+    config = plan(session, args, _steps_per_epoch(session, bundle))
+    trainer = _make_trainer(session, args, bundle)
     start_step, start_epoch = trainer.step, trainer.epoch
     spe = max(int(getattr(trainer.data, "steps_per_epoch", 1)), 1)
     target = config.max_steps if config.max_steps > 0 else config.epochs * spe

@@ -17,6 +17,7 @@ from playground.train.config import TrainConfig
 from playground.train.dynamics import ModeTracker
 from playground.train.guard import Divergence, WeightGuard
 from playground.train.metrics import MetricsBuffer
+from playground.train.optim import lr_at, schedule_horizon
 from playground.train.probes import Prober
 from playground.train.schedule import is_due
 
@@ -146,7 +147,11 @@ class RecordingSteps:
         try:
             with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
                 if full:
-                    extra = {"lr": self._lr, "epoch": float(self.epoch)}
+                    # the rate the next step uses, from the step number alone: a run resumed here
+                    # records what an unbroken run records
+                    cfg = self.config
+                    lr = lr_at(cfg, step, schedule_horizon(cfg, self.data.steps_per_epoch))
+                    extra = {"lr": lr, "epoch": float(self.epoch)}
                     scalars = self.prober.record(self.model, self.data, step, self.buffer, extra, self._last_batch)
                 if self.modes is not None:
                     self.modes.probe(self.model, step, self._lr, self.buffer)
