@@ -173,14 +173,14 @@ def test_refreshes_faster_than_the_budget_fold_into_one_catch_up_redraw(qtbot) -
 def test_plots_sit_in_one_row_in_a_wide_low_dock_and_in_a_grid_otherwise(view: CurvesView, qtbot) -> None:
     view.show()
     view.resize(1400, 260)
-    qtbot.waitUntil(lambda: view.columns == 4, timeout=2000)
+    qtbot.waitUntil(lambda: view.columns == len(PLOTS), timeout=2000)
     rows = {round(view.plot_items[key].pos().y()) for key, _, _ in PLOTS}
     assert len(rows) == 1  # each plot keeps the dock's whole height
     view.resize(700, 500)
     qtbot.waitUntil(lambda: view.columns == 2, timeout=2000)
     qtbot.wait(20)
     tops = sorted(round(view.plot_items[key].pos().y()) for key, _, _ in PLOTS)
-    assert tops[0] == tops[1] and tops[2] == tops[3] and tops[1] < tops[2]
+    assert tops[0] == tops[1] < tops[2]  # two a row
 
 
 def test_earlier_learning_rates_stay_in_view(view: CurvesView) -> None:

@@ -21,18 +21,16 @@ PLOTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("loss", "Loss", ("train/loss", "val/loss")),
     ("accuracy", "Accuracy", ("train/accuracy", "val/accuracy")),
     ("lr", "Learning rate", ("lr",)),
-    ("speed", "Steps per second", ("steps_per_s",)),
-)
+)  # steps/s is this machine's speed, not part of the record: the status bar shows it live
 LOG_PLOTS = ("loss", "lr")
 UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement  # the "log y" box switches these
 X_MODES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
-WIDE = 2.6  # width / height above which the four plots sit in one row instead of a 2 × 2 grid
+WIDE = 2.6  # width / height above which the plots sit in one row instead of a 2 × 2 grid
 RUN_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 
 
 def _color(name: str) -> QColor:
-    index = {"train/loss": 0, "val/loss": 1, "train/accuracy": 0, "val/accuracy": 1, "lr": 2,
-             "steps_per_s": 4}.get(name, 3)
+    index = {"train/loss": 0, "val/loss": 1, "train/accuracy": 0, "val/accuracy": 1, "lr": 2}.get(name, 3)
     return QColor(series_color(index))
 
 
@@ -148,11 +146,11 @@ class CurvesView(ViewPanel):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.Resize:
             size = event.size()
-            self.arrange(4 if size.width() > WIDE * max(size.height(), 1) else 2)
+            self.arrange(len(PLOTS) if size.width() > WIDE * max(size.height(), 1) else 2)
         return super().eventFilter(watched, event)
 
     def arrange(self, columns: int) -> None:
-        """Lay the plots out in ``columns`` columns (4 in a wide, low dock, so each keeps some height)."""
+        """Lay the plots out in ``columns`` columns (all in one row in a wide, low dock, so each keeps some height)."""
         if columns == self.columns:
             return
         self.columns = columns
