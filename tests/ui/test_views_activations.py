@@ -31,11 +31,8 @@ def snapshot() -> dict:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = ActivationsView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(ActivationsView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def test_follows_selection_and_draws_feature_maps(view: ActivationsView) -> None:

@@ -32,11 +32,8 @@ def tick_strings(axis) -> list[str]:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = AttentionView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(AttentionView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def test_pickers_image_and_token_labels(view: AttentionView) -> None:

@@ -38,11 +38,8 @@ def plane(task: str = "classification", classes: int = 2) -> dict:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = BoundaryView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(BoundaryView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def shown(buffer: MetricsBuffer, view: BoundaryView, data: dict, step: int = 10) -> None:

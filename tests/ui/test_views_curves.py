@@ -27,11 +27,8 @@ def fill(buffer: MetricsBuffer, steps: int = 400, seed: int = 0) -> None:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = CurvesView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(CurvesView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def ctx() -> ViewContext:

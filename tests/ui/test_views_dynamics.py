@@ -30,11 +30,8 @@ def filled(moments: int = 6) -> MetricsBuffer:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = DynamicsView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(DynamicsView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def test_mode_curves_with_analytic_overlay(view: DynamicsView) -> None:

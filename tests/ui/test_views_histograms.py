@@ -33,11 +33,8 @@ def filled() -> MetricsBuffer:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = HistogramView()
-    qtbot.addWidget(v)
-    v.busy_budget = None  # draw on every refresh: these tests check what is drawn, not when
-    return v
+def view(view_of):
+    return view_of(HistogramView)  # draws on every refresh (tests/ui/conftest.py)
 
 
 def test_current_histogram_heatmap_and_picker(view: HistogramView) -> None:

@@ -37,12 +37,9 @@ def mlp() -> tuple[Trainer, ViewContext]:
     return trainer_for("mlp", {"n_samples": 200})
 
 
-def test_mlp_run_updates_curves_histograms_boundary_activations(qtbot, mlp) -> None:
+def test_mlp_run_updates_curves_histograms_boundary_activations(view_of, mlp) -> None:
     trainer, context = mlp
-    views = [CurvesView(), HistogramView(), BoundaryView(), ActivationsView()]
-    for v in views:
-        qtbot.addWidget(v)
-        v.busy_budget = None  # draw on every refresh (the throttle has its own test)
+    views = [view_of(cls) for cls in (CurvesView, HistogramView, BoundaryView, ActivationsView)]
     curves, hists, boundary, acts = views
     trainer.run(max_steps=20)
     context.selected = [next(n for n, node in context.graph.nodes.items() if node.label == "tanh1")]
@@ -71,11 +68,9 @@ def test_mlp_run_updates_curves_histograms_boundary_activations(qtbot, mlp) -> N
     assert hidden <= set(thumbs) and all(not img.isNull() for img in thumbs.values())
 
 
-def test_transformer_run_updates_attention(qtbot) -> None:
+def test_transformer_run_updates_attention(view_of) -> None:
     trainer, context = trainer_for("transformer", {"n_samples": 256}, batch_size=64)
-    view = AttentionView()
-    qtbot.addWidget(view)
-    view.busy_budget = None
+    view = view_of(AttentionView)
     trainer.run(max_steps=4)
     view.refresh(trainer.buffer, context)
     assert [view.block.itemText(i) for i in range(view.block.count())] == ["block1", "block2"]
