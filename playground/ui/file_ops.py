@@ -256,7 +256,12 @@ class FileOps(QObject):
         try:
             session = newest.load()
         except SessionError as exc:
-            dialogs.inform(self.parent_widget, "Cannot recover", f"The autosave cannot be opened: {exc}")
+            # say why, and let the person drop it: otherwise the same failure is offered at every launch
+            choice = dialogs.ask(self.parent_widget, "Cannot recover",
+                                 f"The autosave cannot be opened: {exc}\n\nDiscard it?",
+                                 ["Discard", "Keep"], "Keep", kind="warning")
+            if choice == "Discard":
+                newest.discard()
             return False
         path = newest.source if newest.source and os.path.exists(newest.source) else None
         if not self.load(session, path=path, modified=True, problem="Cannot recover"):

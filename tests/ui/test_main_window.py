@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from playground.graph.edits import SetParam
-from playground.session.autosave import Autosaver
+from playground.session.autosave import Autosaver, find_recoverable
 from playground.ui.main_window import KEEP, RESET, MainWindow
 from playground.ui.theme import apply_theme, current_theme
 from playground.ui.views import ALL_VIEWS
@@ -331,3 +332,25 @@ def test_the_viewport_is_kept_as_it_changes_and_comes_back_when_the_file_opens(e
     assert again.file_ops.open_path(str(tmp_path / "view.playground"))
     assert again.canvas.zoom() == pytest.approx(zoom)
     assert again.workspace.ui_state["zoom"] == pytest.approx(zoom)
+
+
+def test_a_recovery_that_fails_says_why_and_can_be_discarded(env, qtbot, open_window):
+    tmp_path, answers, asked = env
+    w = open_window("mlp")
+    w.document.push(SetParam(w.document.graph.node_by_label("fc1").id, "out_features", 5))
+    crashed = Autosaver(w.file_ops.snapshot, folder=str(tmp_path / "state"))
+    crashed.autosave_now()
+    crashed._lock_file.close()  # the process "dies": lock released, marker and autosave stay
+    Path(crashed.autosave_path).write_bytes(b"not a zip any more")  # the autosave got damaged
+    answers["Unsaved changes"] = "Discard"
+    w.close()
+    w2 = open_window("mlp")
+    answers["Recover unsaved work"] = "Recover"
+    answers["Cannot recover"] = "Keep"
+    assert not w2.file_ops.offer_recovery()
+    failed = next(q for q in asked if q.title == "Cannot recover")
+    assert "cannot be opened" in failed.text and "not a Neural Playground session" in failed.text
+    assert find_recoverable()  # kept: still offered next time
+    answers["Cannot recover"] = "Discard"
+    assert not w2.file_ops.offer_recovery()
+    assert not find_recoverable()  # discarded: never offered again
