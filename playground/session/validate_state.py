@@ -177,8 +177,10 @@ def _check_setting(key: str, got: Any, want: Any) -> None:
     what = f"the optimizer setting {key!r} ({_show(got)})"
     if key in _KERNEL_CHOICES:
         _need(got is want or (got == want and type(got) is type(want)), f"{what} is not {want}")
-    elif isinstance(want, bool) or want is None:
-        _need(got is None or isinstance(got, bool), f"{what} is not true or false")
+    elif isinstance(want, bool):  # a flag the kernels read as a bool (None crashes fused Adam's amsgrad)
+        _need(isinstance(got, bool), f"{what} is not true or false")
+    elif want is None:
+        _need(got is None or isinstance(got, bool), f"{what} is not true, false or unset")
     elif isinstance(want, (tuple, list)):
         _need(isinstance(got, (tuple, list)) and len(got) == len(want) and all(_real(v) and 0 <= v < 1 for v in got),
               f"{what} must be {len(want)} numbers from 0 to below 1")
