@@ -17,7 +17,10 @@ kind whatever the length, so its share of the time shrinks as runs get longer; s
 length a figure is for). Rates are steps per second of CPU time (``time.process_time``), so
 other programs on a busy machine skew the ratios less; ``wall_*`` give the same in wall-clock
 time. ``ratio_same_kernel`` = trainer / loop and ``ratio_record_off`` = trainer_off / loop use
-the best round of each; ``median_*`` the median of per-round ratios, and ``loop_spread``
+the best round of each. ``ratio_validation_only`` = the hand loop plus nothing but the Trainer's
+validation pass (its own code, on the whole validation set) at the record's due steps, over the
+loop: a ceiling on ``ratio_same_kernel`` for any record that keeps validation at that density,
+however cheap every other probe becomes. ``median_*`` the median of per-round ratios, and ``loop_spread``
 (slowest / fastest loop round) says how noisy the machine was.
 
     .venv/bin/python benchmarks/bench_trainer.py [--steps 1000] [--rounds 3] [--case NAME]
@@ -74,16 +77,29 @@ class HandLoop:
         self.loss_fn = trainer.loss.fn
         self.losses: list[torch.Tensor] = []
 
-    def run(self, steps: int) -> None:
+    def run(self, steps: int, validate_on: Callable[[int], bool] | None = None) -> None:
+        """``validate_on(step)``: also run the validation pass after that step (and at the end),
+        as the record schedule does; nothing else of the record."""
         model, opt, loss_fn, data = self.model, self.optimizer, self.loss_fn, self.data
-        for _ in range(steps):
+        if validate_on is not None and validate_on(0):
+            self.validate()
+        for t in range(1, steps + 1):
             xb, yb = data.next()
             loss = loss_fn(model(xb), yb)
             self.losses.append(loss.detach())  # keeps the losses, as the Trainer does
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if validate_on is not None and (validate_on(t) or t == steps):
+                self.validate()
         self.losses.clear()
+
+    def validate(self) -> None:
+        """The Trainer's own validation pass (the same code), on the whole validation set."""
+        self.model.eval()
+        with torch.no_grad():
+            self.data.evaluate(self.model)
+        self.model.train()
 
 
 def make_trainer(graph: Graph, bundle, config: TrainConfig, record: bool) -> Trainer | None:
@@ -113,7 +129,13 @@ def record_passes(steps: int) -> int | None:
         from playground.train.schedule import is_due
     except ImportError:  # a Trainer from before the step-scheduled record
         return None
-    return sum(1 for t in range(steps + 1) if is_due(t)) + (0 if is_due(steps) else 1)
+    return sum(1 for t in range(steps + 1) if is_due(t, steps)) + (0 if is_due(steps, steps) else 1)
+
+
+def due_in_run(steps: int) -> Callable[[int], bool]:
+    """The record schedule of a run of ``steps`` steps (its length is known, as in the Trainer)."""
+    from playground.train.schedule import is_due
+    return lambda t: is_due(t, steps)
 
 
 def timed(fn: Callable[[], object], steps: int) -> tuple[float, float]:
@@ -135,15 +157,19 @@ def speed_case(name: str, steps: int, rounds: int) -> dict:
         return trainer, make_trainer(build(), bundle, config, record=False), HandLoop(trainer)
 
     trainer, off, loop = fresh()
+    validating = HandLoop(trainer)
     n_threads = threads.apply_for(loop.model, loop.data.x[: loop.data.batch], trainer.device)
     loop.run(20)  # warm-up all three (first calls allocate, fill caches)
     trainer.run(max_steps=20)
     if off is not None:
         off.run(max_steps=20)
-    rates: dict[str, list[tuple[float, float]]] = {"loop": [], "trainer": [], "trainer_off": []}
+    validating.run(20, due_in_run(20))
+    rates: dict[str, list[tuple[float, float]]] = {"loop": [], "trainer": [], "trainer_off": [], "loop_validating": []}
     for _ in range(rounds):
         trainer, off, loop = fresh()
+        validating = HandLoop(trainer)
         rates["loop"].append(timed(lambda lp=loop: lp.run(steps), steps))
+        rates["loop_validating"].append(timed(lambda v=validating: v.run(steps, due_in_run(steps)), steps))
         rates["trainer"].append(timed(lambda t=trainer: t.run(max_steps=steps), steps))
         if off is not None:
             rates["trainer_off"].append(timed(lambda o=off: o.run(max_steps=steps), steps))
@@ -163,6 +189,7 @@ def speed_case(name: str, steps: int, rounds: int) -> dict:
               "ratio_record_off": None, "loop_spread": round(min(r[0] for r in rates["loop"]) / best("loop"), 3),
               "optimizer": type(trainer.optimizer).__name__,
               "fused": bool(trainer.optimizer.defaults.get("fused")), "steps": trainer.step,
+              "ratio_validation_only": round(best("loop_validating") / best("loop"), 3),
               "record_passes": record_passes(steps), "snapshots": recorded(trainer.buffer)}
     if off is not None:
         result.update({"trainer_off_steps_per_s": round(best("trainer_off"), 1),
