@@ -47,6 +47,16 @@ from playground.train.recording import FLUSH_SECONDS, FLUSH_STEPS, RecordingStep
 from playground.train.schedule import is_due
 
 
+def build_model(graph: Graph, task: Any, config: TrainConfig) -> CompiledModel:
+    """The network a Trainer with ``config`` starts from: compiled under the config's seed, then
+    initialised as ``config.init`` says (the same seed gives the same weights everywhere)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = compile_graph(graph, task)
+    init_weights(model, config.init, torch.Generator().manual_seed(config.seed))
+    return model
+
+
 class TrainerError(RuntimeError):
     """A trainer misuse or failure, phrased for a person."""
 
@@ -102,11 +112,7 @@ class Trainer(RecordingSteps):
 
     # ------------------------------------------------------------ set-up
     def _fresh_model(self) -> CompiledModel:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.config.seed)
-            model = compile_graph(self._graph, self.bundle.task)
-        init_weights(model, self.config.init, torch.Generator().manual_seed(self.config.seed))
-        return model
+        return build_model(self._graph, self.bundle.task, self.config)
 
     def _seeded_rng_state(self) -> torch.Tensor:
         return torch.Generator().manual_seed(self.config.seed + 2).get_state()
