@@ -87,3 +87,17 @@ def test_inter_op_threads_are_set_once_at_start_up():
             "threads.configure_process(); print(torch.get_num_interop_threads(), torch.get_num_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(threads.INTEROP_THREADS), "1"]
+
+
+def test_a_network_with_a_parameter_block_trains():
+    """The cost counter cannot hook a source block that returns its own Parameter; the policy
+    then estimates the cost from the weights instead of failing the run at step 0."""
+    from playground.graph.builder import GraphBuilder
+
+    b = GraphBuilder().then("Input", "in").then("Linear", "fc", out_features=8).then("Tanh", "t")
+    b.add("Parameter", "mask", shape=[8], init="ones").add("Multiply", "gate", "t", port="a")
+    b.wire("mask", "gate", port="b").then("Linear", "head", out_features=2).then("Output", "out")
+    trainer = Trainer(b.graph, make_dataset("spirals", {"n_samples": 100}), TrainConfig(batch_size=16, max_steps=20))
+    assert trainer.run() == "finished", trainer.buffer.status().get("message")
+    assert trainer.step == 20
+    assert threads.step_flops(trainer.model, trainer.data.x[:16]) > 0
