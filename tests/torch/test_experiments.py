@@ -1,0 +1,87 @@
+"""The classic experiments in --quick mode: each trains for real and shows its phenomenon."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from playground.cli import main
+from playground.experiments.base import ExperimentError
+from playground.experiments.registry import get_experiment, run_experiment
+
+
+def test_stages_modes_rise_in_order_of_singular_value_as_the_closed_form_says():
+    result = run_experiment("stages", quick=True)
+    assert result.facts["in_order"] and result.facts["modes_risen"] >= 2
+    assert result.facts["worst_prediction_error"] < 0.10
+    assert "in order of singular value" in result.verdict
+    rises = [r["measured_half_rise_step"] for r in result.rows]
+    svs = [r["singular_value"] for r in result.rows]
+    assert rises[0] < rises[1] and svs[0] > svs[1]
+
+
+def test_attention_turns_into_an_anti_diagonal():
+    result = run_experiment("attention", quick=True)
+    assert result.facts["final_mass"] > 0.8
+    assert result.facts["start_mass"] < 0.5
+    assert f"{result.facts['final_mass']:.0%}" in result.verdict
+
+
+def test_the_gating_network_beats_the_mlp_on_a_product():
+    facts = run_experiment("multiplication", quick=True).facts
+    gate, mlp = facts["Multiply (gating)"], facts["MLP"]
+    assert gate["val_mse"] < mlp["val_mse"]
+    assert gate["steps_to_learn"] is not None and (mlp["steps_to_learn"] is None
+                                                   or gate["steps_to_learn"] < mlp["steps_to_learn"])
+
+
+def test_a_stopped_experiment_keeps_what_finished_and_names_the_rest():
+    said: list[str] = []
+    result = run_experiment("multiplication", quick=True, should_stop=lambda: len(said) >= 1, progress=said.append)
+    assert list(result.facts) == ["MLP"] and result.skipped == ["Multiply (gating)", "Parameter mask"]
+    assert [r["network"] for r in result.rows] == ["MLP"]
+
+
+def test_the_dead_fraction_rises_with_the_learning_rate():
+    facts = run_experiment("dying-relu", quick=True).facts
+    dead = facts["dead"]
+    assert dead[-1] > dead[0] + 0.1
+    assert np.corrcoef(np.log(facts["lrs"]), dead)[0, 1] > 0.5
+
+
+def test_cli_writes_csv_and_png_and_prints_the_verdict(tmp_path, capsys):
+    assert main(["experiment", "multiplication", "--quick", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: MLP: R²" in out and "Look for:" in out
+    rows = list(csv.DictReader((tmp_path / "out" / "multiplication.csv").open()))
+    assert [r["network"] for r in rows] == ["MLP", "Multiply (gating)", "Parameter mask"]
+    png = (tmp_path / "out" / "multiplication.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["experiment", "nosuch"], "unknown experiment 'nosuch'; known: stages, attention"),
+    (["experiment", "stages", "--seeds", "0"], "--seeds 0: give at least 1 seed"),
+])
+def test_bad_experiment_arguments_say_what(capsys, argv, expected):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    assert main(["experiment", "stages", "--out", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "is a file, not a folder" in captured.err and "training" not in captured.out
+
+
+def test_every_experiment_explains_itself():
+    for name in ("stages", "attention", "multiplication", "dying-relu"):
+        exp = get_experiment(name)
+        assert exp.explanation and exp.look_for and exp.title
+    with pytest.raises(ExperimentError, match="known: stages"):
+        get_experiment("grokking-typo")
