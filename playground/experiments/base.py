@@ -28,6 +28,7 @@ class Series:
     y: list[float]
     band: list[float] | None = None  # ± spread around y (e.g. across seeds)
     dashed: bool = False
+    markers_only: bool = False  # a scatter
 
 
 @dataclass

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from playground.experiments.base import Context, Experiment, ExperimentError, ExperimentResult
 from playground.experiments.classics import CLASSICS
+from playground.experiments.topology import TOPOLOGY
 
-EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in CLASSICS}
+EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in [*CLASSICS, TOPOLOGY]}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -69,6 +69,9 @@ def render_plot(plot: Plot, path: str, width: int = 960, height: int = 600) -> N
         y1 = y0 + 1
     pad = 0.04 * (y1 - y0)
     y0, y1 = y0 - pad, y1 + pad
+    if any(s.markers_only for s in plot.series):  # markers at the edge stay whole
+        pad = 0.03 * (x1 - x0)
+        x0, x1 = x0 - pad, x1 + pad
 
     def point(x: float, y: float) -> QPointF:
         return QPointF(area.left() + (tx(x) - x0) / (x1 - x0) * area.width(),
@@ -115,9 +118,13 @@ def render_plot(plot: Plot, path: str, width: int = 960, height: int = 600) -> N
         if s.dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        if len(pts) == 1 or len(pts) <= 12:
+        if len(pts) <= 12 or s.markers_only:
+            painter.setBrush(color)
             for x, y in pts:
                 painter.drawEllipse(point(x, y), 3.5, 3.5)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        if s.markers_only:
+            continue
         path_ = QPainterPath()
         for j, (x, y) in enumerate(pts):
             if j == 0:

@@ -80,8 +80,18 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_every_experiment_explains_itself():
-    for name in ("stages", "attention", "multiplication", "dying-relu"):
+    for name in ("stages", "attention", "multiplication", "dying-relu", "topology"):
         exp = get_experiment(name)
         assert exp.explanation and exp.look_for and exp.title
     with pytest.raises(ExperimentError, match="known: stages"):
         get_experiment("grokking-typo")
+
+
+def test_topology_trains_twenty_wirings_of_equal_size_and_reports_both_correlations():
+    result = run_experiment("topology", quick=True)
+    facts = result.facts
+    assert facts["wirings"] >= 20 and len(facts["parameters"]) == 1
+    assert -1 <= facts["rho_clustering"] <= 1 and -1 <= facts["rho_path_length"] <= 1
+    assert {r["family"] for r in result.rows} == {"erdos_renyi", "watts_strogatz", "barabasi_albert"}
+    assert len({round(r["val_accuracy"], 6) for r in result.rows}) > 5  # the wirings really differ
+    assert "rank correlation of accuracy with clustering" in result.verdict
