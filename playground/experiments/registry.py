@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from playground.experiments.base import Context, Experiment, ExperimentError, ExperimentResult
 from playground.experiments.classics import CLASSICS
+from playground.experiments.inductive_bias import INDUCTIVE_BIAS
 from playground.experiments.topology import TOPOLOGY
 
-EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in [*CLASSICS, TOPOLOGY]}
+EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in [*CLASSICS, INDUCTIVE_BIAS, TOPOLOGY]}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -80,7 +80,7 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_every_experiment_explains_itself():
-    for name in ("stages", "attention", "multiplication", "dying-relu", "topology"):
+    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias"):
         exp = get_experiment(name)
         assert exp.explanation and exp.look_for and exp.title
     with pytest.raises(ExperimentError, match="known: stages"):
@@ -95,3 +95,12 @@ def test_topology_trains_twenty_wirings_of_equal_size_and_reports_both_correlati
     assert {r["family"] for r in result.rows} == {"erdos_renyi", "watts_strogatz", "barabasi_albert"}
     assert len({round(r["val_accuracy"], 6) for r in result.rows}) > 5  # the wirings really differ
     assert "rank correlation of accuracy with clustering" in result.verdict
+
+
+def test_the_cnn_beats_the_mlp_on_shifted_images():
+    result = run_experiment("inductive-bias", quick=True)
+    shifted = result.facts["shifted_accuracy"]
+    assert shifted["CNN"] > shifted["MLP"] + 0.1
+    assert result.facts["shift_drop"]["CNN"] < result.facts["shift_drop"]["MLP"]
+    assert {r["train_fraction"] for r in result.rows} == {1.0, 0.3, 0.1}
+    assert "accuracy lost on images shifted 3 px" in result.verdict
