@@ -80,7 +80,7 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_every_experiment_explains_itself():
-    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias"):
+    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias", "regularizers"):
         exp = get_experiment(name)
         assert exp.explanation and exp.look_for and exp.title
     with pytest.raises(ExperimentError, match="known: stages"):
@@ -104,3 +104,12 @@ def test_the_cnn_beats_the_mlp_on_shifted_images():
     assert result.facts["shift_drop"]["CNN"] < result.facts["shift_drop"]["MLP"]
     assert {r["train_fraction"] for r in result.rows} == {1.0, 0.3, 0.1}
     assert "accuracy lost on images shifted 3 px" in result.verdict
+
+
+def test_regularizers_measure_a_gap_that_shrinks_with_more_data():
+    result = run_experiment("regularizers", quick=True)
+    facts = result.facts
+    assert facts["small/none"]["accuracy_gap"] > facts["larger/none"]["accuracy_gap"] + 0.05
+    others = [facts[f"small/{k}"]["loss_gap"] for k in ("dropout", "batchnorm", "layernorm")]
+    assert min(others) < facts["small/none"]["loss_gap"]
+    assert len(result.rows) == 8 and "gap in points" in result.verdict
