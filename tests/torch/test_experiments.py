@@ -80,7 +80,7 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_every_experiment_explains_itself():
-    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias", "regularizers"):
+    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias", "regularizers", "double-descent"):
         exp = get_experiment(name)
         assert exp.explanation and exp.look_for and exp.title
     with pytest.raises(ExperimentError, match="known: stages"):
@@ -113,3 +113,11 @@ def test_regularizers_measure_a_gap_that_shrinks_with_more_data():
     others = [facts[f"small/{k}"]["loss_gap"] for k in ("dropout", "batchnorm", "layernorm")]
     assert min(others) < facts["small/none"]["loss_gap"]
     assert len(result.rows) == 8 and "gap in points" in result.verdict
+
+
+def test_double_descent_peaks_at_the_interpolation_threshold():
+    facts = run_experiment("double-descent", quick=True).facts
+    n = facts["n_train"]
+    assert 0.7 * n <= facts["peak_width"] <= 1.5 * n
+    assert facts["peak_mse"] > 5 * facts["best_before"]
+    assert facts["best_after"] < facts["peak_mse"] / 5
