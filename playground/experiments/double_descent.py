@@ -45,8 +45,8 @@ def noisy_teacher(n_train: int = N_TRAIN, n_val: int = 1000, dim: int = DIM, noi
 
 def test_error(bundle: DataBundle, width: int, seed: int) -> tuple[float, float]:
     """(train MSE, validation MSE) of the width-``width`` network with a fitted min-norm readout."""
-    graph = GraphBuilder().then("Input", "input").then("Linear", "hidden", out_features=width)
-    graph = graph.then("ReLU", "relu").then("Linear", "head", out_features=1).then("Output", "output").graph
+    b = GraphBuilder().then("Input", "input").then("Linear", "hidden", out_features=width)
+    graph = b.then("ReLU", "relu").then("Linear", "head", out_features=1).then("Output", "output").graph
     model = build_model(graph, bundle.task, TrainConfig(seed=seed, init="default", device="cpu"))
     hidden = next(nid for nid, kind in model.node_types.items() if kind == "ReLU")
     model.taps = {hidden}
@@ -74,9 +74,8 @@ def _double_descent(ctx: Context) -> ExperimentResult:
             continue
         ctx.progress(f"fitting width {width}")
         results = [test_error(bundle, width, seed) for seed in range(seeds)]
-        train = float(np.median([r[0] for r in results]))
-        val = float(np.median([r[1] for r in results]))
-        rows.append({"width": width, "train_mse": train, "val_mse": val, "seeds": seeds})
+        rows.append({"width": width, "train_mse": float(np.median([r[0] for r in results])),
+                     "val_mse": float(np.median([r[1] for r in results])), "seeds": seeds})
     w = np.array([r["width"] for r in rows], dtype=float)
     val = np.array([r["val_mse"] for r in rows])
     peak = int(np.argmax(val))
