@@ -51,6 +51,11 @@ class Session:
     notes: str = ""
     ui_state: dict[str, Any] = field(default_factory=dict)
     embedded_data: dict[str, Any] | None = None
+    # playground.analysis (session/analysis_part.py): lesions as {"kind", "node_id", "units"};
+    # pruning masks by state_dict key (True kept); lottery-ticket rewind weights by step
+    lesions: list[dict[str, Any]] = field(default_factory=list)
+    masks: dict[str, torch.Tensor] | None = None
+    rewind_weights: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
     app_version: str = __version__
     schema: int = SCHEMA_VERSION
     warnings: list[str] = field(default_factory=list)  # not saved: what loading had to tell
