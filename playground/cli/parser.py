@@ -11,11 +11,11 @@ import argparse
 from typing import NoReturn
 
 from playground import __version__
-from playground.cli import check, export, history, lesion, new, summary, train
+from playground.cli import check, export, history, lesion, new, prune, summary, train
 from playground.cli import list as list_command
 from playground.cli.errors import EXIT_USAGE, CliError
 
-COMMAND_MODULES = (list_command, new, check, train, export, history, summary, lesion)
+COMMAND_MODULES = (list_command, new, check, train, export, history, summary, lesion, prune)
 
 
 class ArgParser(argparse.ArgumentParser):
