@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 from safetensors.torch import save
 
                 weights = os.path.splitext(args.python)[0] + ".safetensors"
-                readable = exported_weights(session.graph, task, session.weights)  # the code's label names
+                readable = exported_weights(session.graph, task, session.weights, session.masks)  # label names
                 _write(weights, save({k: v.contiguous() for k, v in readable.items()}))
                 code += _LOADER.format(weights=os.path.basename(weights))
                 _write(args.python, code.encode("utf-8"))
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             if session.weights is not None:
                 model.load_state_dict(session.weights)
             try:
-                export_onnx(model, task, args.onnx)
+                export_onnx(model, task, args.onnx, session.masks)
             except OnnxExportError as err:
                 raise CliError(str(err)) from None
             print(f"wrote {args.onnx}" + ("" if session.weights is not None else " (untrained weights)"))
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
             arrays = {k: getattr(bundle, k).numpy() for k in ("x_train", "y_train", "x_val", "y_val")}
             code = export_torchrun(session.graph, task, arrays, session.config.to_dict() if session.config else {},
-                                   title=os.path.basename(args.file))
+                                   title=os.path.basename(args.file), masks=session.masks)
             _write(args.torchrun, code.encode("utf-8"))
             print(f"wrote {args.torchrun}: run it with 'torchrun --nproc_per_node=2 {args.torchrun}'")
     except (CompileError, ExportError) as err:

@@ -11,11 +11,11 @@ import argparse
 from typing import NoReturn
 
 from playground import __version__
-from playground.cli import check, experiment, export, history, new, sweep, train
+from playground.cli import check, experiment, export, history, lesion, new, prune, summary, sweep, train
 from playground.cli import list as list_command
 from playground.cli.errors import EXIT_USAGE, CliError
 
-COMMAND_MODULES = (list_command, new, check, train, export, history, sweep, experiment)
+COMMAND_MODULES = (list_command, new, check, train, export, history, summary, lesion, prune, sweep, experiment)
 
 
 class ArgParser(argparse.ArgumentParser):

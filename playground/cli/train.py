@@ -32,6 +32,7 @@ from playground.cli.files import check_folder, check_writable, open_session, sam
 from playground.cli.progress import REFRESH_S, ProgressBar, TrainingThread
 from playground.cli.results import save_kept, write_history_folder, write_metrics_csv
 from playground.cli.signals import DeferredStops
+from playground.cli.stopping import early_stopping
 
 MAX_THREADS_FACTOR = 1  # --threads may name up to this many times the machine's cores
 
@@ -57,6 +58,9 @@ def register(sub: Any) -> None:
                    help="write everything recorded (scalars, modes, histograms, maps) into DIR")
     p.add_argument("--threads", type=int, metavar="N", help=f"use at most N CPU threads (1 to {_max_threads()})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--patience", type=int, metavar="N",
+                   help="stop early after N evaluations without a better validation metric")
+    p.add_argument("--restore-best", action="store_true", help="with --patience: save the best weights seen")
     p.set_defaults(func=run)
 
 
@@ -152,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
     if args.history is not None:
         check_folder(args.history, "--history")
     check_threads(args.threads)
+    if args.patience is not None and args.patience < 1:
+        raise CliError(f"--patience {args.patience}: give at least 1 evaluation", EXIT_USAGE)
+    if args.restore_best and args.patience is None:
+        raise CliError("--restore-best needs --patience N", EXIT_USAGE)
     session = open_session(args.file)
     for warning in session.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = session.bundle()
     config = plan(session, args, _steps_per_epoch(session, bundle))
     trainer = _make_trainer(session, args, bundle)
+    stopper = early_stopping(args, trainer)
     start_step, start_epoch = trainer.step, trainer.epoch
     spe = max(int(getattr(trainer.data, "steps_per_epoch", 1)), 1)
     target = config.max_steps if config.max_steps > 0 else config.epochs * spe
@@ -190,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         elapsed = time.perf_counter() - t0
+        if stopper is not None:
+            print(stopper.describe(), file=sys.stderr)
+            if args.restore_best and stopper.restore_best():
+                print(f"restored the best weights (step {stopper.best_step})", file=sys.stderr)
         return _finish(args, session, trainer, saved_config, out, start_step, elapsed, run_, deferred)
 
 

@@ -19,6 +19,7 @@ from torch import nn
 
 from playground import __version__
 from playground.compile.compiler import CompiledModel, compile_graph
+from playground.compile.masks import Masks, masked
 from playground.compile.shapes import block_for
 from playground.graph.model import Graph, PortRef
 from playground.graph.spec import TaskSpec, format_shape
@@ -68,11 +69,13 @@ def export_python(graph: Graph, task: TaskSpec, class_name: str = "Net") -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-def exported_weights(graph: Graph, task: TaskSpec, weights: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """A session's weights (keyed by node id) under the label-based names the exported code uses."""
+def exported_weights(graph: Graph, task: TaskSpec, weights: Mapping[str, torch.Tensor],
+                     masks: Masks | None = None) -> dict[str, torch.Tensor]:
+    """A session's weights (keyed by node id) under the label-based names the exported code uses;
+    pruned weights (``masks``) are zeros."""
     with torch.random.fork_rng(devices=[]):  # building the model draws initial weights: leave the RNG alone
         model = compile_graph(graph, task)
-    return model.readable_state_dict(weights)
+    return model.readable_state_dict(masked(weights, masks))
 
 
 def _header(model: CompiledModel, task: TaskSpec, class_name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, cast
 import torch
 
 from playground.compile.compiler import CompiledModel
+from playground.compile.masks import Masks, zero_masked
 from playground.graph.spec import TaskSpec
 
 ONNX_MISSING = ("ONNX export needs the onnx package: pip install 'neural-playground[onnx]' "
@@ -29,8 +30,12 @@ def example_input(task: TaskSpec, batch: int = 2) -> torch.Tensor:
     return torch.zeros((batch, *task.input_shape), dtype=torch.float32)
 
 
-def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[str]) -> None:
+def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[str],
+                masks: Masks | None = None) -> None:
     """Write ``model`` (in eval mode, on CPU) to ``path`` with a dynamic batch dimension.
+
+    ``masks`` (pruning, by state_dict key): the pruned weights are set to zero in ``model``
+    first, so the file holds them as zeros.
 
     The graph takes ``x`` (N, *input_shape) and returns ``y``, the tensor fed to the Output
     block (logits for classification, before any softmax).
@@ -41,6 +46,8 @@ def export_onnx(model: CompiledModel, task: TaskSpec, path: str | os.PathLike[st
         raise OnnxExportError(ONNX_MISSING) from None
     was_training = model.training
     model = model.cpu().eval()
+    if masks:
+        zero_masked(model, masks)
     taps, model.taps = model.taps, set()
     model.record_attention(False)
     try:

@@ -21,6 +21,7 @@ import numpy as np
 from playground import __version__
 from playground.compile.compiler import compile_graph
 from playground.compile.export_code import export_python
+from playground.compile.masks import Masks
 from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
 
@@ -46,10 +47,13 @@ def _split_docstring(code: str) -> tuple[str, str]:
 
 
 def export_torchrun(graph: Graph, task: TaskSpec, arrays: dict[str, np.ndarray], config: dict[str, Any],
-                    title: str = "network") -> str:
+                    title: str = "network", masks: Masks | None = None) -> str:
     """Source of the training script. ``arrays`` holds x_train, y_train, x_val, y_val (numpy);
-    ``config`` is ``TrainConfig.to_dict()``."""
+    ``config`` is ``TrainConfig.to_dict()``; ``masks`` (pruning, by state_dict key) travel along
+    and the script keeps those weights at zero from the start and after every step."""
     model = compile_graph(graph, task)
+    mask_src = "".join(f'    "{model.readable_key(k)}": """\n{_encode_array(m.cpu().numpy().astype(np.uint8))}\n""",\n'
+                       for k, m in (masks or {}).items())
     comment, model_code = _split_docstring(export_python(graph, task, "Net"))
     data = {k: _encode_array(np.asarray(arrays[k])) for k in ("x_train", "y_train", "x_val", "y_val")}
     settings = {k: config[k] for k in ("optimizer", "lr", "momentum", "nesterov", "schedule", "warmup_steps",
@@ -60,7 +64,7 @@ def export_torchrun(graph: Graph, task: TaskSpec, arrays: dict[str, np.ndarray],
     return _TEMPLATE.format(
         version=__version__, title=title, model_comment=comment, model_code=model_code.rstrip(),
         config=pprint.pformat(settings, sort_dicts=False), task=repr(task_info), data=data_src,
-        default_steps=DEFAULT_STEPS,
+        default_steps=DEFAULT_STEPS, masks=mask_src,
     )
 
 
@@ -104,6 +108,10 @@ TASK = {task}
 # ---------------------------------------------------------------------------- the data
 DATA = {{
 {data}}}
+
+# pruning masks: parameter -> 0/1 array of its shape; the zeros stay zero while training
+MASKS = {{
+{masks}}}
 
 
 def report(record):
@@ -231,6 +239,15 @@ def main():
     model = Net()
     init_weights(model, CONFIG["init"], generator)  # same seed on every rank: same start
     model.to(device)
+    params = dict(model.named_parameters())
+    masks = {{k: torch.from_numpy(load_array(v)).to(device, params[k].dtype) for k, v in MASKS.items()}}
+
+    def keep_masks():
+        with torch.no_grad():
+            for k, m in masks.items():
+                params[k].mul_(m)
+
+    keep_masks()
     net = nn.parallel.DistributedDataParallel(model) if distributed else model
     optimizer = make_optimizer(model.parameters())
     weights = [p for name, p in model.named_parameters() if p.dim() >= 2 and name.endswith("weight")]
@@ -257,6 +274,7 @@ def main():
         if CONFIG["grad_clip"]:
             nn.utils.clip_grad_norm_(model.parameters(), CONFIG["grad_clip"])
         optimizer.step()
+        keep_masks()
         loss_value = loss.detach()
         if distributed:
             dist.all_reduce(loss_value)

@@ -31,7 +31,7 @@ import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import archive, limits, skeleton
+from playground.session import analysis_part, archive, limits, skeleton
 from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
@@ -127,6 +127,10 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
         parts["record"], binaries["record.safetensors"] = record_part.encode(session.record)
     if session.weights is not None:
         binaries["weights.safetensors"] = archive.tensors_bytes(session.weights)
+    analysis, analysis_binaries = analysis_part.encode(session)
+    if analysis is not None:
+        parts["analysis"] = analysis
+    binaries.update(analysis_binaries)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
         if state is None:
             continue
@@ -287,6 +291,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
         setattr(session, f"{part}_state", state)
     check_weights(session)
     check_training_state(session)
+    analysis_part.decode(reader, session)
     return session
 
 

@@ -51,6 +51,11 @@ class Session:
     notes: str = ""
     ui_state: dict[str, Any] = field(default_factory=dict)
     embedded_data: dict[str, Any] | None = None
+    # playground.analysis (session/analysis_part.py): lesions as {"kind", "node_id", "units"};
+    # pruning masks by state_dict key (True kept); lottery-ticket rewind weights by step
+    lesions: list[dict[str, Any]] = field(default_factory=list)
+    masks: dict[str, torch.Tensor] | None = None
+    rewind_weights: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
     app_version: str = __version__
     schema: int = SCHEMA_VERSION
     warnings: list[str] = field(default_factory=list)  # not saved: what loading had to tell
@@ -96,6 +101,10 @@ class Session:
         """Take weights, optimizer, counters, RNG and metric history from a trainer."""
         state = trainer.state_dict()
         self.weights = {k: v.detach().cpu().clone() for k, v in state.get("model", {}).items()}
+        if self.masks:  # the last optimizer step moved pruned weights; they are zeros in the record
+            from playground.compile.masks import masked
+
+            self.weights = masked(self.weights, self.masks)
         self.optimizer_state = state.get("optimizer")
         self.trainer_state = {k: v for k, v in state.items() if k not in _TRAINER_PARTS}
         self.config = trainer.config
@@ -168,6 +177,10 @@ class Session:
                     trainer.load_state_dict(state)
             except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
                 raise SessionError(f"the saved training state does not fit this network ({err})") from None
+        if self.masks:  # a pruned network trains with its mask fixed
+            from playground.compile.masks import keep_masks
+
+            keep_masks(trainer.model, self.masks)
         return trainer
 
 

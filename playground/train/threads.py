@@ -99,7 +99,7 @@ def step_flops(model: torch.nn.Module, example: torch.Tensor) -> float:
         with torch.no_grad(), torch.random.fork_rng(devices=devices), FlopCounterMode(display=False) as counter:
             model(example)
         flops = 3.0 * float(counter.get_total_flops())
-    except Exception:  # noqa: BLE001  the counter's module hooks choke on some modules (a source
+    except Exception:  # the FLOP counter's module hooks choke on some modules (a source
         # block returning its own Parameter): a step costs about 6 FLOPs per weight and sample
         flops = 6.0 * key[1] * max(int(example.shape[0]) if example.dim() else 1, 1)
     finally:

@@ -10,13 +10,14 @@ from playground.ui.views.activations_view import ActivationsView
 from playground.ui.views.attention_view import AttentionView
 from playground.ui.views.base import ViewBase, ViewContext
 from playground.ui.views.boundary_view import BoundaryView
+from playground.ui.views.confusion_view import ConfusionView
 from playground.ui.views.curves_view import CurvesView
 from playground.ui.views.dynamics_view import DynamicsView
 from playground.ui.views.histogram_view import HistogramView
 from playground.ui.views.thumbnails import unit_thumbnails
 
 ALL_VIEWS: list[type[ViewBase]] = [CurvesView, HistogramView, BoundaryView, ActivationsView, AttentionView,
-                                   DynamicsView]
+                                   DynamicsView, ConfusionView]
 
 __all__ = ["ALL_VIEWS", "ActivationsView", "AttentionView", "BoundaryView", "CurvesView", "DynamicsView",
            "HistogramView", "ViewBase", "ViewContext", "unit_thumbnails"]

@@ -1,0 +1,131 @@
+"""ConfusionView: the validation confusion matrix of a classifier (rows: true class, columns:
+predicted), as counts or row shares, with per-class precision, recall and F1 below.
+
+What it draws comes from ``playground.analysis.confusion``: handed over with
+``set_confusion`` (the app computes it from the trained network), or read from a recorded
+"confusion" snapshot (``{"counts": C×C array}``) when the training record has one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import torch
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QCheckBox, QWidget
+
+from playground.analysis.confusion import Confusion
+from playground.ui.views.colormaps import sequential
+from playground.ui.views.export import write_csv
+from playground.ui.views.view_panel import ViewPanel
+
+MAX_TEXT_CLASSES = 12  # beyond this, numbers in the cells would not be readable
+
+
+class ConfusionView(ViewPanel):
+    title = "Confusion"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.busy_budget = None  # drawn only when a new matrix arrives
+        self.normalise = QCheckBox("row shares")
+        self.normalise.setChecked(True)
+        self.normalise.setAccessibleName("Confusion: show row shares")
+        self.normalise.setToolTip("Show each row as shares of its true class (on) or raw counts (off)")
+        self.add_control("", self.normalise)
+        self.controls.addStretch(1)
+        self.plot = self.graphics.addPlot(title="Confusion")
+        self.plot.setLabel("bottom", "predicted class")
+        self.plot.setLabel("left", "true class")
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=sequential(), interactive=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.texts: list[pg.TextItem] = []
+        self.given: Confusion | None = None
+        self.shown: Confusion | None = None
+        self.normalise.toggled.connect(lambda _on: self._draw_matrix())
+
+    def set_confusion(self, result: Confusion | None) -> None:
+        """Show ``result`` (None: nothing) now."""
+        self.given = result
+        self._show(result)
+
+    def draw(self) -> None:
+        if self.given is not None:
+            self._show(self.given)
+            return
+        snap = self.buffer.snapshot("confusion") if self.buffer is not None else None
+        counts = snap[1].get("counts") if snap is not None and isinstance(snap[1], dict) else None
+        self._show(Confusion(torch.as_tensor(np.asarray(counts), dtype=torch.long), [])
+                   if counts is not None else None)
+
+    def _show(self, result: Confusion | None) -> None:
+        self.shown = result
+        if result is None:
+            self.show_hint("No confusion matrix yet: train a classifier, then its validation "
+                           "mistakes show here (rows: true class, columns: predicted).")
+            self.image.clear()
+            self._clear_texts()
+            return
+        f1 = result.f1
+        worst = int(torch.argmin(f1))
+        self.show_hint(f"accuracy {result.accuracy:.3f} ({result.correct} of {result.total}); "
+                       f"macro F1 {float(f1.mean()):.3f}; weakest class {worst} "
+                       f"(precision {float(result.precision[worst]):.2f}, recall {float(result.recall[worst]):.2f})")
+        self._draw_matrix()
+
+    def _clear_texts(self) -> None:
+        for t in self.texts:
+            self.plot.removeItem(t)
+        self.texts = []
+
+    def _draw_matrix(self) -> None:
+        result = self.shown
+        if result is None:
+            return
+        c = result.classes
+        shares = result.normalised.numpy().astype(np.float32)
+        counts = result.counts.numpy()
+        rows = self.normalise.isChecked()
+        matrix = shares if rows else counts.astype(np.float32)
+        top = 1.0 if rows else max(float(matrix.max()), 1.0)
+        self.image.setImage(matrix, levels=(0.0, top), autoLevels=False)
+        self.colorbar.setLevels((0.0, top))
+        self.image.setRect(QRectF(0, 0, c, c))
+        ticks = [[(i + 0.5, str(i)) for i in range(c)], []]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self._clear_texts()
+        if c <= MAX_TEXT_CLASSES:
+            for t in range(c):
+                for p in range(c):
+                    value = f"{shares[t, p]:.2f}" if rows else str(int(counts[t, p]))
+                    # viridis: dark cells at the low end take white text, bright ones black
+                    item = pg.TextItem(value, color="k" if matrix[t, p] > 0.6 * top else "w", anchor=(0.5, 0.5))
+                    item.setPos(p + 0.5, t + 0.5)
+                    self.plot.addItem(item)
+                    self.texts.append(item)
+        self.plot.setTitle(f"Confusion ({'row shares' if rows else 'counts'})")
+        self.plot.setRange(QRectF(0, 0, c, c), padding=0.02)
+
+    def export_csv(self, path: str) -> None:
+        """One row per cell: true, predicted, count, row_share; then precision, recall, F1 per class."""
+        result = self.shown
+        header = ("row", "true", "predicted", "count", "row_share", "precision", "recall", "f1")
+        if result is None:  # nothing to show yet: the header alone
+            write_csv(path, header, iter(()))
+            return
+        shares = result.normalised
+
+        def rows():
+            for t in range(result.classes):
+                for p in range(result.classes):
+                    yield ("cell", t, p, int(result.counts[t, p]), float(shares[t, p]), "", "", "")
+            for k in range(result.classes):
+                yield ("class", k, "", "", "", float(result.precision[k]), float(result.recall[k]),
+                       float(result.f1[k]))
+        write_csv(path, header, rows())
