@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
 
 from playground.train.snapshots import AttentionSnapshot
@@ -89,6 +89,8 @@ class AttentionView(ViewPanel):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.cells: list[tuple[str, int, pg.PlotItem, pg.ImageItem]] = []  # the small multiples
         self._cells_for: tuple = ()
+        self._grid_shape = (0, 0)  # (columns, cells) as laid out
+        self._grid_tokens: list[Any] = []
         self.grid_bar: pg.ColorBarItem | None = None
         self.data: AttentionSnapshot | None = None
         self.step = -1
@@ -106,6 +108,8 @@ class AttentionView(ViewPanel):
         self.follow.toggled.connect(self.redraw)
         self.grid_mode.toggled.connect(self._grid_toggled)
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.graphics.installEventFilter(self)
+        self.layout().addStretch(0)  # takes the room of the hidden plot, so the hint sits at the top
 
     # ------------------------------------------------------------ controls
     def _user_picked(self) -> None:
@@ -124,8 +128,14 @@ class AttentionView(ViewPanel):
         layout.clear()  # removes the single plot or the cells; both are kept and re-added
         if not on:
             layout.addItem(self.plot, row=0, col=0)
-        self._cells_for, self._shown = (), ()
+        self._grid_shape, self._shown = (0, 0), ()
         self.redraw()
+
+    def _enable(self, on: bool) -> None:
+        """Pickers are live only while there are maps to pick from."""
+        for widget in (self.block, self.sample, self.average, self.follow, self.grid_mode):
+            widget.setEnabled(on)
+        self.head.setEnabled(on and not self.average.isChecked())
 
     @staticmethod
     def _quiet(widget: QWidget, change: Any) -> None:
@@ -172,13 +182,16 @@ class AttentionView(ViewPanel):
         if snap is None or not snap[1].get("maps"):
             self.show_hint(self._placeholder())
             self.choice.setText("")
+            self.choice.setVisible(False)
             self.graphics.setVisible(False)  # no empty axes
+            self._enable(False)
             if self._shown:
                 self._shown, self.data, self.matrix = (), None, np.zeros((0, 0))
                 self.image.clear()
             return
         self.show_hint("")
         self.graphics.setVisible(True)
+        self._enable(True)
         step, data = snap
         maps: dict[str, np.ndarray] = data["maps"]
         labels = data.get("labels", {})
@@ -221,6 +234,7 @@ class AttentionView(ViewPanel):
         which = "mean over heads" if averaged else f"head {head + 1}"
         self.plot.setTitle(f"{self.block.currentText()} · {which} · sample {sample + 1} · step {step}")
         self.plot.setRange(QRectF(0, 0, tk, tq), padding=0.02)
+        self._fit()
 
     def _follow_most_structured(self) -> None:
         best = most_structured(self.scores)
@@ -239,6 +253,7 @@ class AttentionView(ViewPanel):
         best = most_structured(self.scores)
         if best is None:
             self.choice.setText("")
+            self.choice.setVisible(False)
             return
         best_text = f"{labels.get(best[0], best[0])} · head {best[1] + 1} (mean row entropy {best[2]:.2f})"
         if self.follow.isChecked():
@@ -250,24 +265,22 @@ class AttentionView(ViewPanel):
             score = "" if averaged or mine is None or head >= len(mine) else f" (entropy {mine[head]:.2f})"
             text = f"Your choice: {labels.get(node, node)} · {which}{score}. Most structured: {best_text}."
         self.choice.setText(text)
+        self.choice.setVisible(True)
 
     # ------------------------------------------------------------ small multiples
     def _draw_grid(self, maps: dict[str, np.ndarray], labels: dict[str, str], node: str, head: int,
                    sample: int, tokens: list[Any]) -> None:
-        """One small map per head: rows are blocks, columns heads (the chosen block alone when there
-        are more than GRID_CELLS heads), each with its entropy; the shown head is marked."""
+        """One small map per head (block by block; the chosen block alone when there are more than
+        GRID_CELLS heads), each with its entropy; the shown head is marked."""
         blocks = [nid for nid in maps if np.asarray(maps[nid]).ndim == 4]
         if sum(maps[nid].shape[1] for nid in blocks) > GRID_CELLS:
             blocks = [node]
-        layout = self.graphics.ci
         wanted = tuple((nid, maps[nid].shape[1]) for nid in blocks)
         if wanted != self._cells_for:
-            layout.clear()
             self.cells = []
-            width = max(heads for _, heads in wanted)
-            for row, (nid, heads) in enumerate(wanted):
+            for nid, heads in wanted:
                 for h in range(heads):
-                    plot = layout.addPlot(row=row, col=h)
+                    plot = pg.PlotItem()
                     plot.invertY(True)
                     plot.setAspectLocked(True)
                     plot.hideButtons()
@@ -278,24 +291,63 @@ class AttentionView(ViewPanel):
                     self.cells.append((nid, h, plot, image))
             self.grid_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=sequential(), interactive=False,
                                             label="weight", width=12)
-            layout.addItem(self.grid_bar, row=0, col=width, rowspan=len(wanted))
-            self._cells_for = wanted
-            if self.theme:
-                self.set_theme(self.theme)
+            self._cells_for, self._grid_shape = wanted, (0, 0)
+        self._grid_tokens = tokens
         for nid, h, plot, image in self.cells:
             arr = maps[nid]
-            s = min(sample, arr.shape[0] - 1)
-            matrix = np.asarray(arr[s, h], dtype=np.float32)
+            matrix = np.asarray(arr[min(sample, arr.shape[0] - 1), h], dtype=np.float32)
             tq, tk = matrix.shape
             image.setImage(matrix, levels=(0.0, 1.0), autoLevels=False)
             image.setRect(QRectF(0, 0, tk, tq))
-            plot.getAxis("bottom").setTicks(_ticks(_labels(tokens, tk), GRID_TICKS))
-            plot.getAxis("left").setTicks(_ticks(_labels(tokens, tq), GRID_TICKS))
             score = self.scores.get(nid)
             entropy = f" · H {score[h]:.2f}" if score is not None and h < len(score) else ""
             mark = "▶ " if (nid, h) == (node, head) and not self.average.isChecked() else ""
             plot.setTitle(f"{mark}{labels.get(nid, nid)} · head {h + 1}{entropy}", size="9pt")
             plot.setRange(QRectF(0, 0, tk, tq), padding=0.02)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Maps stay square-celled and their axes no wider than the map: the single plot is centred
+        at the width its height allows; the small multiples take the number of columns that makes
+        each of them largest in this dock's shape."""
+        width, height = max(self.graphics.width(), 1), max(self.graphics.height(), 1)
+        layout = self.graphics.ci
+        if not self.grid_mode.isChecked():
+            tq, tk = self.matrix.shape if self.matrix.size else (1, 1)
+            side = max(height - 90, 40)
+            self.plot.setMaximumWidth(max(side * tk / max(tq, 1) + 140, 240))
+            layout.layout.setAlignment(self.plot, Qt.AlignmentFlag.AlignHCenter)
+            return
+        n = len(self.cells)
+        if not n:
+            return
+        def cell_side(cols: int) -> float:
+            rows = -(-n // cols)
+            return min((width - 90) / cols - 40, (height - 10) / rows - 50)
+        cols = max(range(1, n + 1), key=cell_side)
+        if (cols, n) != self._grid_shape:
+            self._grid_shape = (cols, n)
+            layout.clear()
+            for i, (_, _, plot, _) in enumerate(self.cells):
+                layout.addItem(plot, row=i // cols, col=i % cols)
+            assert self.grid_bar is not None
+            layout.addItem(self.grid_bar, row=0, col=cols, rowspan=-(-n // cols))
+            if self.theme:
+                self.set_theme(self.theme)
+        side = max(cell_side(cols), 20)
+        for _, _, plot, image in self.cells:
+            plot.setMaximumWidth(side + 50)
+            layout.layout.setAlignment(plot, Qt.AlignmentFlag.AlignHCenter)
+            tq, tk = image.image.shape if image.image is not None else (1, 1)
+            # token labels only where each cell row is tall enough to hold one
+            readable = side / max(tq, tk) >= 11
+            plot.getAxis("bottom").setTicks(_ticks(_labels(self._grid_tokens, tk), GRID_TICKS) if readable else [[], []])
+            plot.getAxis("left").setTicks(_ticks(_labels(self._grid_tokens, tq), GRID_TICKS) if readable else [[], []])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Type.Resize and self.data is not None:
+            self._fit()
+        return super().eventFilter(watched, event)
 
     def _clicked(self, event: Any) -> None:
         """A click on a small multiple shows that head alone (the user's choice)."""

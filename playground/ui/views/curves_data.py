@@ -10,6 +10,7 @@ import numpy as np
 
 from playground.ui.views.smoothing import MIN_POINTS_PER_WINDOW, should_smooth, step_smooth
 
+MAX_MARKERS = 100  # a series with more points is dense enough to read as a line
 WINDOW_MAX_POINTS = 2000  # the slider spans MIN_POINTS_PER_WINDOW … this many points of the densest series
 SERIES_NAMES = {"train/loss": "training loss", "val/loss": "validation loss", "train/accuracy": "training accuracy",
                 "val/accuracy": "validation accuracy", "lr": "learning rate"}
@@ -33,10 +34,10 @@ def plan(steps: np.ndarray, values: np.ndarray, window_steps: float,
          sparse_window: float) -> tuple[np.ndarray | None, bool]:
     """How a series is drawn: (its values smoothed over ``window_steps``, or None where the window
     would hold too few of its points, or smoothing is off; whether it is sparse for
-    ``sparse_window`` (the window now, or the default one while smoothing is off), so drawn with
-    markers)."""
+    ``sparse_window`` (the window now, or the default one while smoothing is off) and has few
+    enough points to tell apart, so drawn with markers)."""
     smooth = step_smooth(steps, values, window_steps) if should_smooth(steps, window_steps) else None
-    return smooth, len(steps) > 0 and not should_smooth(steps, sparse_window)
+    return smooth, 0 < len(steps) <= MAX_MARKERS and not should_smooth(steps, sparse_window)
 
 
 def check_run(index: int, run: Any) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -94,6 +95,6 @@ class Drawn:
         i = int(np.searchsorted(self.steps, step, side="right")) - 1
         return i if i >= 0 else None
 
-    def text(self, name: str, i: int) -> str:
+    def text(self, name: str, i: int, smoothed: bool = True) -> str:
         out = f"{human(name)} {self.raw[i]:.4g}"
-        return out if self.smooth is None else out + f" (smoothed {self.smooth[i]:.4g})"
+        return out if self.smooth is None or not smoothed else out + f" (smoothed {self.smooth[i]:.4g})"

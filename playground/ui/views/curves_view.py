@@ -38,7 +38,7 @@ UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement
 X_MODES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
 WIDE = 2.6  # width / height above which the plots sit in one row instead of a 2 × 2 grid
 RUN_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
-DEFAULT_SLIDER = 10  # ≈ 30 points
+DEFAULT_SLIDER = 1  # 20 points: the least smoothing that still averages enough points (least lag)
 
 
 def _color(name: str) -> QColor:
@@ -54,7 +54,7 @@ def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
 
 def _pin_line() -> pg.InfiniteLine:
     line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d03030", width=1.5),
-                           label="", labelOpts={"position": 0.92, "color": "#d03030", "anchors": [(0, 0.5), (0, 0.5)],
+                           label="", labelOpts={"position": 0.97, "color": "#d03030", "anchors": [(0, 0), (0, 0)],
                                                 "fill": (255, 255, 255, 200)})
     line.setVisible(False)
     return line
@@ -93,6 +93,7 @@ class CurvesView(ViewPanel):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setAccessibleName("Values under the cursor")
         self.layout().insertWidget(1, self.readout)
+        self.layout().addStretch(0)  # takes the room of the hidden plots, so the hint sits at the top
 
         self.plot_items: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}  # smoothed (or raw, with markers when sparse)
@@ -110,7 +111,7 @@ class CurvesView(ViewPanel):
             for name in names:
                 color = _color(name)
                 faint = QColor(color)
-                faint.setAlpha(70)
+                faint.setAlpha(110)
                 self.raw_curves[name] = _fast(plot.plot(pen=pg.mkPen(faint, width=1)))
                 self.curves[name] = _fast(plot.plot(pen=pg.mkPen(color, width=2), name=human(name)))
                 self.plot_of[name] = key
@@ -337,25 +338,29 @@ class CurvesView(ViewPanel):
             return float(step)
         return float(np.interp(step, dense.steps, dense.x))
 
-    def values_at_step(self, step: int, names: tuple[str, ...] | None = None) -> list[str]:
+    def values_at_step(self, step: int, names: tuple[str, ...] | None = None, smoothed: bool = True) -> list[str]:
         """Each series' latest recorded value at or before ``step``, as text."""
         out = []
         for name in names or tuple(self.curves):
             drawn = self.data.get(name)
             i = drawn.at_step(step) if drawn is not None and len(drawn.steps) else None
             if drawn is not None and i is not None:
-                out.append(drawn.text(name, i))
+                out.append(drawn.text(name, i, smoothed))
         return out
 
     def _draw_pins(self) -> None:
         step = self.pinned_step
         for key, _, names in PLOTS:
             pin = self.pins[key]
-            values = self.values_at_step(step, names) if step is not None else []
+            values = self.values_at_step(step, names, smoothed=False) if step is not None else []
             pin.setVisible(step is not None and key in self.shown_plots)
             if step is None:
                 continue
-            pin.setPos(self.x_of_step(step))
+            x = self.x_of_step(step)
+            pin.setPos(x)
+            low, high = self.plot_items[key].vb.viewRange()[0]
+            side = 1.0 if x > (low + high) / 2 else 0.0  # the text on the side with room for it
+            pin.label.anchors = [(side, 0.0), (side, 0.0)]
             pin.label.setFormat("\n".join(values).replace("{", "{{").replace("}", "}}"))
         if step is None:
             if self.readout.text().startswith("at step"):
