@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from playground.train.snapshots import AttentionSnapshot
 from playground.ui.views.attention_maps import (
@@ -49,7 +49,7 @@ class AttentionView(ViewPanel):
         self.head = QComboBox()
         self.average = QCheckBox("mean over heads")
         self.sample = QComboBox()
-        self.sample.setMinimumContentsLength(16)
+        self.sample.setMinimumContentsLength(12)
         self.follow = QCheckBox("most structured")
         self.follow.setChecked(True)
         self.grid_mode = QCheckBox("all heads")
@@ -69,13 +69,15 @@ class AttentionView(ViewPanel):
         self.add_control("head", self.head)
         self.add_control("", self.average)
         self.add_control("sample", self.sample)
-        self.add_control("", self.follow)
-        self.add_control("", self.grid_mode)
         self.controls.addStretch(1)
         self.choice = QLabel("")
         self.choice.setWordWrap(True)
         self.choice.setAccessibleName("Which attention map is shown")
-        self.layout().insertWidget(1, self.choice)
+        second = QHBoxLayout()  # a row of its own, so the view stays narrow enough for a side column
+        second.addWidget(self.follow)
+        second.addWidget(self.grid_mode)
+        second.addWidget(self.choice, 1)
+        self.layout().insertLayout(1, second)
         self.plot = self.graphics.addPlot(title="Attention")
         self.plot.setLabel("bottom", "key")
         self.plot.setLabel("left", "query")
