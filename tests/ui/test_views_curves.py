@@ -12,8 +12,9 @@ from PySide6.QtGui import QImage
 from playground.graph.model import Graph
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import CurvesView, ViewContext
-from playground.ui.views.curves_view import PLOTS
-from playground.ui.views.smoothing import ema_smooth
+from playground.ui.views.curves_data import window_points
+from playground.ui.views.curves_view import DEFAULT_SLIDER, PLOTS
+from playground.ui.views.smoothing import ema_smooth, step_smooth
 
 
 def fill(buffer: MetricsBuffer, steps: int = 400, seed: int = 0) -> None:
@@ -35,22 +36,62 @@ def ctx() -> ViewContext:
     return ViewContext(graph=Graph())
 
 
-def test_draws_raw_and_smoothed_loss(view: CurvesView) -> None:
+def test_raw_is_drawn_faint_behind_the_smoothed_curve_and_sparse_series_raw_with_markers(view: CurvesView) -> None:
     buffer = MetricsBuffer()
     fill(buffer)
-    view.smoothing.setValue(80)
     view.refresh(buffer, ctx())
     steps, values = buffer.series("train/loss")
     x, y = view.curves["train/loss"].getOriginalDataset()
     assert np.array_equal(x, steps)
-    assert np.allclose(y, ema_smooth(values, 0.8))
-    assert np.array_equal(view.raw_curves["train/loss"].getOriginalDataset()[1], values)
-    assert len(view.curves["val/loss"].getOriginalDataset()[0]) == 20
-    view.smoothing.setValue(0)  # redraws at once from the last buffer
+    assert view.window_steps == pytest.approx(window_points(view.smoothing.value()))  # one point a step
+    assert np.allclose(y, step_smooth(steps, values, view.window_steps))
+    assert np.std(np.diff(y)) < 0.5 * np.std(np.diff(values))  # visibly smoother than the raw values
+    raw = view.raw_curves["train/loss"]
+    assert np.array_equal(raw.getOriginalDataset()[1], values)
+    assert raw.opts["pen"].color().alpha() < view.curves["train/loss"].opts["pen"].color().alpha()
+    assert raw.zValue() <= view.curves["train/loss"].zValue()
+    items = view.plot_items["loss"].listDataItems()
+    assert items.index(raw) < items.index(view.curves["train/loss"])  # behind: painted first
+    assert view.curves["train/loss"].opts["symbol"] is None
+
+    # validation every 20 steps: ~1.5 points a window, so drawn as measured, with markers
+    val_steps, val_values = buffer.series("val/loss")
+    assert np.array_equal(view.curves["val/loss"].getOriginalDataset()[1], val_values)
+    assert view.curves["val/loss"].opts["symbol"] == "o"
+    assert len(view.raw_curves["val/loss"].getOriginalDataset()[0] or []) == 0
+
+    view.smoothing.setValue(80)  # a window of ~800 steps holds 40 validation points: smoothed too
+    assert view.window_steps >= 20 * 20
+    assert np.allclose(view.curves["val/loss"].getOriginalDataset()[1],
+                       step_smooth(val_steps, val_values, view.window_steps))
+    assert view.curves["val/loss"].opts["symbol"] is None
+    assert view.smoothing_label.text() == f"{view.window_steps:.0f} steps"
+
+    view.smoothing.setValue(0)  # off: redraws at once from the last buffer
     assert np.array_equal(view.curves["train/loss"].getOriginalDataset()[1], values)
-    assert view.raw_curves["train/loss"].getOriginalDataset()[0] is None or \
-        len(view.raw_curves["train/loss"].getOriginalDataset()[0]) == 0
-    assert view.smoothing_label.text() == "0.00"
+    assert len(view.raw_curves["train/loss"].getOriginalDataset()[0] or []) == 0
+    assert view.smoothing_label.text() == "off"
+
+
+def test_sparse_validation_that_drops_to_zero_is_not_drawn_lagging(view: CurvesView) -> None:
+    """The case from issue 13: validation every 25 steps falls from ~1 to ~0 at step 175; index-based
+    smoothing (0.6) still drew about 0.5 at step 200."""
+    buffer = MetricsBuffer()
+    rng = np.random.default_rng(2)
+    for s in range(201):
+        buffer.add_scalars(s, {"train/loss": (1.0 if s < 160 else 0.02) + 0.05 * rng.random()})
+    for s in range(0, 201, 25):
+        buffer.record_scalars(s, {"val/loss": 1.0 if s < 175 else 0.01})
+    _, val_values = buffer.series("val/loss")
+    assert ema_smooth(val_values, 0.6)[-1] > 0.3  # what the old smoothing drew: the check can fail
+    for position in (1, DEFAULT_SLIDER, 30, 50):
+        view.smoothing.setValue(position)
+        view.refresh(buffer, ctx())
+        assert view.window_steps / 25 < 20  # fewer than 20 validation points a window
+        drawn = view.curves["val/loss"].getOriginalDataset()[1]
+        assert drawn[-1] == pytest.approx(val_values[-1], abs=0.02)
+        assert drawn[-2] == pytest.approx(0.01, abs=0.02)
+        assert view.curves["val/loss"].opts["symbol"] == "o"
 
 
 def test_unchanged_buffer_is_not_redrawn_and_new_points_are(view: CurvesView) -> None:
@@ -96,8 +137,8 @@ def test_hover_readout_names_values_under_the_mouse(view: CurvesView, qtbot) -> 
     text = view.readout.text()
     _, values = buffer.series("train/loss")
     assert text.startswith("step 200")
-    assert f"train/loss {values[200]:.4g}" in text
-    assert "val/loss" in text
+    assert f"training loss {values[200]:.4g}" in text
+    assert "validation loss" in text and "/" not in text
     assert all(c.isVisible() for c in view.cursors)
 
 
@@ -191,3 +232,51 @@ def test_earlier_learning_rates_stay_in_view(view: CurvesView) -> None:
     view.refresh(buffer, ctx())
     view.plot_items["lr"].vb.updateAutoRange()
     assert view.plot_items["lr"].vb.viewRange()[1][1] >= 0.03
+
+
+def test_show_step_draws_a_cursor_with_the_values_recorded_by_then(view: CurvesView) -> None:
+    buffer = MetricsBuffer()
+    fill(buffer)
+    view.refresh(buffer, ctx())
+    assert not any(pin.isVisible() for pin in view.pins.values())
+    view.show_step(150)
+    _, loss = buffer.series("train/loss")
+    _, val = buffer.series("val/loss")
+    for key in ("loss", "accuracy", "lr"):
+        assert view.pins[key].isVisible() and view.pins[key].value() == pytest.approx(150)
+    label = view.pins["loss"].label.toPlainText()
+    assert f"training loss {loss[150]:.4g}" in label
+    assert f"validation loss {val[140 // 20]:.4g}" in label  # the latest validation at or before 150
+    assert "accuracy" not in label
+    assert view.readout.text().startswith("at step 150: training loss")
+    view.x_mode.setCurrentText("epoch")  # the cursor moves with the axis
+    assert view.pins["loss"].value() == pytest.approx(150 / 40, rel=0.02)
+    view.show_step(None)  # live again: no cursor
+    assert not any(pin.isVisible() for pin in view.pins.values())
+    assert view.readout.text() == ""
+
+
+def test_titles_and_readouts_are_words_not_keys(view: CurvesView) -> None:
+    buffer = MetricsBuffer()
+    fill(buffer)
+    view.refresh(buffer, ctx())
+    view.show_step(100)
+    titles = [view.plot_items[key].titleLabel.text for key, _, _ in PLOTS]
+    assert "training" in titles[0] and "validation" in titles[0] and titles[2] == "Learning rate"
+    for text in (*titles, view.readout.text(), view.readout_at(50.0)):
+        assert not any(key in text for key in ("train/", "val/", "lr ", "steps_per_s", "_")), text
+
+
+def test_nothing_recorded_shows_no_axes_and_plots_without_data_are_left_out(view: CurvesView) -> None:
+    view.show()
+    view.refresh(MetricsBuffer(), ctx())
+    assert view.graphics.isHidden() and "press Start" in view.hint.text()
+    buffer = MetricsBuffer()  # a regression: loss and learning rate, no accuracy
+    for s in range(50):
+        buffer.add_scalars(s, {"train/loss": 1.0 / (s + 1)})
+    buffer.record_scalars(0, {"lr": 0.01, "val/loss": 1.0})
+    view.refresh(buffer, ctx())
+    assert not view.graphics.isHidden() and view.hint.isHidden()
+    assert view.shown_plots == ("loss", "lr")
+    layout = view.graphics.ci.items
+    assert view.plot_items["accuracy"] not in layout and view.plot_items["lr"] in layout

@@ -1,5 +1,7 @@
-"""CurvesView: loss, accuracy, learning rate and speed over steps, epochs or time, with
-TensorBoard-style smoothing, log y, a hover readout and earlier runs of the session overlaid."""
+"""CurvesView: loss, accuracy and learning rate over steps, epochs or time. The raw values are drawn
+faint behind a smoothed curve (as TensorBoard does), smoothing is weighted by step distance and left
+off for series too sparse for the window (drawn with markers instead), with log y, a hover readout,
+a cursor at the step the timeline picks, and earlier runs of the session overlaid."""
 
 from __future__ import annotations
 
@@ -12,8 +14,17 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QWidget
 
 from playground.ui.views.colormaps import series_color
+from playground.ui.views.curves_data import (
+    SHORT_NAMES,
+    Drawn,
+    check_run,
+    epoch_axis,
+    human,
+    plan,
+    window_points,
+)
 from playground.ui.views.export import write_csv
-from playground.ui.views.smoothing import ema_smooth
+from playground.ui.views.smoothing import MIN_POINTS_PER_WINDOW, median_gap
 from playground.ui.views.view_panel import ViewPanel
 
 # (plot key, title, series shown in it)
@@ -22,11 +33,12 @@ PLOTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("accuracy", "Accuracy", ("train/accuracy", "val/accuracy")),
     ("lr", "Learning rate", ("lr",)),
 )  # steps/s is this machine's speed, not part of the record: the status bar shows it live
-LOG_PLOTS = ("loss", "lr")
-UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement  # the "log y" box switches these
+LOG_PLOTS = ("loss", "lr")  # the "log y" box switches these
+UNSMOOTHED = ("lr",)  # a schedule, not a noisy measurement
 X_MODES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
 WIDE = 2.6  # width / height above which the plots sit in one row instead of a 2 × 2 grid
 RUN_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
+DEFAULT_SLIDER = 1  # 20 points: the least smoothing that still averages enough points (least lag)
 
 
 def _color(name: str) -> QColor:
@@ -40,44 +52,12 @@ def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
     return item
 
 
-def _check_run(index: int, run: Any) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """One earlier history as {name: (steps, values, wall)}; ValueError names what is wrong and where."""
-    where = f"earlier run {index + 1}"
-    if not isinstance(run, dict):
-        raise ValueError(f"{where} must be a mapping of series names to columns, got {type(run).__name__}")
-    out = {}
-    for name, cols in run.items():
-        if not isinstance(cols, dict) or "steps" not in cols or "values" not in cols:
-            raise ValueError(f"{where}: series {name!r} needs 'steps' and 'values' lists")
-        try:
-            steps = np.asarray(cols["steps"], dtype=np.float64).reshape(-1)
-            values = np.asarray(cols["values"], dtype=np.float64).reshape(-1)
-            wall = np.asarray(cols.get("wall", np.zeros(len(steps))), dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{where}: series {name!r} has non-numeric values ({err})") from err
-        if len(steps) != len(values):
-            raise ValueError(f"{where}: series {name!r} has {len(steps)} steps but {len(values)} values")
-        if len(wall) != len(steps):
-            wall = np.zeros(len(steps))
-        out[str(name)] = (steps, values, wall)
-    return out
-
-
-def epoch_axis(steps: np.ndarray, epoch_steps: np.ndarray, epoch_values: np.ndarray) -> np.ndarray:
-    """Fractional epochs at ``steps``: linear between the steps where the recorded epoch changed,
-    extended at the latest pace (the trainer records whole epochs only at evaluation steps)."""
-    if len(epoch_steps) == 0:
-        return steps
-    change = np.flatnonzero(np.diff(epoch_values)) + 1
-    anchor_s = np.concatenate([[epoch_steps[0]], epoch_steps[change]])
-    anchor_e = np.concatenate([[epoch_values[0]], epoch_values[change]])
-    if len(anchor_s) < 2:
-        return np.interp(steps, epoch_steps, epoch_values)
-    out = np.interp(steps, anchor_s, anchor_e)
-    pace = (anchor_e[-1] - anchor_e[-2]) / max(anchor_s[-1] - anchor_s[-2], 1e-12)
-    late = steps > anchor_s[-1]
-    out[late] = anchor_e[-1] + (steps[late] - anchor_s[-1]) * pace
-    return out
+def _pin_line() -> pg.InfiniteLine:
+    line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d03030", width=1.5),
+                           label="", labelOpts={"position": 0.97, "color": "#d03030", "anchors": [(0, 0), (0, 0)],
+                                                "fill": (255, 255, 255, 200)})
+    line.setVisible(False)
+    return line
 
 
 class CurvesView(ViewPanel):
@@ -88,14 +68,22 @@ class CurvesView(ViewPanel):
         self.x_mode = QComboBox()
         self.x_mode.addItems(list(X_MODES))
         self.x_mode.setToolTip("What the horizontal axis counts")
+        self.x_mode.setAccessibleName("Curves horizontal axis")
         self.log_y = QCheckBox("log y")
         self.log_y.setToolTip("Logarithmic loss and learning-rate axes")
+        self.log_y.setAccessibleName("Logarithmic loss axis")
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
-        self.smoothing.setRange(0, 99)
-        self.smoothing.setValue(60)
+        self.smoothing.setRange(0, 100)
+        self.smoothing.setValue(DEFAULT_SLIDER)
         self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip("Exponential moving average weight, as in TensorBoard")
+        self.smoothing.setAccessibleName("Smoothing window")
+        self.smoothing.setToolTip(
+            "Smoothing window, in steps (far left: off). Each smoothed value averages the recorded values of "
+            "about this many steps before it, weighted by how many steps back they were measured. A series "
+            f"with fewer than {MIN_POINTS_PER_WINDOW} points in one window (such as validation, measured every "
+            "few dozen steps) is drawn as measured, with markers. The raw values stay drawn faintly behind.")
         self.smoothing_label = QLabel()
+        self.smoothing_label.setMinimumWidth(70)
         self.add_control("x axis", self.x_mode)
         self.add_control("", self.log_y)
         self.add_control("smoothing", self.smoothing)
@@ -103,12 +91,15 @@ class CurvesView(ViewPanel):
         self.controls.addStretch(1)
         self.readout = QLabel("")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setAccessibleName("Values under the cursor")
         self.layout().insertWidget(1, self.readout)
+        self.layout().addStretch(0)  # takes the room of the hidden plots, so the hint sits at the top
 
         self.plot_items: dict[str, pg.PlotItem] = {}
-        self.curves: dict[str, pg.PlotDataItem] = {}  # smoothed (or raw when smoothing is 0)
+        self.curves: dict[str, pg.PlotDataItem] = {}  # smoothed (or raw, with markers when sparse)
         self.raw_curves: dict[str, pg.PlotDataItem] = {}  # faint raw values behind the smoothed line
-        self.cursors: list[pg.InfiniteLine] = []
+        self.cursors: list[pg.InfiniteLine] = []  # follow the mouse
+        self.pins: dict[str, pg.InfiniteLine] = {}  # the step the timeline picked, per plot
         self.plot_of: dict[str, str] = {}
         for i, (key, title, names) in enumerate(PLOTS):
             # No grid and no legend box: they cost more to paint than the curves; the title names
@@ -120,21 +111,28 @@ class CurvesView(ViewPanel):
             for name in names:
                 color = _color(name)
                 faint = QColor(color)
-                faint.setAlpha(60)
+                faint.setAlpha(110)
                 self.raw_curves[name] = _fast(plot.plot(pen=pg.mkPen(faint, width=1)))
-                self.curves[name] = _fast(plot.plot(pen=pg.mkPen(color, width=2), name=name))
+                self.curves[name] = _fast(plot.plot(pen=pg.mkPen(color, width=2), name=human(name)))
                 self.plot_of[name] = key
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1))
             cursor.setVisible(False)
             plot.addItem(cursor, ignoreBounds=True)
             self.cursors.append(cursor)
+            self.pins[key] = _pin_line()
+            plot.addItem(self.pins[key], ignoreBounds=True)
             if i:
                 plot.setXLink(self.plot_items["loss"])
         self.previous: list[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
         self.previous_curves: list[pg.PlotDataItem] = []
         self._keys: dict[str, tuple] = {}
         self._settings: tuple = ()
-        self.data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # name -> (x, raw, smoothed)
+        self.data: dict[str, Drawn] = {}
+        self._gaps: dict[str, tuple[tuple, float]] = {}
+        self.unit = 1.0  # steps between points of the densest series
+        self.pinned_step: int | None = None
+        self.window_steps = 0.0  # the smoothing window now, in steps (0: off)
+        self.shown_plots: tuple[str, ...] = tuple(key for key, _, _ in PLOTS)
         self.x_mode.currentIndexChanged.connect(self.redraw)
         self.log_y.toggled.connect(self._set_log)
         self.smoothing.valueChanged.connect(self._smoothing_changed)
@@ -146,39 +144,51 @@ class CurvesView(ViewPanel):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.Resize:
             size = event.size()
-            self.arrange(len(PLOTS) if size.width() > WIDE * max(size.height(), 1) else 2)
+            self.arrange(len(self.shown_plots) if size.width() > WIDE * max(size.height(), 1) else 2)
         return super().eventFilter(watched, event)
 
-    def arrange(self, columns: int) -> None:
-        """Lay the plots out in ``columns`` columns (all in one row in a wide, low dock, so each keeps some height)."""
-        if columns == self.columns:
+    def arrange(self, columns: int, shown: tuple[str, ...] | None = None) -> None:
+        """Lay the plots that have data out in ``columns`` columns (all in one row in a wide, low
+        dock, so each keeps some height); a plot with nothing to show is left out, not drawn empty."""
+        shown = self.shown_plots if shown is None else shown
+        columns = max(1, min(columns, len(shown)))
+        if columns == self.columns and shown == self.shown_plots:
             return
-        self.columns = columns
+        self.columns, self.shown_plots = columns, shown
         layout = self.graphics.ci
-        plots = [self.plot_items[key] for key, _, _ in PLOTS]
-        for plot in plots:
-            layout.removeItem(plot)
-        for i, plot in enumerate(plots):
-            layout.addItem(plot, row=i // columns, col=i % columns)
+        for key, _, _ in PLOTS:
+            if self.plot_items[key] in layout.items:
+                layout.removeItem(self.plot_items[key])
+        for i, key in enumerate(shown):
+            layout.addItem(self.plot_items[key], row=i // columns, col=i % columns)
 
     @staticmethod
     def _title(title: str, names: tuple[str, ...], earlier: bool = False) -> str:
         if len(names) == 1 and not earlier:
             return title
-        parts = [f'<span style="color:{_color(n).name()}">{n.split("/")[0] if len(names) > 1 else n}</span>'
-                 for n in names]
+        parts = [f'<span style="color:{_color(n).name()}">'
+                 f'{SHORT_NAMES.get(n.split("/")[0], n) if len(names) > 1 else human(n)}</span>' for n in names]
         if earlier:
             parts.append("dashed: earlier runs")
         return f"{title} ({' · '.join(parts)})"
 
     # ------------------------------------------------------------ controls
     @property
-    def weight(self) -> float:
-        return self.smoothing.value() / 100.0
+    def window(self) -> float:
+        """The smoothing window in points of the densest series (0: off)."""
+        return window_points(self.smoothing.value())
 
     def _smoothing_changed(self) -> None:
-        self.smoothing_label.setText(f"{self.weight:.2f}")
         self.redraw()
+        self._label_window()
+
+    def _label_window(self) -> None:
+        if not self.window:
+            self.smoothing_label.setText("off")
+        elif self.window_steps:
+            self.smoothing_label.setText(f"{self.window_steps:.0f} steps")
+        else:
+            self.smoothing_label.setText(f"{self.window:.0f} points")
 
     def _set_log(self, on: bool) -> None:
         for key in LOG_PLOTS:
@@ -186,7 +196,7 @@ class CurvesView(ViewPanel):
 
     def set_previous_runs(self, runs: list[dict[str, Any]]) -> None:
         """Overlay earlier histories of the session (``MetricsBuffer.export_history()`` dicts), oldest first."""
-        self.previous = [_check_run(i, run) for i, run in enumerate(runs or [])]
+        self.previous = [check_run(i, run) for i, run in enumerate(runs or [])]
         for item in self.previous_curves:
             self.plot_items[self.plot_of[item.property("series")[1]]].removeItem(item)
         self.previous_curves = []
@@ -207,8 +217,14 @@ class CurvesView(ViewPanel):
                 self.previous_curves.append(item)
         for key, title, names in PLOTS:
             self.plot_items[key].setTitle(self._title(title, names, bool(self.previous)))
-        self._draw_previous(self.x_mode.currentText())
-        self.show_hint("")
+        self._settings = ()  # smooth and lay out again, with the earlier runs' steps
+        self.draw()
+
+    def show_step(self, step: int | None) -> None:
+        """Contract 1: a cursor at ``step`` (None: no cursor, follow the latest) with the values there."""
+        self.pinned_step = None if step is None else int(step)
+        if self.buffer is not None or self.previous:
+            self.draw()
 
     # ------------------------------------------------------------ drawing
     def _x_for(self, mode: str, steps: np.ndarray, wall: np.ndarray,
@@ -219,41 +235,80 @@ class CurvesView(ViewPanel):
             return epoch_axis(steps, epochs[0], epochs[1])
         return steps
 
+    def _gap(self, name: str, key: tuple, steps: np.ndarray) -> float:
+        cached = self._gaps.get(name)
+        if cached is None or cached[0] != key:
+            cached = self._gaps[name] = (key, median_gap(steps))
+        return cached[1]
+
+    def _unit(self, gaps: list[float]) -> float:
+        """Steps between points of the densest series (train/loss: one, until a long run thins it):
+        the slider's window counts its points."""
+        gaps = gaps + [median_gap(s) for run in self.previous for s, _, _ in run.values()]
+        finite = [g for g in gaps if np.isfinite(g)]
+        return min(finite) if finite else 1.0
+
+    def _plan(self, name: str, steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray | None, bool]:
+        return plan(steps, values, self.window_steps if name not in UNSMOOTHED else 0.0,
+                    self.window_steps or window_points(DEFAULT_SLIDER) * self.unit)
+
+    @staticmethod
+    def _mark(curve: pg.PlotDataItem, name: str, on: bool) -> None:
+        if on and curve.opts["symbol"] is None:
+            curve.setSymbol("o")
+            curve.setSymbolSize(6)
+            curve.setSymbolPen(None)
+            curve.setSymbolBrush(_color(name))
+        elif not on and curve.opts["symbol"] is not None:
+            curve.setSymbol(None)
+
     def draw(self) -> None:
         buffer = self.buffer
-        assert buffer is not None
         mode = self.x_mode.currentText()
-        settings = (mode, self.weight)
+        current = {name: buffer.series(name) for name in self.curves} if buffer is not None else {}
+        keys = {name: (len(s), s[-1] if len(s) else None, v[-1] if len(v) else None)
+                for name, (s, v) in current.items()}
+        self.unit = self._unit([self._gap(name, keys[name], s) for name, (s, _) in current.items()])
+        self.window_steps = self.window * self.unit
+        settings = (mode, self.window_steps)
         if settings != self._settings:
             self._keys.clear()
             self._settings = settings
             self._draw_previous(mode)
             for plot in self.plot_items.values():
                 plot.setLabel("bottom", X_MODES[mode])
-        epochs = None
-        if mode == "epoch":
-            epochs = buffer.series("epoch")
-        any_data = False
-        for name, curve in self.curves.items():
-            steps, values = buffer.series(name)
-            any_data = any_data or len(steps) > 0
-            key = (len(steps), steps[-1] if len(steps) else None, values[-1] if len(values) else None)
-            if self._keys.get(name) == key:
+            self._label_window()
+        epochs = buffer.series("epoch") if buffer is not None and mode == "epoch" else None
+        for name, (steps, values) in current.items():
+            if self._keys.get(name) == keys[name]:
                 continue
-            self._keys[name] = key
-            wall = buffer.series_wall(name) if mode == "time" else steps
+            self._keys[name] = keys[name]
+            wall = buffer.series_wall(name) if buffer is not None and mode == "time" else steps
             x = self._x_for(mode, steps, wall, epochs)
-            weight = 0.0 if name in UNSMOOTHED else self.weight
-            smooth = ema_smooth(values, weight) if weight > 0 else values
-            self.data[name] = (x, values, smooth)
-            curve.setData(x, smooth)
+            smooth, sparse = self._plan(name, steps, values)
+            self.data[name] = Drawn(steps, x, values, smooth, sparse)
+            curve = self.curves[name]
+            curve.setData(x, values if smooth is None else smooth)
+            self._mark(curve, name, sparse and smooth is None)
+            self.raw_curves[name].setData(x if smooth is not None else [], values if smooth is not None else [])
             if name == "lr":
                 self._fit_constant(values)
-            if weight > 0:
-                self.raw_curves[name].setData(x, values)
-            else:
-                self.raw_curves[name].setData([], [])
-        self.show_hint("" if any_data or self.previous else "No training history yet: press Start (Space) to train.")
+        self._show_plots()
+        self._draw_pins()
+
+    def _show_plots(self) -> None:
+        """Only plots with something to draw are laid out; with nothing at all, no axes, only a hint."""
+        has = {name for name, d in self.data.items() if len(d.steps)}
+        has |= {name for run in self.previous for name, cols in run.items() if len(cols[0])}
+        shown = tuple(key for key, _, names in PLOTS if has & set(names))
+        self.graphics.setVisible(bool(shown))
+        if not shown:
+            self.show_hint("No training history yet: press Start (Space) to train; the loss, accuracy and "
+                           "learning rate are drawn here as they are recorded.")
+            return
+        self.show_hint("")
+        size = self.graphics.size()
+        self.arrange(len(shown) if size.width() > WIDE * max(size.height(), 1) else 2, shown)
 
     def _fit_constant(self, values: np.ndarray) -> None:
         """A constant learning rate sits mid-height on a 0-based axis instead of a degenerate range."""
@@ -270,28 +325,69 @@ class CurvesView(ViewPanel):
             steps, values, wall = self.previous[r][name]
             epochs = self.previous[r].get("epoch")
             x = self._x_for(mode, steps, wall, None if epochs is None else (epochs[0], epochs[1]))
-            weight = 0.0 if name in UNSMOOTHED else self.weight
-            item.setData(x, ema_smooth(values, weight) if weight > 0 else values)
+            smooth, _ = self._plan(name, steps, values)
+            item.setData(x, values if smooth is None else smooth)
+
+    # ------------------------------------------------------------ cursor at a step
+    def x_of_step(self, step: float) -> float:
+        """Where ``step`` lies on the current horizontal axis (step, epoch or time)."""
+        if self.x_mode.currentText() == "step":
+            return float(step)
+        dense = max(self.data.values(), key=lambda d: len(d.steps), default=None)
+        if dense is None or not len(dense.steps):
+            return float(step)
+        return float(np.interp(step, dense.steps, dense.x))
+
+    def values_at_step(self, step: int, names: tuple[str, ...] | None = None, smoothed: bool = True) -> list[str]:
+        """Each series' latest recorded value at or before ``step``, as text."""
+        out = []
+        for name in names or tuple(self.curves):
+            drawn = self.data.get(name)
+            i = drawn.at_step(step) if drawn is not None and len(drawn.steps) else None
+            if drawn is not None and i is not None:
+                out.append(drawn.text(name, i, smoothed))
+        return out
+
+    def _draw_pins(self) -> None:
+        step = self.pinned_step
+        for key, _, names in PLOTS:
+            pin = self.pins[key]
+            values = self.values_at_step(step, names, smoothed=False) if step is not None else []
+            pin.setVisible(step is not None and key in self.shown_plots)
+            if step is None:
+                continue
+            x = self.x_of_step(step)
+            pin.setPos(x)
+            low, high = self.plot_items[key].vb.viewRange()[0]
+            side = 1.0 if x > (low + high) / 2 else 0.0  # the text on the side with room for it
+            pin.label.anchors = [(side, 0.0), (side, 0.0)]
+            pin.label.setFormat("\n".join(values).replace("{", "{{").replace("}", "}}"))
+        if step is None:
+            if self.readout.text().startswith("at step"):
+                self.readout.setText("")
+            return
+        self.readout.setText(f"at step {step}: " + (" · ".join(self.values_at_step(step)) or "nothing recorded yet"))
 
     # ------------------------------------------------------------ readout
     def readout_at(self, x: float) -> str:
         """Text of every current series' value nearest to ``x`` (the hover readout)."""
         parts = [f"{self.x_mode.currentText()} {x:.4g}"]
         for name in self.curves:
-            xs, raw, smooth = self.data.get(name, (np.empty(0),) * 3)
-            if len(xs) == 0 or x < xs[0] - 0.05 * (xs[-1] - xs[0] + 1):
+            drawn = self.data.get(name)
+            if drawn is None or len(drawn.x) == 0:
+                continue
+            xs = drawn.x
+            if x < xs[0] - 0.05 * (xs[-1] - xs[0] + 1):
                 continue
             i = int(np.clip(np.searchsorted(xs, x), 1, len(xs) - 1)) if len(xs) > 1 else 0
             if len(xs) > 1 and abs(xs[i - 1] - x) <= abs(xs[i] - x):
                 i -= 1
-            text = f"{name} {raw[i]:.4g}"
-            if self.weight > 0 and name not in UNSMOOTHED:
-                text += f" (smoothed {smooth[i]:.4g})"
-            parts.append(text)
+            parts.append(drawn.text(name, i))
         return " · ".join(parts)
 
     def _mouse_moved(self, pos: QPointF) -> None:
-        for plot in self.plot_items.values():
+        for key in self.shown_plots:
+            plot = self.plot_items[key]
             if plot.vb.sceneBoundingRect().contains(pos):
                 x = plot.vb.mapSceneToView(pos).x()
                 self.readout.setText(self.readout_at(x))
@@ -301,10 +397,13 @@ class CurvesView(ViewPanel):
                 return
         for cursor in self.cursors:
             cursor.setVisible(False)
+        if self.pinned_step is not None:
+            self._draw_pins()  # the readout shows the timeline's step again
 
     # ------------------------------------------------------------ export
     def export_csv(self, path: str) -> None:
-        """Long table: run, series, step, time_s, value, smoothed (current run and earlier runs)."""
+        """Long table: run, series, step, time_s, value, smoothed (current run and earlier runs);
+        "smoothed" repeats the value where the series is drawn unsmoothed."""
         def rows():
             runs: list[tuple[str, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]] = []
             if self.buffer is not None:
@@ -316,8 +415,8 @@ class CurvesView(ViewPanel):
             runs += [(f"run {r + 1}", run) for r, run in enumerate(self.previous)]
             for label, run in runs:
                 for name, (steps, values, wall) in sorted(run.items()):
-                    weight = 0.0 if name in UNSMOOTHED else self.weight
-                    smooth = ema_smooth(values, weight) if weight > 0 else values
-                    for s, t, v, sm in zip(steps, wall, values, smooth, strict=True):
+                    smooth, _ = self._plan(name, steps, values) if name in self.curves else (None, False)
+                    shown = values if smooth is None else smooth
+                    for s, t, v, sm in zip(steps, wall, values, shown, strict=True):
                         yield label, name, int(s), float(t), float(v), float(sm)
         write_csv(path, ("run", "series", "step", "time_s", "value", "smoothed"), rows())

@@ -54,3 +54,73 @@ def ema_smooth(values: np.ndarray, weight: float) -> np.ndarray:
         last = values_block[-1]
     out[finite] = ema / debias
     return out
+
+
+# ---------------------------------------------------------------- smoothing by step distance
+MIN_POINTS_PER_WINDOW = 20  # fewer points than this in one window: the series is drawn raw
+WINDOW_WEIGHT = 0.95  # share of a smoothed value's weight that lies within the window
+MAX_EXPONENT = 600.0  # e^600 stays finite in float64
+
+
+def median_gap(steps: np.ndarray) -> float:
+    """The typical step distance between consecutive points (inf for fewer than two points)."""
+    steps = np.asarray(steps, dtype=np.float64).reshape(-1)
+    if len(steps) < 2:
+        return math.inf
+    gaps = np.diff(steps)
+    gaps = gaps[gaps > 0]
+    return float(np.median(gaps)) if len(gaps) else math.inf
+
+
+def points_per_window(steps: np.ndarray, window_steps: float) -> float:
+    """How many of the series' points one smoothing window of ``window_steps`` steps holds."""
+    gap = median_gap(steps)
+    if window_steps <= 0:
+        return 0.0
+    return math.inf if math.isinf(gap) and len(steps) <= 1 else window_steps / gap
+
+
+def should_smooth(steps: np.ndarray, window_steps: float) -> bool:
+    """Smoothing is applied only where one window holds at least MIN_POINTS_PER_WINDOW points:
+    a sparse series (validation every few dozen steps) averaged over a handful of its points
+    would lag far behind what was measured."""
+    return window_steps > 0 and len(steps) > 1 and points_per_window(steps, window_steps) >= MIN_POINTS_PER_WINDOW
+
+
+def step_smooth(steps: np.ndarray, values: np.ndarray, window_steps: float) -> np.ndarray:
+    """Exponentially weighted mean by step distance: the point ``d`` steps before weighs
+    ``exp(-d / tau)``, with ``tau`` such that WINDOW_WEIGHT of the weight lies within
+    ``window_steps``. Normalised by the sum of the weights (TensorBoard's debiasing), so the
+    curve starts at the first value; with evenly spaced points it equals TensorBoard's EMA of
+    weight ``exp(-gap / tau)``. Unevenly spaced points weigh by how far back they were measured,
+    not by how many points came between. Non-finite values are skipped and stay NaN."""
+    steps = np.asarray(steps, dtype=np.float64).reshape(-1)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if len(steps) != len(values):
+        raise ValueError(f"step_smooth: {len(steps)} steps but {len(values)} values")
+    out = np.full(values.shape, np.nan)
+    finite = np.isfinite(values)
+    s, x = steps[finite], values[finite]
+    if window_steps <= 0 or len(x) == 0:
+        out[finite] = x
+        return out
+    rate = -math.log(1.0 - WINDOW_WEIGHT) / float(window_steps)  # 1 / tau
+    t = (s - s[0]) * rate  # step distance in units of tau
+    num = np.empty_like(x)
+    den = np.empty_like(x)
+    carry_num = carry_den = 0.0
+    carry_t = t[0]
+    start = 0
+    # Blocks over which e^(t - t_block) stays finite; within one, both sums are cumulative sums.
+    while start < len(x):
+        stop = int(np.searchsorted(t, t[start] + MAX_EXPONENT, side="right"))
+        rel = t[start:stop] - t[start]
+        grow = np.exp(rel)
+        decay = math.exp(-(t[start] - carry_t))
+        num_block = (carry_num * decay + np.cumsum(x[start:stop] * grow)) / grow
+        den_block = (carry_den * decay + np.cumsum(grow)) / grow
+        num[start:stop], den[start:stop] = num_block, den_block
+        carry_num, carry_den, carry_t = num_block[-1], den_block[-1], t[stop - 1]
+        start = stop
+    out[finite] = num / den
+    return out
