@@ -23,7 +23,8 @@ class DatasetDef:
     ``regenerable``: the same params always make the same data again (every generated set).
     False for data read from outside (a CSV file): a session must carry its arrays, and a
     session that names such data without carrying it is refused rather than read from a path.
-    ``task``: what its targets are by default (a ``task`` param, where there is one, may change
+    ``task``: what its targets are by default, "classification" including a class per position
+    of a sequence (a ``task`` param, where there is one, may change
     it, e.g. images for reconstruction); known without making the data, so lists can group by it.
     """
 
