@@ -14,6 +14,16 @@ from collections.abc import Callable
 
 from playground.train.config import TrainConfig
 
+# The share of one core all views may spend drawing while a watch-paced run goes (see
+# views.view_panel.DrawBudget: 3% otherwise). Training waits between steps at this pace, so
+# drawing every new step costs it little; without it the boundary is drawn ~5 times a second.
+WATCH_DRAW_SHARE = 0.5
+
+
+def draw_share(config: TrainConfig, running: bool) -> float | None:
+    """The views' drawing share for a run at ``config``'s pace (None: their own budget)."""
+    return WATCH_DRAW_SHARE if running and config.pace == "watch" else None
+
 
 def steps_per_second(config: TrainConfig) -> float | None:
     """The rate the config asks for; None: as fast as the machine goes."""

@@ -36,8 +36,9 @@ from playground.train.carry import carry_matching, graph_fingerprint
 from playground.train.config import ConfigError, TrainConfig
 from playground.train.metrics import MetricsBuffer
 from playground.train.trainer import Trainer
-from playground.ui.pace import Pacer, steps_per_second
+from playground.ui.pace import Pacer, draw_share, steps_per_second
 from playground.ui.run_continuation import ContinuedRun
+from playground.ui.views import view_panel
 from playground.workspace import TrainingState, Workspace
 
 JOIN_TIMEOUT_MS = 30_000
@@ -181,6 +182,7 @@ class TrainingController(ContinuedRun, QObject):
     def poll(self) -> str:
         """Called by the window's timer: emit ``state_changed`` when the trainer's state moved."""
         state = self.state
+        view_panel.BUDGET.watch_share = draw_share(self.config, state == "running")
         if state != self._last_state:
             self._last_state = state
             self.state_changed.emit(state)

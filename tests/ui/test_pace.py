@@ -189,3 +189,20 @@ def test_every_new_control_has_a_name_and_a_tooltip(panel_and_controller):
     for widget in (panel.pace, panel.rate, panel.until_stopped, panel.l1, panel.l2, panel.grad_clip,
                    panel.nesterov, panel.momentum):
         assert widget.accessibleName() and widget.toolTip()
+
+
+def test_views_may_draw_every_step_while_a_watch_run_goes(make_controller, qtbot):
+    from playground.ui.pace import WATCH_DRAW_SHARE
+    from playground.ui.views import view_panel
+
+    ctl = make_controller(CONFIG.with_changes(pace="watch", until_stopped=True))
+    assert ctl.start()
+    qtbot.waitUntil(lambda: ctl.poll() == "running", timeout=10000)
+    assert view_panel.BUDGET.watch_share == WATCH_DRAW_SHARE
+    assert view_panel.BUDGET.share_for(view_panel.BUSY_BUDGET) == WATCH_DRAW_SHARE
+    ctl.workspace.update_config(pace="fastest")
+    ctl.poll()
+    assert view_panel.BUDGET.watch_share is None  # fastest: the views keep their small budget
+    ctl.workspace.update_config(pace="watch")
+    ctl.pause(wait=5.0)
+    assert view_panel.BUDGET.watch_share is None and ctl.state == "paused"
