@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from playground.data import DataBundle
     from playground.graph.model import Graph
 
-PAUSE_WAIT_S = 5.0
+PAUSE_WAIT_S = 30.0  # at most one step and one record pass: a loaded machine may take seconds
 
 
 class ContinuedRun:

@@ -17,7 +17,7 @@ def paused_window(open_window, qtbot):
     w.window_actions.start.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step >= 40, timeout=20000)
     assert w.controller.pause(wait=5.0)
-    qtbot.waitUntil(lambda: w.controller.poll() == "paused", timeout=5000)
+    qtbot.waitUntil(lambda: w.controller.poll() == "paused", timeout=20000)
     return w
 
 
@@ -47,8 +47,8 @@ def test_pasting_and_wiring_a_block_while_paused_keeps_the_run(env_answers, open
     wire = edge_between(graph, tanh1, fc2)
     w.document.push(Macro([Disconnect(wire.id), Connect(PortRef(tanh1, "out"), PortRef(pasted, "in")),
                            Connect(PortRef(pasted, "out"), PortRef(fc2, "in"))], "Wire the pasted block"))
-    qtbot.waitUntil(lambda: ctl.trainer is not trainer and ctl.trainer_matches_inputs(), timeout=5000)
-    qtbot.waitUntil(lambda: ctl.poll() == "paused", timeout=5000)
+    qtbot.waitUntil(lambda: ctl.trainer is not trainer and ctl.trainer_matches_inputs(), timeout=20000)
+    qtbot.waitUntil(lambda: ctl.poll() == "paused", timeout=20000)
     assert not asked  # compatible: no question
     assert ctl.trainer.step == step and ctl.buffer.series("train/loss")[0].size == losses
     assert ctl.buffer.recorded_steps("boundary")[:-1] == recorded[:-1]  # the last: the edited network
@@ -70,10 +70,11 @@ def test_a_deleted_block_comes_back_trained_on_undo(env_answers, open_window, qt
     trained = ctl.weights()[f"{fc2}.weight"]
     step = ctl.trainer.step
     w.document.push(Macro([RemoveNode(fc2), Connect(PortRef(tanh1, "out"), PortRef(tanh2, "in"))], "Drop fc2"))
-    qtbot.waitUntil(lambda: ctl.trainer_matches_inputs() and ctl.poll() == "paused", timeout=5000)
+    qtbot.waitUntil(lambda: bool(asked) or (ctl.trainer_matches_inputs() and ctl.poll() == "paused"),
+                    timeout=20000)
     assert not asked and ctl.trainer.step == step and f"{fc2}.weight" not in ctl.weights()
     w.window_actions.undo.trigger()
-    qtbot.waitUntil(lambda: ctl.trainer_matches_inputs() and f"{fc2}.weight" in ctl.weights(), timeout=5000)
+    qtbot.waitUntil(lambda: ctl.trainer_matches_inputs() and f"{fc2}.weight" in ctl.weights(), timeout=20000)
     assert not asked and ctl.trainer.step == step
     assert torch.equal(ctl.weights()[f"{fc2}.weight"], trained)
 
@@ -83,7 +84,7 @@ def test_a_width_change_still_asks(env_answers, open_window, qtbot):
     w = paused_window(open_window, qtbot)
     fc1 = w.document.graph.node_by_label("fc1").id
     w.document.push(SetParam(fc1, "out_features", 8))
-    qtbot.waitUntil(lambda: any(q.title == "The network changed" for q in asked), timeout=5000)
+    qtbot.waitUntil(lambda: any(q.title == "The network changed" for q in asked), timeout=20000)
     assert w.controller.trainer is None and w.controller.has_weights()  # the answer was KEEP
 
 
