@@ -203,7 +203,7 @@ def watch_frames(app, steps: int = 500) -> dict:
         elapsed = at_end["seconds"]
         result = {"boundary_frames_watch": int(at_end["paints"]) - paints0, "new_steps_drawn": len(set(drawn)),
                   "draw_calls": view.draw_count, "steps": ctl.trainer.step, "seconds": round(elapsed, 2),
-                  "recorded_boundaries": len([t for t in ctl.buffer.recorded_steps("boundary") if t <= steps]),
+                  "boundaries_held": len([t for t in ctl.buffer.recorded_steps("boundary") if t <= steps]),
                   "watch_steps_per_s": ws.config.watch_steps_per_s}
         window.close()
     return result
