@@ -5,7 +5,11 @@ fixed number of steps through the training controller, and meanwhile measures th
 stalls with a 5 ms probe timer. The same number of steps is then trained without a window. Prints:
     {"case": "transformer_all_views", "p99_stall_ms": ..., "training_ratio": ..., ...}
     {"case": "pan_zoom_300_blocks", "p99_frame_ms": ..., ...}
-Targets: p99 stall ≤ 30 ms, training_ratio ≥ 0.9, a 300-block canvas repaints in well under 30 ms.
+    {"case": "spiral_watch", "boundary_frames_watch": ..., ...}
+Targets: p99 stall ≤ 30 ms, training_ratio ≥ 0.9, a 300-block canvas repaints in well under 30 ms,
+boundary_frames_watch ≥ 200: the frames the boundary view paints (real paint events of its plot,
+each after a draw of a new step) during the first 500 steps of the spiral example at the watch
+pace, with the window shown (offscreen) and the boundary view on screen.
 
 Run: .venv/bin/python benchmarks/bench_ui.py [--steps 300]
 """
@@ -23,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PLAYGROUND_NO_AUTOSAVE_PROMPT", "1")
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QPointF, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, QPointF, QSettings, QTimer
 
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
@@ -125,13 +129,97 @@ def pan_zoom(app, n_blocks: int = 300, frames: int = 60) -> dict:
     return {"p99_frame_ms": float(np.percentile(times, 99)), "median_frame_ms": float(np.median(times))}
 
 
+class PaintCounter(QObject):
+    """Counts the paint events a widget really receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def spiral_example(window) -> None:
+    """The spiral example (menus' examples when present, else the MLP-on-spirals template it uses)."""
+    try:
+        from playground.workspace.examples import EXAMPLES, load_example
+    except ImportError:
+        EXAMPLES = {}
+    name = next((n for n in EXAMPLES if "spiral" in n.lower()), None)
+    if name is not None:
+        window.file_ops.load(load_example(name))
+    else:
+        window.file_ops.load_template("mlp")
+
+
+def watch_frames(app, steps: int = 500) -> dict:
+    """Frames the boundary view draws during the first ``steps`` steps at the watch pace."""
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(settings=QSettings(os.path.join(tmp, "w.ini"), QSettings.Format.IniFormat),
+                            autosave=False)
+        window.resize(1600, 1000)
+        window.show()
+        spiral_example(window)
+        ws = window.workspace
+        ws.update_config(pace="watch", until_stopped=True)  # the default pace of 2-D data; no epoch limit
+        dock, view = next((d, v) for d, v in window.views if type(v).__name__ == "BoundaryView")
+        dock.show()
+        dock.raise_()
+        app.processEvents()
+        counter = PaintCounter()
+        view.graphics.viewport().installEventFilter(counter)
+        drawn: list[int] = []
+        draw = view.draw
+
+        def counted_draw() -> None:
+            before = view.step if view.data is not None else None
+            draw()
+            if view.data is not None and view.step != before:
+                drawn.append(view.step)
+
+        view.draw = counted_draw
+        ctl = window.controller
+        loop = QEventLoop()
+        at_end: dict[str, float] = {}
+
+        def check_step() -> None:  # the app's own Start (open-ended); the count stops at step ``steps``
+            if ctl.trainer is not None and ctl.trainer.step >= steps and not at_end:
+                at_end.update(paints=counter.paints, seconds=time.perf_counter() - start)
+                loop.quit()
+
+        watch = QTimer()
+        watch.setInterval(2)
+        watch.timeout.connect(check_step)
+        paints0 = counter.paints
+        start = time.perf_counter()
+        ctl.start()
+        watch.start()
+        loop.exec()
+        watch.stop()
+        ctl.pause(wait=5.0)
+        elapsed = at_end["seconds"]
+        result = {"boundary_frames_watch": int(at_end["paints"]) - paints0, "new_steps_drawn": len(set(drawn)),
+                  "draw_calls": view.draw_count, "steps": ctl.trainer.step, "seconds": round(elapsed, 2),
+                  "boundaries_held": len([t for t in ctl.buffer.recorded_steps("boundary") if t <= steps]),
+                  "watch_steps_per_s": ws.config.watch_steps_per_s}
+        window.close()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--template", default="transformer")
     parser.add_argument("--rounds", type=int, default=5, help="alternating speed rounds")
+    parser.add_argument("--only-watch", action="store_true", help="only the watch-pace frames case")
     args = parser.parse_args()
     app = make_application()
+    print(json.dumps({"case": "spiral_watch", **watch_frames(app)}), flush=True)
+    if args.only_watch:
+        return
     ui = window_run(app, args.template, args.steps)  # responsiveness, with the 5 ms probe
     # Speed: alternate runs with and without the window so drift on a shared machine hits both;
     # each round's ratio is window / mean(headless before, headless after); report the median.

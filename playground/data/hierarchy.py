@@ -114,4 +114,4 @@ register(DatasetDef(
      ParamSpec("categories", "int", 2, "Planted variant: number of item/feature blocks", 2, 16),
      ParamSpec("noise", "float", 0.0, "Probability that each item-feature entry is flipped", 0.0, 0.5),
      p_seed()),
-    "deep_linear", _hierarchy, cross_check=_cross))
+    "deep_linear", _hierarchy, cross_check=_cross, task="regression"))

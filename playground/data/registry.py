@@ -10,6 +10,8 @@ from playground.data.bundle import DataBundle, DatasetError
 from playground.graph.spec import ParamSpec
 
 Category = Literal["2-D", "sequence", "image", "hierarchical", "table"]
+TaskKind = Literal["classification", "regression"]
+TASK_GROUPS = ("classification", "regression", "your own data")  # how the app groups datasets
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class DatasetDef:
     ``regenerable``: the same params always make the same data again (every generated set).
     False for data read from outside (a CSV file): a session must carry its arrays, and a
     session that names such data without carrying it is refused rather than read from a path.
+    ``task``: what its targets are by default, "classification" including a class per position
+    of a sequence (a ``task`` param, where there is one, may change
+    it, e.g. images for reconstruction); known without making the data, so lists can group by it.
     """
 
     name: str
@@ -32,6 +37,22 @@ class DatasetDef:
     generate: Callable[[dict[str, Any]], DataBundle]
     cross_check: Callable[[dict[str, Any]], str | None] | None = None
     regenerable: bool = True
+    task: TaskKind = "classification"
+
+    @property
+    def task_group(self) -> str:
+        """One of ``TASK_GROUPS``: data read from outside is its own group (either task)."""
+        return self.task if self.regenerable else "your own data"
+
+    @property
+    def task_mark(self) -> str:
+        """A few words on what it predicts, e.g. "2-D regression", "image classification or
+        reconstruction"."""
+        choice = self.param("task")
+        if not self.regenerable:
+            return "classification or regression"
+        tasks = [self.task] + [c for c in (choice.choices if choice is not None else ()) if c != self.task]
+        return f"{self.category} {' or '.join(tasks)}"
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default) for p in self.params}

@@ -72,21 +72,21 @@ register(DatasetDef(
     "2-D", (p_samples(400), p_noise(0.05),
             ParamSpec("angle", "float", 45.0, "Direction of steepest ascent, in degrees", -180.0, 180.0),
             p_seed(), p_val()),
-    "mlp", _plane))
+    "mlp", _plane, task="regression"))
 register(DatasetDef(
     "bumps", "Gaussian bumps", "A sum of Gaussian hills and valleys at random places (2-D regression).",
     "2-D", (p_samples(600), p_noise(0.02),
             ParamSpec("bumps", "int", 3, "Number of hills and valleys", 1, 8),
             ParamSpec("width", "float", 0.3, "Width of each bump", 0.05, 1.0), p_seed(), p_val()),
-    "mlp", _bumps))
+    "mlp", _bumps, task="regression"))
 register(DatasetDef(
     "sine", "Sine", "y = sin(π·f·x) + noise on [-1, 1] (1-D regression).",
     "2-D", (p_samples(200), p_noise(0.05),
             ParamSpec("frequency", "float", 1.5, "Half-periods over [-1, 1] (f in sin(π·f·x))", 0.1, 10.0),
             p_seed(), p_val()),
-    "mlp", _sine))
+    "mlp", _sine, task="regression"))
 register(DatasetDef(
     "polynomial", "Polynomial", "A random polynomial of the given degree, scaled into [-1, 1], plus noise.",
     "2-D", (p_samples(200), p_noise(0.05),
             ParamSpec("degree", "int", 3, "Degree of the polynomial", 1, 10), p_seed(), p_val()),
-    "mlp", _polynomial))
+    "mlp", _polynomial, task="regression"))

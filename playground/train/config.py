@@ -17,12 +17,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
 INITS = ("default", "xavier", "kaiming", "orthogonal", "small")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PACES = ("watch", "fastest")
 
 # Settings the trainer applies between two steps without a reset.
 SAFE_FIELDS = frozenset({
     "lr", "momentum", "weight_decay", "grad_clip", "l1", "l2", "probe_every", "eval_every",
     "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps", "blowup_train",
-    "blowup_val",
+    "blowup_val", "pace", "watch_steps_per_s", "until_stopped",
 })
 
 
@@ -67,6 +68,11 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
        "value (0 = only NaN/inf)", min=0.0, max=1e12),
     _p("blowup_val", "float", 1000.0, "Pause when the validation loss exceeds this many times its best "
        "(0 = only NaN/inf)", min=0.0, max=1e12),
+    _p("pace", "choice", "fastest", "How fast the app trains: watch (a steady, slowed rate a person can "
+       "follow, every frame redrawn) or fastest; never changes what is recorded", choices=PACES),
+    _p("watch_steps_per_s", "float", 50.0, "Steps per second at the watch pace", min=1.0, max=1000.0),
+    _p("until_stopped", "bool", False, "Train on until paused or stopped, ignoring epochs and max_steps "
+       "(the epoch limit is kept for when this is turned off)"),
 )
 _SPECS = {p.name: p for p in CONFIG_PARAMS}
 
@@ -98,6 +104,10 @@ class TrainConfig:
     eval_every: int = 25
     blowup_train: float = 100.0
     blowup_val: float = 1000.0
+    # pace: how fast steps run in the app (the UI's worker sleeps between them); never what is recorded
+    pace: str = "fastest"
+    watch_steps_per_s: float = 50.0
+    until_stopped: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -135,6 +145,13 @@ class TrainConfig:
         """This config with its schedule's horizon made explicit, so that changing ``max_steps`` or
         ``epochs`` for one piece of a run (``train --steps N``) leaves the learning rate curve alone."""
         return dataclasses.replace(self, horizon_steps=self.horizon(steps_per_epoch))
+
+    def run_limits(self) -> TrainConfig:
+        """The settings a run trains with: ``until_stopped`` drops the epoch and step limits (so
+        the run, its record schedule and a cosine schedule's horizon are open-ended)."""
+        if not self.until_stopped or (self.epochs == 0 and self.max_steps == 0):
+            return self
+        return dataclasses.replace(self, epochs=0, max_steps=0)
 
     def with_changes(self, **changes: Any) -> TrainConfig:
         """A validated copy with ``changes`` applied."""
@@ -175,10 +192,12 @@ def check_values(values: dict[str, Any]) -> list[str]:
 # Full batch, Adam and a high learning rate solve the 2-D toy sets in a fraction of a second;
 # small batches there only add per-step overhead (a 2-16-16-2 MLP spends it all in PyTorch's
 # dispatch, not in arithmetic).
+# Those two are also the ones a person watches learn: they start at the watch pace.
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
-    "2-D": {"optimizer": "adam", "lr": 0.05, "batch_size": 0, "eval_every": 10, "probe_every": 25},
+    "2-D": {"optimizer": "adam", "lr": 0.05, "batch_size": 0, "eval_every": 10, "probe_every": 25,
+            "pace": "watch"},
     "hierarchical": {"optimizer": "sgd", "momentum": 0.0, "lr": 0.05, "batch_size": 0, "init": "small",
-                     "eval_every": 10, "probe_every": 10},
+                     "eval_every": 10, "probe_every": 10, "pace": "watch"},
     "sequence": {"optimizer": "adam", "lr": 0.003, "batch_size": 64},
     "image": {"optimizer": "adam", "lr": 0.002, "batch_size": 64},
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -107,6 +108,7 @@ class Trainer(RecordingSteps):
         self._lr = self.config.lr
         self._rate = 0.0
         self._last_flush, self._flush_step = time.perf_counter(), 0
+        self.between_steps: Callable[[], None] | None = None  # the app's pace waits here; records never see it
         self._apply_config()
         self.buffer.set_status(state="idle", step=0, epoch=0, device=str(self.device), message="")
 
@@ -311,6 +313,8 @@ class Trainer(RecordingSteps):
                     self._diverged()
                     continue
                 self._observe(scheduled=True)
+            if self.between_steps is not None:
+                self.between_steps()
 
     def _train_step(self) -> bool:
         """One step; False (and no update) when the loss is non-finite or blown up (CPU check)."""

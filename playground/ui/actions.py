@@ -84,8 +84,8 @@ class WindowActions:
         self.step = self._make("Step", lambda: t.step(1), "Take one optimizer step, then pause (Ctrl+Right)",
                                "Ctrl+Right")
         self.stop = self._make("Stop", t.stop, "Stop training (the weights are kept)", "Ctrl+.")
-        self.reset = self._make("Reset", reset_training, "Forget the trained weights and the history",
-                                "Ctrl+R")
+        self.reset = self._make("Reset weights", reset_training,
+                                "Start again from fresh weights (the curves so far stay as an earlier run)", "Ctrl+R")
         self.recent_menu = QMenu("Open &Recent", w)
         self.recent_menu.setToolTipsVisible(True)
         self.template_menu = QMenu("New from &Template", w)

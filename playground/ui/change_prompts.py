@@ -2,7 +2,11 @@
 
 * A new dataset the network does not fit: offer ``fit_to_task``'s fix (resize the head,
   bypass Features2D) as one undoable edit, when that fix makes the network check clean.
-* An edit (or new data) after training: keep the trained weights that still fit, or reset.
+* An edit after training that every trained tensor survives (a compatible edit, see
+  ``playground.train.handover``): no question, the run goes on (paused stays paused) and the
+  views keep their history. While the edited network cannot be built (a pasted block not wired
+  yet), the run waits, paused, with its views.
+* Any other edit (or new data) after training: keep the trained weights that still fit, or reset.
 
 Both questions go through :mod:`playground.ui.dialogs`, are asked on the next event-loop
 turn (never from inside a signal of the edit itself) and at most once at a time.
@@ -95,11 +99,19 @@ class ChangePrompts(QObject):
             QTimer.singleShot(0, self.ask_keep_weights)
 
     def ask_keep_weights(self) -> None:
-        """The network or data changed after training: keep the weights that still fit, or reset?"""
+        """The network or data changed after training: go on with the run when the edit is
+        compatible; otherwise keep the weights that still fit, or reset?"""
         self._weights_question = False
         ctl = self.controller
         if ctl.trainer is None or ctl.trainer_matches_inputs():
             return
+        outcome = ctl.continue_run()
+        if outcome == "waiting":
+            self.show_message(f"The edited network cannot be built yet ({ctl.build_problem}): the run is "
+                              "paused and kept until it can")
+            return
+        if outcome == "kept":
+            return  # the controller said how the run goes on
         was_running = ctl.state == "running"
         if was_running:
             ctl.pause()

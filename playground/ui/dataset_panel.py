@@ -8,7 +8,8 @@ shows its message in red and the workspace keeps the last good data.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,17 +20,31 @@ from PySide6.QtWidgets import (
 )
 
 from playground.data import DATASETS, DataBundle
+from playground.data.registry import TASK_GROUPS
 from playground.ui.csv_dialog import CsvDialog
 from playground.ui.dataset_preview import DatasetPreview
 from playground.ui.param_form import ParamForm
 from playground.workspace import Workspace
 
 
-def dataset_choices() -> list[tuple[str, str]]:
-    """(label, name) for every registered dataset, grouped by category in the registry's order."""
+def dataset_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group heading, [(label, name)]) for every registered dataset: classification, then
+    regression, then your own data; within a group by category in the registry's order, then by
+    name. Each label is marked with what the data is, e.g. "Plane  (2-D regression)"."""
     categories = list(dict.fromkeys(d.category for d in DATASETS.values()))
-    return [(f"{d.title}  ({d.category})", d.name) for category in categories
-            for d in sorted((d for d in DATASETS.values() if d.category == category), key=lambda d: d.name)]
+    groups = list(TASK_GROUPS) + sorted({d.task_group for d in DATASETS.values()} - set(TASK_GROUPS))
+    out = []
+    for group in groups:
+        members = sorted((d for d in DATASETS.values() if d.task_group == group),
+                         key=lambda d: (categories.index(d.category), d.name))
+        if members:
+            out.append((group.capitalize(), [(f"{d.title}  ({d.task_mark})", d.name) for d in members]))
+    return out
+
+
+def dataset_choices() -> list[tuple[str, str]]:
+    """(label, name) for every registered dataset, in the order the panel lists them."""
+    return [choice for _heading, choices in dataset_groups() for choice in choices]
 
 
 class DatasetPanel(QWidget):
@@ -42,8 +57,8 @@ class DatasetPanel(QWidget):
         self.combo = QComboBox()
         self.combo.setObjectName("dataset_combo")
         self.combo.setToolTip("The data the network learns from")
-        for label, name in dataset_choices():
-            self.combo.addItem(label, name)
+        self.combo.setAccessibleName("Dataset")
+        self._fill_combo()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(14)
         self.combo.currentIndexChanged.connect(self._dataset_chosen)
@@ -81,6 +96,23 @@ class DatasetPanel(QWidget):
         workspace.dataset_changed.connect(lambda _bundle: self._show_workspace())
         workspace.dataset_failed.connect(self.error.setText)
         self._show_workspace()
+
+    def _fill_combo(self) -> None:
+        """Group headings are items that cannot be chosen (the arrow keys skip them)."""
+        model = self.combo.model()
+        assert isinstance(model, QStandardItemModel)
+        bold = QFont(self.combo.font())
+        bold.setBold(True)
+        for heading, choices in dataset_groups():
+            header = QStandardItem(heading)
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            header.setFont(bold)
+            header.setToolTip(f"{heading} datasets")
+            model.appendRow(header)
+            for label, name in choices:
+                self.combo.addItem(label, name)
+                self.combo.setItemData(self.combo.count() - 1, DATASETS[name].description,
+                                       Qt.ItemDataRole.ToolTipRole)
 
     @property
     def bundle(self) -> DataBundle | None:

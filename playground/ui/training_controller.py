@@ -12,7 +12,13 @@ of a session just loaded, and keeps dropped runs as the workspace's earlier runs
 The trainer holds its own copy of the graph. When the graph, the data or a
 setting the trainer cannot change live is edited, the trainer is dropped and a
 new one is built at the next start; ``keep_weights`` carries the trained
-tensors whose state_dict key (node id and tensor name) and shape still match.
+tensors whose state_dict key (node id and tensor name) and shape still match. A
+compatible edit (``playground.train.handover``) keeps the whole run instead: a new trainer
+for the edited network takes over the weights, optimizer state, counters and history.
+
+Pace: the worker's trainer waits between steps in ``Pacer.wait`` (the Trainer's
+``between_steps`` hook) when the config asks for the watch pace; "until stopped" trains with
+the config's ``run_limits()``, so no epoch or step limit ends the run.
 """
 
 from __future__ import annotations
@@ -30,9 +36,14 @@ from playground.train.carry import carry_matching, graph_fingerprint
 from playground.train.config import ConfigError, TrainConfig
 from playground.train.metrics import MetricsBuffer
 from playground.train.trainer import Trainer
+from playground.ui.pace import Pacer, draw_share, steps_per_second
+from playground.ui.run_continuation import ContinuedRun
+from playground.ui.views import view_panel
 from playground.workspace import TrainingState, Workspace
 
 JOIN_TIMEOUT_MS = 30_000
+PACE_FIELDS = frozenset({"pace", "watch_steps_per_s"})
+LIMIT_FIELDS = frozenset({"epochs", "max_steps", "until_stopped"})
 
 
 class _Worker(QObject):
@@ -53,7 +64,7 @@ class _Worker(QObject):
         self.done.emit(self, error)
 
 
-class TrainingController(QObject):
+class TrainingController(ContinuedRun, QObject):
     """Start/pause/resume/step/stop/reset of training on a background thread.
 
     Signals (GUI thread only): ``state_changed(str)``, ``message(str)`` for a person,
@@ -80,6 +91,9 @@ class TrainingController(QObject):
         self._last_state = "idle"
         self._built_key: tuple[str, int] | None = None
         self._built_config: TrainConfig | None = None  # the settings the trainer was built with
+        self.pacer = Pacer(steps_per_second(workspace.config))
+        self.build_problem = ""
+        self._stash: dict[str, torch.Tensor] = {}  # tensors of blocks deleted during the run (for undo)
         workspace.loaded.connect(self._loaded)
         workspace.config_changed.connect(self._config_changed)
 
@@ -102,8 +116,12 @@ class TrainingController(QObject):
 
     def _config_changed(self, fields: dict[str, Any]) -> None:
         """A person changed training settings: live ones reach a running trainer at once."""
+        self.pacer.set_rate(steps_per_second(self.config))
         if self.trainer is None:
             return
+        limits = self.config.run_limits()
+        if fields.keys() & LIMIT_FIELDS:
+            fields = {**fields, "epochs": limits.epochs, "max_steps": limits.max_steps}
         try:
             self.trainer.update_config(**fields)
         except (ConfigError, ValueError, TypeError):
@@ -118,6 +136,7 @@ class TrainingController(QObject):
     def _loaded(self) -> None:
         """Other work was loaded: no trainer, the session's earlier runs, and its training state."""
         self.discard_trainer(keep_weights=False, archive=False)
+        self.pacer.set_rate(steps_per_second(self.config))
         saved = self.workspace.training
         if saved.weights is not None and self.bundle is not None:
             try:
@@ -163,6 +182,7 @@ class TrainingController(QObject):
     def poll(self) -> str:
         """Called by the window's timer: emit ``state_changed`` when the trainer's state moved."""
         state = self.state
+        view_panel.BUDGET.watch_share = draw_share(self.config, state == "running")
         if state != self._last_state:
             self._last_state = state
             self.state_changed.emit(state)
@@ -177,7 +197,7 @@ class TrainingController(QObject):
             self.message.emit("Choose a dataset before training")
             return False
         try:
-            trainer = Trainer(self.graph.copy(), self.bundle, self.config, self.buffer)
+            trainer = Trainer(self.graph.copy(), self.bundle, self.config.run_limits(), self.buffer)
         except CompileError as exc:
             first = exc.diagnostics[0].message if exc.diagnostics else str(exc)
             self.message.emit(f"Cannot train yet: {first}")
@@ -190,10 +210,14 @@ class TrainingController(QObject):
             if carried.kept:  # e.g. "Kept trained weights for 4 of 6 tensors; fc1.weight (16×7 → 5×7) re-initialised"
                 self.message.emit(carried.describe())
         self._carry = None
-        self.trainer = trainer
-        self._built_key = self._inputs_key()
+        self._use(trainer)
         self._built_config = self.config
         return True
+
+    def _use(self, trainer: Trainer) -> None:
+        trainer.between_steps = self.pacer.wait
+        self.trainer = trainer
+        self._built_key = self._inputs_key()
 
     def _inputs_key(self) -> tuple[str, int]:
         return graph_fingerprint(self.graph), id(self.bundle)
@@ -205,11 +229,13 @@ class TrainingController(QObject):
     def adopt(self, trainer: Trainer) -> None:
         """Use an already built trainer for the current inputs (e.g. one resumed from a session file)."""
         self.shutdown()
-        self.trainer = trainer
         self.buffer = trainer.buffer if trainer.buffer is not None else self.buffer
         self._carry = None
-        self._built_key = self._inputs_key()
+        self._use(trainer)
         self._built_config = trainer.config
+        limits = trainer.config.run_limits()
+        if limits != trainer.config:  # a session saved to run until stopped
+            trainer.update_config(epochs=limits.epochs, max_steps=limits.max_steps)
         self.buffer.set_status(state=trainer.state, step=trainer.step, epoch=trainer.epoch,
                                device=str(trainer.device))
         self.poll()
@@ -224,6 +250,7 @@ class TrainingController(QObject):
         archived = archive and self.archive_run()
         self.trainer = None
         self._built_config = None
+        self._stash = {}
         self._carry = weights
         self.buffer.clear()
         self.buffer.set_status(state="idle", step=0, epoch=0, steps_per_s=0.0)
@@ -245,6 +272,8 @@ class TrainingController(QObject):
     # -------------------------------------------------------------- controls
     def start(self, max_steps: int | None = None) -> bool:
         """Start (or resume) training in the background; False with a message if it cannot."""
+        if not self._inputs_ready():
+            return False
         if self._thread is not None:
             if self.state == "paused":
                 self.resume()
@@ -287,6 +316,7 @@ class TrainingController(QObject):
         or idle (``Trainer.pause``, contract 2). Returns whether it is."""
         if self.trainer is None:
             return True
+        self.pacer.interrupt()  # a slow watch pace never delays a pause
         paused = bool(self.trainer.pause(wait=wait))
         self.poll()
         return paused
@@ -298,6 +328,8 @@ class TrainingController(QObject):
 
     def step(self, n: int = 1) -> bool:
         """Take ``n`` optimizer steps, then pause."""
+        if not self._inputs_ready():
+            return False
         if self._thread is not None:
             assert self.trainer is not None
             self.trainer.request_step(n)
@@ -315,7 +347,7 @@ class TrainingController(QObject):
         t = self.trainer
         if t is None or self._built_config is None or self.config == self._built_config:
             return False
-        cfg = self.config
+        cfg = self.config.run_limits()
         return (cfg.epochs > 0 and t.epoch >= cfg.epochs) or (cfg.max_steps > 0 and t.step >= cfg.max_steps)
 
     def _limit_reached(self) -> bool:
@@ -324,8 +356,8 @@ class TrainingController(QObject):
             return False
         cfg = t.config
         if cfg.epochs > 0 and t.epoch >= cfg.epochs:
-            self.message.emit(f"The run reached its {cfg.epochs} epochs: raise Epochs (or set it to "
-                              "no limit) to train on")
+            self.message.emit(f"The run reached its {cfg.epochs} epochs: raise Epochs, or tick "
+                              "\"Run until stopped\", to train on")
             return True
         if cfg.max_steps > 0 and t.step >= cfg.max_steps:
             self.message.emit(f"The run reached its {cfg.max_steps} steps")
@@ -348,6 +380,7 @@ class TrainingController(QObject):
             return True
         if self.trainer is not None:
             self.trainer.stop()
+        self.pacer.interrupt()
         thread.quit()  # the thread's event loop ends as soon as the run returns
         joined = thread.wait(timeout_ms)
         self._finish_thread()

@@ -78,11 +78,46 @@ def test_a_dataset_in_a_new_category_is_listed(qtbot, monkeypatch):
     monkeypatch.setitem(DATASETS, extra.name, extra)
     widget = DatasetPanel(Workspace())
     qtbot.addWidget(widget)
-    labels = [widget.combo.itemText(i) for i in range(widget.combo.count())]
-    assert "Rings of Saturn  (astronomy)" in labels
-    assert len(labels) == len(DATASETS)
-    categories = [DATASETS[widget.combo.itemData(i)].category for i in range(widget.combo.count())]
+    names = [widget.combo.itemData(i) for i in range(widget.combo.count()) if widget.combo.itemData(i)]
+    labels = [widget.combo.itemText(i) for i in range(widget.combo.count()) if widget.combo.itemData(i)]
+    assert "Rings of Saturn  (astronomy classification)" in labels
+    assert sorted(names) == sorted(DATASETS)
+    categories = [DATASETS[n].category for n in names if DATASETS[n].task_group == "classification"]
     assert categories == sorted(categories, key=list(dict.fromkeys(categories)).index)  # grouped
+
+
+def test_regression_and_classification_datasets_are_grouped_and_marked(panel, qtbot):
+    combo = panel.combo
+    rows = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+    headings = [text for text, name in rows if name is None]
+    assert headings == ["Classification", "Regression", "Your own data"]
+    model = combo.model()
+    for i, (_text, name) in enumerate(rows):  # a heading cannot be chosen, a dataset can
+        assert bool(model.item(i).isEnabled()) == (name is not None)
+    group_of = {}
+    heading = ""
+    for text, name in rows:
+        if name is None:
+            heading = text
+        else:
+            group_of[name] = heading
+    for name in ("plane", "bumps", "sine", "polynomial", "hierarchy"):
+        assert group_of[name] == "Regression" and "regression" in combo.itemText(combo.findData(name))
+    for name in ("spirals", "xor", "reverse", "digits"):
+        assert group_of[name] == "Classification" and "classification" in combo.itemText(combo.findData(name))
+    assert group_of["csv"] == "Your own data"
+    # the mark is true: each built-in dataset's targets are what its group says
+    for name in ("spirals", "plane", "sine", "hierarchy", "parity"):
+        task = panel.workspace.choose_dataset(name) and panel.workspace.bundle.task.task
+        assert task == DATASETS[name].task, name
+    # keyboard: Down from the last classification dataset skips the "Regression" heading
+    last = max(i for i, (_t, n) in enumerate(rows) if n and group_of[n] == "Classification")
+    combo.setCurrentIndex(last)
+    combo.setFocus()
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() is not None and group_of[combo.currentData()] == "Regression"
 
 
 def write_csv(path, rows):

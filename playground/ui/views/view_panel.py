@@ -33,6 +33,10 @@ class DrawBudget:
         self.horizon = horizon
         self.spent = 0.0
         self._at = time.perf_counter()
+        self.watch_share: float | None = None  # set by the watch pace: training waits, views may draw more
+
+    def share_for(self, share: float) -> float:
+        return share if self.watch_share is None else max(share, self.watch_share)
 
     def _decay(self) -> None:
         now = time.perf_counter()
@@ -113,7 +117,7 @@ class ViewPanel(ViewBase):
         if self.busy_budget is None or self.draw_count == 0:  # a view's first picture comes at once
             self._draw_timed()
             return
-        wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(self.busy_budget))
+        wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(BUDGET.share_for(self.busy_budget)))
         if wait > 0:
             if not self._deferred.isActive():
                 self._deferred.start(max(1, int(wait * 1000)))
@@ -133,7 +137,7 @@ class ViewPanel(ViewBase):
         if not on_screen(self):  # hidden meanwhile: draw when shown again
             self._stale = True
             return
-        wait = BUDGET.wait(self.busy_budget) if self.busy_budget is not None else 0.0
+        wait = BUDGET.wait(BUDGET.share_for(self.busy_budget)) if self.busy_budget is not None else 0.0
         if wait > 0:  # other views spent the budget first: wait for another turn
             self._deferred.start(max(1, int(wait * 1000)))
             return
