@@ -101,7 +101,7 @@ def prune_session(session: Session, sparsity: float, per_layer: bool = False, un
             weights.update({k: v.clone() for k, v in start.items() if k in masks})
         weights = masked(weights, masks)
         if train_steps:
-            weights = _train_masked(session, bundle, weights, masks, train_steps)
+            weights = train_masked(session, bundle, weights, masks, train_steps)
         model.load_state_dict(weights)
         score = evaluator.score()
         point = CurvePoint(r, sparsity_of(masks, model), score.metric, score.value)
@@ -124,8 +124,9 @@ def rewind_weights(session: Session, bundle: DataBundle, step: int) -> dict[str,
     return {k: v.detach().cpu().clone() for k, v in replay.model.state_dict().items()}
 
 
-def _train_masked(session: Session, bundle: DataBundle, weights: dict[str, torch.Tensor], masks: Masks,
-                  steps: int) -> dict[str, torch.Tensor]:
+def train_masked(session: Session, bundle: DataBundle, weights: dict[str, torch.Tensor], masks: Masks,
+                 steps: int) -> dict[str, torch.Tensor]:
+    """``weights`` trained ``steps`` steps with ``masks`` held at zero (the session's settings)."""
     trainer = Trainer(session.graph, bundle, _config(session), MetricsBuffer(), record=False)
     trainer.model.load_state_dict(weights)
     handle = keep_masks(trainer.model, masks)

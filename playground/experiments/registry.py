@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from playground.experiments.base import Context, Experiment, ExperimentError, ExperimentResult
 from playground.experiments.classics import CLASSICS
+from playground.experiments.dissection import PRUNING, RESIDUAL
 from playground.experiments.double_descent import DOUBLE_DESCENT
 from playground.experiments.inductive_bias import INDUCTIVE_BIAS
 from playground.experiments.regularizers import REGULARIZERS
 from playground.experiments.topology import TOPOLOGY
 
-EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in [*CLASSICS, INDUCTIVE_BIAS, REGULARIZERS, DOUBLE_DESCENT, TOPOLOGY]}
+EXPERIMENTS: dict[str, Experiment] = {exp.name: exp for exp in [*CLASSICS[:1], RESIDUAL, INDUCTIVE_BIAS, REGULARIZERS, *CLASSICS[1:], PRUNING, DOUBLE_DESCENT, TOPOLOGY]}
 
 
 def get_experiment(name: str) -> Experiment:

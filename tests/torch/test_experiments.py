@@ -80,7 +80,7 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
 
 
 def test_every_experiment_explains_itself():
-    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias", "regularizers", "double-descent"):
+    for name in ("stages", "attention", "multiplication", "dying-relu", "topology", "inductive-bias", "regularizers", "double-descent", "residual", "pruning"):
         exp = get_experiment(name)
         assert exp.explanation and exp.look_for and exp.title
     with pytest.raises(ExperimentError, match="known: stages"):
@@ -121,3 +121,18 @@ def test_double_descent_peaks_at_the_interpolation_threshold():
     assert 0.7 * n <= facts["peak_width"] <= 1.5 * n
     assert facts["peak_mse"] > 5 * facts["best_before"]
     assert facts["best_after"] < facts["peak_mse"] / 5
+
+
+def test_residual_lesions_are_gentler_and_depth_hurts_only_the_plain_network():
+    facts = run_experiment("residual", quick=True).facts
+    assert facts["mean_drop"]["residual"] < facts["mean_drop"]["plain"]
+    plain, residual = facts["accuracy_by_depth"]["plain"], facts["accuracy_by_depth"]["residual"]
+    assert plain[-1] < plain[0] - 0.1 and residual[-1] > plain[-1] + 0.1
+
+
+def test_pruning_keeps_accuracy_at_seventy_percent_and_more():
+    facts = run_experiment("pruning", quick=True).facts
+    for sparsity, ticket in zip(facts["sparsities"], facts["ticket"], strict=True):
+        if sparsity <= 0.9:
+            assert ticket >= facts["dense"] - 0.02, (sparsity, ticket)
+    assert 0.7 in facts["sparsities"] and len(facts["random"]) == len(facts["ticket"])
