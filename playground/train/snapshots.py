@@ -135,7 +135,8 @@ def _boundary(snap: BoundarySnapshot) -> BoundarySnapshot:
     if res <= BOUNDARY_RES:
         return snap
     step = -(-res // BOUNDARY_RES)
-    output = np.ascontiguousarray(snap["output"][::step, ::step][..., :16])
+    output = snap["output"][::step, ::step]
+    output = np.ascontiguousarray(output[..., :16] if output.ndim == 3 else output)  # (G, G) is binary: keep it
     return {**snap, "output": output, "resolution": output.shape[0]}
 
 

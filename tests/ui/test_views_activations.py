@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pytest
 
+from playground.graph.elements import Node
 from playground.graph.model import Graph
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import ActivationsView, ViewContext
@@ -85,4 +86,8 @@ def test_hint_without_selection_and_manual_pick(view: ActivationsView, tmp_path)
 
 def test_no_activations_hint(view: ActivationsView) -> None:
     view.refresh(MetricsBuffer(), ViewContext(graph=Graph()))
-    assert "No activations yet" in view.hint.text()
+    assert "Add blocks to the canvas" in view.hint.text() and view.empty
+    graph = Graph()
+    graph.add_node(Node("n1", "Input", "input"))
+    view.refresh(MetricsBuffer(), ViewContext(graph=graph))
+    assert view.hint.text().startswith("Press Start") and view.graphics.isHidden()

@@ -27,9 +27,10 @@ def tile_units(units: np.ndarray) -> np.ndarray:
 _cache: dict[str, object] = {"key": None, "images": {}}
 
 
-def unit_thumbnails(buffer: MetricsBuffer) -> dict[str, QImage]:
-    """node id → small heatmap of its units' outputs over the plane (2-D data only; cached per probe)."""
-    snap = buffer.snapshot("units")
+def unit_thumbnails(buffer: MetricsBuffer, step: int | None = None) -> dict[str, QImage]:
+    """node id → small heatmap of its units' outputs over the plane at ``step`` (None: the latest;
+    2-D data only; cached per recorded snapshot)."""
+    snap = buffer.snapshot_at("units", step)
     if snap is None:
         return {}
     key = (id(buffer), snap[0], id(snap[1]))

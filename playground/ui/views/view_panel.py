@@ -86,10 +86,11 @@ class ViewPanel(ViewBase):
         self.draw_count = 0
         self._next_draw = 0.0
         self._stale = False
+        self._empty = False
         self._deferred = QTimer(self)
         self._deferred.setSingleShot(True)
         self._deferred.timeout.connect(self._catch_up)
-        layout = QVBoxLayout(self)
+        layout = self.body = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         self.controls = QHBoxLayout()
@@ -148,9 +149,9 @@ class ViewPanel(ViewBase):
         raise NotImplementedError
 
     def redraw(self) -> None:
-        """Draw again with the last data, now (after a control changed)."""
+        """Draw again with the last data, now (after a control changed or the timeline moved)."""
         if self.buffer is not None:
-            self.draw()
+            self._draw_timed()
 
     def export_png(self, path: str) -> None:
         if self._deferred.isActive():
@@ -175,10 +176,31 @@ class ViewPanel(ViewBase):
 
     # ------------------------------------------------------------ helpers
     def show_hint(self, text: str) -> None:
-        """A sentence saying why nothing (or only part) is drawn; empty hides it."""
+        """A sentence saying why only part is drawn (empty hides it), above the plots."""
+        self._set_empty(False)
         if self.hint.text() != text:
             self.hint.setText(text)
         self.hint.setVisible(bool(text))
+
+    def show_empty(self, text: str) -> None:
+        """Nothing to draw: only the sentence saying why, centred, and no plots (no fake axes)."""
+        self._set_empty(True)
+        if self.hint.text() != text:
+            self.hint.setText(text)
+        self.hint.setVisible(True)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the view shows only its placeholder sentence."""
+        return self._empty
+
+    def _set_empty(self, empty: bool) -> None:
+        if self._empty == empty:
+            return
+        self._empty = empty
+        self.graphics.setVisible(not empty)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter if empty else Qt.AlignmentFlag.AlignLeft)
+        self.body.setStretchFactor(self.hint, 1 if empty else 0)
 
     def add_control(self, label: str, widget: QWidget) -> QWidget:
         if label:
