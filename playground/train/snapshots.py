@@ -14,7 +14,8 @@ activations    per node (first ACT_NODES): shape, ≤ ACT_MEANS       ACT_VALUES
                means, dead fraction, values of as many samples      × ACT_MEANS × 4 ≈ 96 KB
                as fit ACT_VALUES elements in all
 units          per node (first UNIT_NODES): ≤ UNIT_MAPS maps of     UNIT_NODES × UNIT_MAPS ×
-               UNIT_RES² values (float32)                           UNIT_RES² × 4 = 64 KB
+               UNIT_RES² values (float16: colour tiles need no      UNIT_RES² × 2 = 64 KB
+               more)
 boundary       the output on a ≤ BOUNDARY_RES² grid (float32)       BOUNDARY_RES² × classes × 4
                (data points are shared, not copied)                 ≤ 64 KB (≤ 16 classes)
 attention      per node maps of as many samples as fit              ATTN_VALUES × 4 = 64 KB
@@ -39,7 +40,7 @@ HIST_TENSORS = 128
 ACT_NODES = 64
 ACT_MEANS = 256
 ACT_VALUES = 16_384
-UNIT_NODES = 4
+UNIT_NODES = 8  # the canvas heatmaps of an 8-block-deep network, at every recorded step
 UNIT_MAPS = 16
 UNIT_RES = 16
 BOUNDARY_RES = 32
@@ -126,7 +127,7 @@ def _units(snap: UnitsSnapshot) -> UnitsSnapshot:
     out: UnitsSnapshot = {}
     for nid, maps in list(snap.items())[:UNIT_NODES]:
         step = max(1, maps.shape[-1] // UNIT_RES) if maps.ndim == 3 else 1
-        out[nid] = np.ascontiguousarray(maps[:UNIT_MAPS, ::step, ::step][:, :UNIT_RES, :UNIT_RES])
+        out[nid] = np.ascontiguousarray(maps[:UNIT_MAPS, ::step, ::step][:, :UNIT_RES, :UNIT_RES], dtype=np.float16)
     return out
 
 

@@ -57,6 +57,9 @@ class Timeline(QWidget):
         self.live.setChecked(True)
         self.live.setAccessibleName("Live")
         self.live.setToolTip("Follow the latest step of training (every view shows the newest data)")
+        # on or off must be seen at a glance: the views show the past while it is off
+        self.live.setStyleSheet("QToolButton { padding: 2px 8px; } QToolButton:checked { background: #d62728;"
+                                " color: white; border: none; border-radius: 3px; font-weight: bold; }")
         self.replay = QToolButton()
         self.replay.setObjectName("timeline_replay")
         self.replay.setText("▶ Replay")
