@@ -22,6 +22,7 @@ from playground.train.metrics import MetricsBuffer
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 BASE_MOMENTS_PER_S = 20.0  # recorded steps shown a second at 1×: a full record (≤ 264 steps) in ~13 s
 TICK_MS = 50  # the replay timer; faster speeds skip recorded steps rather than redraw more often
+MAX_TICK_S = 2 * TICK_MS / 1000
 EMIT_INTERVAL_S = 1 / 30  # while dragging, choices reach the views at most this often (the last one always)
 PER_STEP_SERIES = ("train/loss",)  # every step, not on the record schedule: not timeline positions
 
@@ -97,6 +98,7 @@ class Timeline(QWidget):
         self._emitted_at = 0.0
         self._pending: tuple[int | None] | None = None
         self._credit = 0.0  # replay: recorded steps owed to the next tick (speeds below 1 step a tick)
+        self._ticked_at = 0.0
         self.live.toggled.connect(self._live_toggled)
         self.replay.toggled.connect(self._replay_toggled)
         self.slider.valueChanged.connect(self._slider_moved)
@@ -207,13 +209,17 @@ class Timeline(QWidget):
         if self.step is None or start >= len(self.steps) - 1:
             start = 0  # from the beginning unless a person pinned an earlier step
         self._credit = 0.0
+        self._ticked_at = time.perf_counter()
         self._replay_timer.start()
         self.choose(self.steps[start])
 
     def _advance(self) -> None:
-        """One replay tick: ``BASE_MOMENTS_PER_S × speed × TICK_MS`` recorded steps further."""
-        per_tick = self.speed_factor() * BASE_MOMENTS_PER_S * TICK_MS / 1000.0
-        self._credit += per_tick
+        """One replay tick: ``BASE_MOMENTS_PER_S × speed`` recorded steps a second of the clock, so
+        the pace holds when ticks come late (a busy machine); only which frames are shown changes."""
+        now = time.perf_counter()
+        late = min(now - self._ticked_at, MAX_TICK_S)  # a very late tick skips no more than two ticks' worth
+        self._credit += self.speed_factor() * BASE_MOMENTS_PER_S * late
+        self._ticked_at = now
         moves = int(self._credit)
         if moves == 0:
             return

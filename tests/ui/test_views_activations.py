@@ -47,7 +47,7 @@ def test_follows_selection_and_draws_feature_maps(view: ActivationsView) -> None
     peak = float(np.abs(data["n2"]["values"][0]).max())
     assert list(view.map_image.getLevels()) == pytest.approx([-peak, peak])
     assert "5 of 5 channels" in view.map_plot.titleLabel.text
-    assert view.summary.text() == "conv1 · Conv2d · output N×5×4×4"
+    assert view.summary.text() == "conv1 · Conv2d · output N×5×4×4 · step 40"
     assert view.counts.sum() == data["n2"]["values"].size
     assert np.allclose(view.mean_bars.opts["height"], data["n2"]["mean"])
     assert view.hint.isHidden()

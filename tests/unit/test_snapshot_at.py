@@ -26,8 +26,11 @@ def test_the_snapshot_at_or_before_a_step_and_the_newest_as_written() -> None:
     assert step == 10 and float(data["output"][0, 0]) == 0.1
     assert buffer.snapshot_at("boundary", 20)[0] == 20
     assert buffer.snapshot_at("boundary", 10_000) is buffer.snapshot("boundary")  # the full newest one
-    # earlier entries are the bounded history form: a 64² grid is kept at 32²
-    assert data["output"].shape == (32, 32) and buffer.snapshot_at("boundary", 30)[1]["output"].shape == (64, 64)
+    assert data["output"].shape == (64, 64)  # a two-class 64² grid fits the history as drawn
+    buffer.put_snapshot("boundary", 40, boundary(0.4, res=160))
+    buffer.put_snapshot("boundary", 50, boundary(0.5))
+    # earlier entries are the bounded history form: a 160² grid (100 KB) is kept at 32²
+    assert buffer.snapshot_at("boundary", 45)[1]["output"].shape == (32, 32)
     assert buffer.snapshot_at("boundary", -1) is None  # before the first record: nothing
     assert buffer.snapshot_at("weights", 10) is None  # a kind never recorded
 

@@ -146,7 +146,7 @@ class ActivationsView(ViewPanel):
             self.show_hint("The selected block has no recorded output (it produces no floating-point tensor).")
         else:
             self.show_hint("")
-        self._draw_summary(record)
+        self._draw_summary(record, step)
         self._draw_histogram(values)
         means = np.asarray(record.get("mean", []), dtype=np.float64).reshape(-1)
         self.mean_bars.setOpts(x=np.arange(len(means)), height=means, width=0.8)
@@ -155,12 +155,12 @@ class ActivationsView(ViewPanel):
         self.mean_plot.setLabel("bottom", "channel" if per_channel else "unit")
         self._draw_map(values, sample)
 
-    def _draw_summary(self, record: ActivationRecord) -> None:
+    def _draw_summary(self, record: ActivationRecord, step: int) -> None:
         text = f"{record['label']} · {record['type']} · output {format_shape(tuple(record['shape']))}"
         dead = record.get("dead_fraction")
         if dead is not None:
             text += f" · dead ReLUs {100.0 * float(dead):.1f}%"
-        self.summary.setText(text)
+        self.summary.setText(text + f" · step {step}")
 
     def _draw_histogram(self, values: np.ndarray) -> None:
         flat = values[np.isfinite(values)]
