@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage
 from playground.train.snapshots import UNIT_NODES
 from playground.ui.timeline import BASE_MOMENTS_PER_S, MAX_TICK_S, SPEEDS, Timeline, timeline_steps
 from playground.ui.views import ActivationsView, BoundaryView, HistogramView, unit_thumbnails
+from playground.ui.views.base import on_screen
 from playground.ui.views.boundary_view import class_image
 
 STEPS = 60
@@ -44,6 +45,15 @@ def view(w, cls):
     return next(v for _, v in w.views if isinstance(v, cls))
 
 
+def look(w, qtbot, cls):
+    """Bring a view's tab to the front (a view tabbed behind others draws the step when shown)."""
+    dock, shown = next((d, v) for d, v in w.views if isinstance(v, cls))
+    dock.raise_()
+    qtbot.waitUntil(lambda: on_screen(shown), timeout=3000)
+    qtbot.wait(50)
+    return shown
+
+
 def scrub_to(w, qtbot, step: int) -> None:
     """Home, then Right until the slider is at ``step`` (the keys a person without a mouse uses)."""
     slider = w.timeline.slider
@@ -73,14 +83,19 @@ def test_scrubbing_shows_every_view_at_that_step_and_live_returns(env, qtbot, op
     live_thumbs = thumbnails_of(w)
     assert live_thumbs and np.array_equal(boundary.class_map.image, boundary_at(buffer, STEPS))
 
+    boundary_draws = boundary.draw_count
     scrub_to(w, qtbot, 10)
     assert not w.timeline.live.isChecked() and w.timeline.readout.text() == f"step 10 of {STEPS}"
+    assert boundary.draw_count == boundary_draws  # tabbed behind: not drawn for nothing
+    look(w, qtbot, BoundaryView)
     assert boundary.step == 10 and np.array_equal(boundary.class_map.image, boundary_at(buffer, 10))
     assert not np.array_equal(boundary.class_map.image, boundary_at(buffer, STEPS))  # it learned meanwhile
+    look(w, qtbot, HistogramView)
     name = hists.param.currentText()
     assert hists.time_label.text() == "step 10" and hists.cursor.value() == 10
     counts = buffer.snapshot_at("weights", 10)[1][name]["counts"]
     assert np.array_equal(hists.hist_curve.getOriginalDataset()[1], counts)
+    look(w, qtbot, ActivationsView)
     assert acts.step == 10
     assert acts.record is buffer.snapshot_at("activations", 10)[1][acts.node]
     early = thumbnails_of(w)
@@ -91,13 +106,16 @@ def test_scrubbing_shows_every_view_at_that_step_and_live_returns(env, qtbot, op
 
     qtbot.mouseClick(w.timeline.live, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.workspace.viewed_step is None, timeout=2000)
+    look(w, qtbot, BoundaryView)
     assert boundary.step == STEPS and np.array_equal(boundary.class_map.image, boundary_at(buffer, STEPS))
-    assert hists.time_label.text() == f"step {STEPS} (latest)" and thumbnails_of(w) == live_thumbs
+    assert look(w, qtbot, HistogramView).time_label.text() == f"step {STEPS} (latest)"
+    assert thumbnails_of(w) == live_thumbs
     assert w.timeline.slider.value() == w.timeline.slider.maximum()
 
 
 def test_replay_plays_the_recorded_steps_in_order_and_stops_live_at_the_end(env, qtbot, open_window):
     w = trained(qtbot, open_window)
+    look(w, qtbot, BoundaryView)
     seen: list[int | None] = []
     w.workspace.viewed_step_changed.connect(seen.append)
     w.timeline.speed.setCurrentIndex(SPEEDS.index(4.0))
@@ -129,12 +147,12 @@ def test_a_reopened_session_scrubs_before_any_training(env, qtbot, open_window):
     assert again.controller.trainer is not None and again.controller.state != "running"
     qtbot.waitUntil(lambda: again.timeline.steps[-1:] == [STEPS], timeout=5000)
     show_every_view(again, qtbot)
-    boundary = view(again, BoundaryView)
+    boundary = look(again, qtbot, BoundaryView)
     assert again.workspace.viewed_step == 30 and again.timeline.readout.text() == f"step 30 of {STEPS}"
     assert boundary.step == 30 and np.array_equal(boundary.class_map.image, before[30])
     scrub_to(again, qtbot, 10)
     assert boundary.step == 10 and np.array_equal(boundary.class_map.image, before[10])
-    assert view(again, HistogramView).time_label.text() == "step 10"
+    assert look(again, qtbot, HistogramView).time_label.text() == "step 10"
     assert again.controller.trainer.step == STEPS  # scrubbing trained nothing
 
 

@@ -111,7 +111,8 @@ class ViewPanel(ViewBase):
         self.buffer, self.context = buffer, context
         if context.theme != self.theme:
             self.set_theme(context.theme)
-        if self.busy_budget is None or self.draw_count == 0:  # a view's first picture comes at once
+        # a view's first picture comes at once, and so does a step chosen while it was tabbed behind
+        if self.busy_budget is None or self.draw_count == 0 or self._stale:
             self._draw_timed()
             return
         wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(self.busy_budget))
@@ -152,6 +153,16 @@ class ViewPanel(ViewBase):
         """Draw again with the last data, now (after a control changed or the timeline moved)."""
         if self.buffer is not None:
             self._draw_timed()
+
+    def show_step(self, step: int | None) -> None:
+        """Show ``step`` now if on screen; a view tabbed behind another one draws it when shown."""
+        self.pinned_step = step
+        if self.buffer is None:
+            return
+        if not on_screen(self) and self.window().isVisible():
+            self._stale = True  # drawn when shown (showEvent, or the refresh its dock's tab brings)
+            return
+        self._draw_timed()
 
     def export_png(self, path: str) -> None:
         if self._deferred.isActive():
