@@ -22,6 +22,7 @@ histories (see ``playground.train.record_io``).
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import deque
@@ -283,6 +284,22 @@ class MetricsBuffer:
     def snapshot(self, kind: str) -> tuple[int, Any] | None:
         with self._lock:
             return self._snapshots.get(kind)
+
+    def snapshot_at(self, kind: str, step: int | None) -> tuple[int, Any] | None:
+        """The latest recorded snapshot of ``kind`` at or before ``step`` (None: the latest), as
+        (step it was recorded at, data); None when nothing of ``kind`` was recorded by then.
+
+        The newest snapshot is returned as written; earlier ones are their history entries
+        (bounded forms, see snapshots.py)."""
+        with self._lock:
+            newest = self._snapshots.get(kind)
+            if step is None or (newest is not None and newest[0] <= step):
+                return newest
+            store = self._stores.get(kind)
+            if store is None:
+                return None
+            index = bisect.bisect_right(store.steps, int(step)) - 1
+            return (store.steps[index], store.items[index]) if index >= 0 else None
 
     def snapshot_history(self, kind: str) -> list[tuple[int, Any]]:
         """(step, entry) pairs of ``kind`` in step order: the bounded history (see snapshots.py)."""

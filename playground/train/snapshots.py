@@ -14,9 +14,11 @@ activations    per node (first ACT_NODES): shape, ≤ ACT_MEANS       ACT_VALUES
                means, dead fraction, values of as many samples      × ACT_MEANS × 4 ≈ 96 KB
                as fit ACT_VALUES elements in all
 units          per node (first UNIT_NODES): ≤ UNIT_MAPS maps of     UNIT_NODES × UNIT_MAPS ×
-               UNIT_RES² values (float32)                           UNIT_RES² × 4 = 64 KB
-boundary       the output on a ≤ BOUNDARY_RES² grid (float32)       BOUNDARY_RES² × classes × 4
-               (data points are shared, not copied)                 ≤ 64 KB (≤ 16 classes)
+               UNIT_RES² values (float16: colour tiles need no      UNIT_RES² × 2 = 64 KB
+               more)
+boundary       the output as drawn when it fits BOUNDARY_BYTES,     BOUNDARY_BYTES = 64 KB
+               else on a ≤ BOUNDARY_RES² grid (float32; data        (≤ 16 classes)
+               points are shared, not copied)
 attention      per node maps of as many samples as fit              ATTN_VALUES × 4 = 64 KB
                ATTN_VALUES values (float32)
 modes          strengths, analytic values, singular values          < 1 KB for ≤ 32 modes
@@ -39,10 +41,11 @@ HIST_TENSORS = 128
 ACT_NODES = 64
 ACT_MEANS = 256
 ACT_VALUES = 16_384
-UNIT_NODES = 4
+UNIT_NODES = 8  # the canvas heatmaps of an 8-block-deep network, at every recorded step
 UNIT_MAPS = 16
 UNIT_RES = 16
 BOUNDARY_RES = 32
+BOUNDARY_BYTES = BOUNDARY_RES**2 * 16 * 4  # 64 KB: grids this small are kept whole
 ATTN_VALUES = 16_384
 
 KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "modes", "similarity")
@@ -126,16 +129,17 @@ def _units(snap: UnitsSnapshot) -> UnitsSnapshot:
     out: UnitsSnapshot = {}
     for nid, maps in list(snap.items())[:UNIT_NODES]:
         step = max(1, maps.shape[-1] // UNIT_RES) if maps.ndim == 3 else 1
-        out[nid] = np.ascontiguousarray(maps[:UNIT_MAPS, ::step, ::step][:, :UNIT_RES, :UNIT_RES])
+        out[nid] = np.ascontiguousarray(maps[:UNIT_MAPS, ::step, ::step][:, :UNIT_RES, :UNIT_RES], dtype=np.float16)
     return out
 
 
 def _boundary(snap: BoundarySnapshot) -> BoundarySnapshot:
     res = snap["resolution"]
-    if res <= BOUNDARY_RES:
-        return snap
+    if res <= BOUNDARY_RES or np.asarray(snap["output"]).size * 4 <= BOUNDARY_BYTES:
+        return snap  # fits as drawn live (e.g. a 64² two-class grid): scrubbing shows the same picture
     step = -(-res // BOUNDARY_RES)
-    output = np.ascontiguousarray(snap["output"][::step, ::step][..., :16])
+    output = snap["output"][::step, ::step]
+    output = np.ascontiguousarray(output[..., :16] if output.ndim == 3 else output)  # (G, G) is binary: keep it
     return {**snap, "output": output, "resolution": output.shape[0]}
 
 

@@ -27,6 +27,7 @@ from playground.ui.palette import BlockPalette
 from playground.ui.settings import app_settings
 from playground.ui.status_bar import TrainingStatusBar
 from playground.ui.theme import apply_theme, current_theme
+from playground.ui.timeline import TimelineBar, timeline_steps
 from playground.ui.training_controller import TrainingController
 from playground.ui.training_panel import TrainingPanel
 from playground.ui.view_state import ViewState
@@ -86,6 +87,13 @@ class MainWindow(QMainWindow):
         self._build_views()
         self.curves_view = next(view for _, view in self.views if isinstance(view, CurvesView))
         self.view_state = ViewState(self.workspace, self.canvas, self.views, current_theme(), self)
+        # the timeline (contract 1): one step scrubber for every view, along the bottom of the window
+        self.timeline_bar = TimelineBar(self)
+        self.timeline = self.timeline_bar.timeline
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline_bar)
+        self.timeline.step_chosen.connect(self.workspace.view_step)
+        self.workspace.viewed_step_changed.connect(self._show_step)
+        self.workspace.loaded.connect(lambda: self._show_step(self.workspace.viewed_step))
         self._connect()
         self.window_actions.show_state("idle")
         self.file_ops.refresh_recent_menu()
@@ -182,6 +190,7 @@ class MainWindow(QMainWindow):
     def reset_training(self) -> None:
         """Fresh weights; the curves so far stay on the Curves view as an earlier run."""
         kept = self.controller.reset()  # stops the run first, then keeps its history as an earlier run
+        self.workspace.view_step(None)  # the record starts over: the timeline follows it live
         self._view_versions.clear()
         self.show_message("Weights reset; the last run's curves stay as an earlier run" if kept
                           else "Weights reset")
@@ -203,7 +212,8 @@ class MainWindow(QMainWindow):
             for event in buffer.drain_events():
                 if event.kind in ("error", "warning"):
                     self.show_message(event.message, 15000)
-            thumbs = unit_thumbnails(buffer)
+            self.timeline.set_steps(timeline_steps(buffer))
+            thumbs = unit_thumbnails(buffer, self.workspace.viewed_step)
             key = tuple((nid, image.cacheKey()) for nid, image in thumbs.items())
             if key != self._thumbnail_key:  # new probe data: repaint the blocks' heatmaps once
                 self._thumbnail_key = key
@@ -212,6 +222,18 @@ class MainWindow(QMainWindow):
         self._autosave_ticks += 1
         if self._autosave_ticks % 30 == 0:
             self.file_ops.tick_autosave()
+
+    def _show_step(self, step: int | None) -> None:
+        """The timeline chose a step (None: live): every view and the canvas heatmaps show it."""
+        self.timeline.show_step(step)
+        for _, view in self.views:
+            try:
+                view.show_step(step)
+            except Exception as exc:  # one broken view must not stop the others
+                self.show_message(f"{view.title} cannot show step {step}: {exc}", 15000)
+        thumbs = unit_thumbnails(self.controller.buffer, step)
+        self._thumbnail_key = tuple((nid, image.cacheKey()) for nid, image in thumbs.items())
+        self.canvas.set_thumbnails(thumbs)
 
     def refresh_views(self) -> int:
         """Refresh visible views whose data changed; returns how many were refreshed."""

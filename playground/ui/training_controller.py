@@ -147,6 +147,11 @@ class TrainingController(ContinuedRun, QObject):
                 self.adopt(trainer)
         elif saved.history:
             self.buffer.import_history(saved.history)
+        if saved.weights is None and saved.record is not None:  # the snapshots of the run, for the timeline
+            try:
+                self.buffer.import_record(*saved.record)
+            except ValueError as exc:
+                self.message.emit(f"The recorded snapshots could not be restored: {exc}")
 
     def store_training(self) -> None:
         """Put what was learned into the workspace, so that saving it keeps it (pause first for exactness)."""
@@ -156,11 +161,12 @@ class TrainingController(ContinuedRun, QObject):
             weights = {k: v.detach().cpu().clone() for k, v in state.get("model", {}).items()}
             rest = {k: v for k, v in state.items() if k not in ("model", "optimizer")}
             self.workspace.set_training(TrainingState(weights, state.get("optimizer"), rest,
-                                                      self.buffer.export_history()))
+                                                      self.buffer.export_history(), self.buffer.export_record()))
         else:
             weights = self.weights()
             self.workspace.set_training(TrainingState(dict(weights) if weights else None,
-                                                      history=self.buffer.export_history()))
+                                                      history=self.buffer.export_history(),
+                                                      record=self.buffer.export_record()))
 
     # ----------------------------------------------------------------- state
     @property

@@ -33,6 +33,7 @@ class TrainingState:
     optimizer_state: dict[str, Any] | None = None
     trainer_state: dict[str, Any] | None = None
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    record: tuple[dict[str, Any], dict[str, Any]] | None = None  # MetricsBuffer.export_record(): the snapshots
 
 
 class Workspace:
@@ -83,7 +84,8 @@ class Workspace:
         self.bundle = bundle
         self.config = config
         self.training = TrainingState(weights=session.weights, optimizer_state=session.optimizer_state,
-                                      trainer_state=session.trainer_state, history=dict(session.history))
+                                      trainer_state=session.trainer_state, history=dict(session.history),
+                                      record=session.record)
         self.runs = _kept_runs(session.runs)
         self.notes = session.notes
         self.ui_state = dict(session.ui_state or {})
@@ -108,7 +110,7 @@ class Workspace:
                           dataset_params=copy.deepcopy(self.dataset_params), config=self.config,
                           weights=dict(state.weights) if state.weights is not None else None,
                           optimizer_state=state.optimizer_state, trainer_state=state.trainer_state,
-                          history=copy.deepcopy(state.history), runs=copy.deepcopy(self.runs),
+                          history=copy.deepcopy(state.history), record=state.record, runs=copy.deepcopy(self.runs),
                           notes=self.notes, ui_state=ui_state)
         if self.bundle is not None and embeds_data(self.dataset):
             session.embed_bundle(self.bundle)  # the file may move; the table travels with the session

@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pytest
 
+from playground.graph.elements import Node
 from playground.graph.model import Graph
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import ActivationsView, ViewContext
@@ -46,7 +47,7 @@ def test_follows_selection_and_draws_feature_maps(view: ActivationsView) -> None
     peak = float(np.abs(data["n2"]["values"][0]).max())
     assert list(view.map_image.getLevels()) == pytest.approx([-peak, peak])
     assert "5 of 5 channels" in view.map_plot.titleLabel.text
-    assert view.summary.text() == "conv1 · Conv2d · output N×5×4×4"
+    assert view.summary.text() == "conv1 · Conv2d · output N×5×4×4 · step 40"
     assert view.counts.sum() == data["n2"]["values"].size
     assert np.allclose(view.mean_bars.opts["height"], data["n2"]["mean"])
     assert view.hint.isHidden()
@@ -85,4 +86,8 @@ def test_hint_without_selection_and_manual_pick(view: ActivationsView, tmp_path)
 
 def test_no_activations_hint(view: ActivationsView) -> None:
     view.refresh(MetricsBuffer(), ViewContext(graph=Graph()))
-    assert "No activations yet" in view.hint.text()
+    assert "Add blocks to the canvas" in view.hint.text() and view.empty
+    graph = Graph()
+    graph.add_node(Node("n1", "Input", "input"))
+    view.refresh(MetricsBuffer(), ViewContext(graph=graph))
+    assert view.hint.text().startswith("Press Start") and view.graphics.isHidden()

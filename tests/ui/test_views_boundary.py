@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from playground.graph.model import Graph
+from playground.graph.spec import TaskSpec
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import BoundaryView, ViewContext
 
@@ -110,9 +111,19 @@ def test_classification_csv_has_class_probabilities(view: BoundaryView, tmp_path
     assert [int(r["target"]) for r in tests] == list(data["val_y"])
 
 
-def test_hint_for_non_planar_data(view: BoundaryView) -> None:
+def test_placeholder_says_what_is_true_for_the_data(view: BoundaryView) -> None:
     view.refresh(MetricsBuffer(), ViewContext(graph=Graph()))
-    assert "two input features" in view.hint.text()
+    assert "Choose a dataset with two input features" in view.hint.text()
+    assert view.empty and view.graphics.isHidden()  # no axes around nothing
+    images = TaskSpec(task="classification", input_shape=(1, 28, 28), num_classes=10)
+    view.refresh(MetricsBuffer(), ViewContext(graph=Graph(), task=images))
+    assert view.hint.text().startswith("This data has 1×28×28 input features")
+    planar = TaskSpec(task="classification", input_shape=(2,), num_classes=2)
+    view.refresh(MetricsBuffer(), ViewContext(graph=Graph(), task=planar))
+    assert view.hint.text().startswith("Press Start")
+    buffer = MetricsBuffer()
+    shown(buffer, view, plane())
+    assert not view.empty and view.hint.isHidden()
 
 
 def test_cleared_buffer_clears_the_plane(view: BoundaryView) -> None:

@@ -46,7 +46,7 @@ def test_mode_curves_with_analytic_overlay(view: DynamicsView) -> None:
     assert view.strength_curves[0].name() == "mode 1 (s=3)"
 
 
-def test_similarity_matrix_labels_and_slider(view: DynamicsView) -> None:
+def test_similarity_matrix_labels_and_the_step_the_timeline_shows(view: DynamicsView) -> None:
     buffer = filled()
     view.refresh(buffer, ViewContext(graph=Graph()))
     last = buffer.snapshot("similarity")[1]["matrix"]
@@ -54,16 +54,24 @@ def test_similarity_matrix_labels_and_slider(view: DynamicsView) -> None:
     assert list(view.sim_image.getLevels()) == [-1.0, 1.0]
     assert [t for _, t in view.sim_plot.getAxis("left")._tickLevels[0]] == ITEMS
     assert view.time_label.text() == "step 250 (latest)"
-    view.time.setValue(0)
+    view.show_step(0)
     assert np.allclose(view.sim_image.image, np.eye(4))
     assert view.cursor.value() == 0 and view.sim_plot.titleLabel.text == "Hidden-layer similarity at step 0"
+    view.show_step(120)  # between records: the one before
+    assert view.sim_step == 100 and view.cursor.value() == 120 and view.time_label.text() == "step 100"
+    buffer.put_snapshot("similarity", 300, {"matrix": np.ones((4, 4), dtype=np.float32), "items": ITEMS})
+    view.refresh(buffer, ViewContext(graph=Graph()))
+    assert view.sim_step == 100  # pinned: new data does not yank it to the latest
+    view.show_step(None)
+    assert view.sim_step == 300 and view.time_label.text() == "step 300 (latest)"
 
 
 def test_export_and_hint(view: DynamicsView, tmp_path) -> None:
     view.refresh(MetricsBuffer(), ViewContext(graph=Graph()))
-    assert "deep linear" in view.hint.text()
+    assert "deep linear" in view.hint.text() and "has none" in view.hint.text()
+    assert view.empty and view.graphics.isHidden()  # no empty axes under the sentence
     view.refresh(filled(), ViewContext(graph=Graph()))
-    assert view.hint.isHidden()
+    assert view.hint.isHidden() and not view.empty
     view.export_csv(str(tmp_path / "d.csv"))
     with open(tmp_path / "d.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))

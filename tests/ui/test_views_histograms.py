@@ -51,7 +51,7 @@ def test_current_histogram_heatmap_and_picker(view: HistogramView) -> None:
     assert rect.left() == pytest.approx(0) and rect.right() == pytest.approx(80)
     # shared range: from the first to the last filled bin of any moment, so the widest (last) one fits
     assert view.edges[0] <= -1.0 and view.edges[-1] >= 1.0 and view.edges[-1] <= 2.0
-    assert view.time.maximum() == len(STEPS) - 1 and view.time_label.text() == "step 80 (latest)"
+    assert len(view.history) == len(STEPS) and view.time_label.text() == "step 80 (latest)"
     assert view.hist_plot.titleLabel.text == "fc1.weight at step 80"
     median = view.band[1].getOriginalDataset()[1]
     assert np.abs(median).max() < 0.2  # centred distributions
@@ -60,16 +60,20 @@ def test_current_histogram_heatmap_and_picker(view: HistogramView) -> None:
     assert np.array_equal(view.hist_curve.getOriginalDataset()[1], bias["counts"])
 
 
-def test_time_slider_shows_earlier_moment_and_stays_there(view: HistogramView) -> None:
+def test_the_step_the_timeline_shows_and_stays_there(view: HistogramView) -> None:
     buffer = filled()
     view.refresh(buffer, ViewContext(graph=Graph()))
-    view.time.setValue(1)
+    view.show_step(15)  # between records: the one at or before it
     first = buffer.snapshot_history("weights")[1][1]["fc1.weight"]
     assert np.array_equal(view.hist_curve.getOriginalDataset()[1], first["counts"])
     assert view.time_label.text() == "step 10" and view.cursor.value() == 10
     buffer.put_snapshot("weights", 160, {"fc1.weight": hist(1.0, 9), "fc1.bias": hist(0.05, 9)}, keep_history=True)
     view.refresh(buffer, ViewContext(graph=Graph()))
-    assert view.time.maximum() == len(STEPS) and view.time.value() == 1  # not yanked back to live
+    assert len(view.history) == len(STEPS) + 1 and view.time_label.text() == "step 10"  # not yanked back to live
+    view.show_step(None)
+    assert view.time_label.text() == "step 160 (latest)"
+    view.show_step(-1)
+    assert view.time_label.text() == "nothing recorded by step -1"
 
 
 def test_gradient_norm_chart_and_missing_grads_hint(view: HistogramView) -> None:
@@ -80,7 +84,7 @@ def test_gradient_norm_chart_and_missing_grads_hint(view: HistogramView) -> None
     assert list(x) == STEPS and y[0] == pytest.approx(2.0)
     assert view.norm_plot.getAxis("left").logMode
     view.kind.setCurrentText("gradients")
-    assert "No gradients histograms yet" in view.hint.text()
+    assert "No gradient histograms were recorded in this run" in view.hint.text() and view.empty
 
 
 def test_export(view: HistogramView, tmp_path) -> None:
@@ -105,4 +109,4 @@ def test_cleared_buffer_clears_the_plots(view: HistogramView) -> None:
     view.refresh(buffer, ViewContext(graph=Graph()))
     assert view.heatmap.image is None and view.history == []
     assert view.hist_curve.getOriginalDataset()[0] is None or len(view.hist_curve.getOriginalDataset()[0]) == 0
-    assert "No weights histograms yet" in view.hint.text()
+    assert "Add blocks to the canvas" in view.hint.text() and view.empty  # an empty graph

@@ -1,5 +1,6 @@
-"""ActivationsView: the selected block's output on the probe batch: histogram, unit means,
-feature maps (convolutions) or a samples × units / positions × features map, and dead ReLUs."""
+"""ActivationsView: the selected block's output on the probe batch at the step the timeline shows:
+histogram, unit means, feature maps (convolutions) or a samples × units / positions × features map,
+and dead ReLUs."""
 
 from __future__ import annotations
 
@@ -41,8 +42,10 @@ class ActivationsView(ViewPanel):
         self.block = QComboBox()
         self.block.setMinimumContentsLength(18)
         self.block.setToolTip("Block whose output is shown (follows the selection on the canvas)")
+        self.block.setAccessibleName("Block")
         self.sample = QComboBox()
         self.sample.setToolTip("Probe sample for the map panel")
+        self.sample.setAccessibleName("Sample")
         self.add_control("block", self.block)
         self.add_control("sample", self.sample)
         self.summary = QLabel("")
@@ -98,11 +101,19 @@ class ActivationsView(ViewPanel):
         self.block.setCurrentIndex(ids.index(pick))
         self.block.blockSignals(False)
 
+    def _placeholder(self) -> str:
+        graph = self.context.graph if self.context is not None else None
+        if graph is None or not graph.nodes:
+            return "Add blocks to the canvas: each block's output on a few samples appears once training starts."
+        if self.pinned_step is not None and self.buffer is not None and self.buffer.snapshot("activations"):
+            return f"No activations were recorded by step {self.pinned_step}."
+        return "Press Start: the output of the selected block appears at the first recorded step."
+
     def draw(self) -> None:
         assert self.buffer is not None
-        snap = self.buffer.snapshot("activations")
+        snap = self.buffer.snapshot_at("activations", self.pinned_step)
         if snap is None or not snap[1]:
-            self.show_hint("No activations yet: they are recorded at the first probe of a training run.")
+            self.show_empty(self._placeholder())
             if self._shown:
                 self._shown, self.record = (), None
                 self.hist_curve.setData([], [])
@@ -135,7 +146,7 @@ class ActivationsView(ViewPanel):
             self.show_hint("The selected block has no recorded output (it produces no floating-point tensor).")
         else:
             self.show_hint("")
-        self._draw_summary(record)
+        self._draw_summary(record, step)
         self._draw_histogram(values)
         means = np.asarray(record.get("mean", []), dtype=np.float64).reshape(-1)
         self.mean_bars.setOpts(x=np.arange(len(means)), height=means, width=0.8)
@@ -144,12 +155,12 @@ class ActivationsView(ViewPanel):
         self.mean_plot.setLabel("bottom", "channel" if per_channel else "unit")
         self._draw_map(values, sample)
 
-    def _draw_summary(self, record: ActivationRecord) -> None:
+    def _draw_summary(self, record: ActivationRecord, step: int) -> None:
         text = f"{record['label']} · {record['type']} · output {format_shape(tuple(record['shape']))}"
         dead = record.get("dead_fraction")
         if dead is not None:
             text += f" · dead ReLUs {100.0 * float(dead):.1f}%"
-        self.summary.setText(text)
+        self.summary.setText(text + f" · step {step}")
 
     def _draw_histogram(self, values: np.ndarray) -> None:
         flat = values[np.isfinite(values)]

@@ -39,12 +39,22 @@ def on_screen(widget: QWidget) -> bool:
 
 class ViewBase(QWidget):
     """A dockable plot. The main window calls ``refresh`` ~30 times a second, but only
-    while the dock is visible and the buffer changed; ``refresh`` must be quick."""
+    while the dock is visible and the buffer changed; ``refresh`` must be quick. A view draws
+    the state at ``pinned_step`` (``MetricsBuffer.snapshot_at``), set by ``show_step``."""
 
     title: str = "View"
+    pinned_step: int | None = None  # the step the timeline shows (None: live, the latest)
 
     def refresh(self, buffer: MetricsBuffer, context: ViewContext) -> None:
         raise NotImplementedError
+
+    def show_step(self, step: int | None) -> None:
+        """Show the state at ``step`` (None: follow the latest), chosen on the window's timeline."""
+        self.pinned_step = step
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw again with the last data (views that keep it override this)."""
 
     def export_png(self, path: str) -> None:
         self.grab().save(path, "PNG")

@@ -1,5 +1,6 @@
 """BoundaryView: for 2-D inputs, the network's output over the plane (class colours or a
-regression surface) with training and test points on top; test-points and discretize toggles."""
+regression surface) at the step the timeline shows, with training and test points on top;
+test-points and discretize toggles."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def class_image(output: np.ndarray, discrete: bool) -> np.ndarray:
     return (255.0 - (255.0 - rgb) * LIGHTEN).astype(np.uint8)
 
 
+def _fingerprint(values: Any) -> tuple:
+    """Cheap identity of a points array by content (a few hundred points: microseconds)."""
+    if values is None:
+        return ()
+    array = np.ascontiguousarray(values)
+    return array.shape, array.dtype.str, hash(array.tobytes())
+
+
 class BoundaryView(ViewPanel):
     title = "Decision boundary"
 
@@ -50,7 +59,11 @@ class BoundaryView(ViewPanel):
         super().__init__(parent)
         self.show_test = QCheckBox("test points")
         self.show_test.setChecked(True)
+        self.show_test.setAccessibleName("Show test points")
+        self.show_test.setToolTip("Draw the validation points (black rim) over the plane")
         self.discrete = QCheckBox("discretize output")
+        self.discrete.setAccessibleName("Discretize output")
+        self.discrete.setToolTip("Colour each point of the plane by its most likely class (or band of values)")
         self.add_control("", self.show_test)
         self.add_control("", self.discrete)
         self.controls.addStretch(1)
@@ -118,12 +131,23 @@ class BoundaryView(ViewPanel):
     def regression(self) -> bool:
         return bool(self.data) and self.data.get("task") != "classification"
 
+    def _placeholder(self) -> str:
+        task = self.context.task if self.context is not None else None
+        if task is None:
+            return "Choose a dataset with two input features (spirals, circles, xor, plane, bumps, ...)."
+        if tuple(task.input_shape) != (2,) or task.input_dtype != "float":
+            shape = "×".join(str(n) for n in task.input_shape) or "scalar"
+            return (f"This data has {shape} input features; the decision boundary is drawn only for datasets "
+                    "with two input features (spirals, circles, xor, plane, bumps, ...).")
+        if self.pinned_step is not None and self.buffer is not None and self.buffer.snapshot("boundary"):
+            return f"No boundary was recorded by step {self.pinned_step}."
+        return "Press Start: the network's output over the plane appears at the first recorded step."
+
     def draw(self) -> None:
         assert self.buffer is not None
-        snap = self.buffer.snapshot("boundary")
+        snap = self.buffer.snapshot_at("boundary", self.pinned_step)
         if snap is None:
-            self.show_hint("The decision boundary is drawn for datasets with two input features "
-                           "(spirals, circles, xor, plane, bumps, ...).")
+            self.show_empty(self._placeholder())
             if self._shown:
                 self._shown, self._points_of, self.data = (), (), None
                 for image in (self.class_map, self.surface):
@@ -195,7 +219,9 @@ class BoundaryView(ViewPanel):
         return class_color(c)
 
     def _draw_points(self, data: BoundarySnapshot) -> None:
-        key = (id(data.get("train_x")), id(data.get("val_x")), self.regression, self.levels)
+        # by content: the history's entries and a restored record hold equal points in other arrays
+        key = (*(_fingerprint(data.get(k)) for k in ("train_x", "train_y", "val_x", "val_y")), self.regression,
+               self.levels)
         if key == self._points_of:
             return
         self._points_of = key

@@ -1,13 +1,13 @@
 """DynamicsView: learning dynamics of deep linear networks on hierarchical data: the strength of each
 singular mode over time with the analytic (Saxe et al.) curves overlaid, and the hidden-layer
-similarity matrix of the items at a moment picked with a time slider."""
+similarity matrix of the items at the step the window's timeline shows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from playground.train.snapshots import ModesSnapshot, SimilaritySnapshot
 from playground.ui.views.colormaps import diverging, series_color
@@ -22,11 +22,9 @@ class DynamicsView(ViewPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.time = QSlider(Qt.Orientation.Horizontal)
-        self.time.setRange(0, 0)
-        self.time.setToolTip("Moment of the similarity matrix; at the right end it follows training")
         self.time_label = QLabel("")
-        self.add_control("similarity at", self.time)
+        self.time_label.setToolTip("The step of the similarity matrix; move the timeline at the bottom of the "
+                                   "window to choose another")
         self.add_control("", self.time_label)
         self.controls.addStretch(1)
         self.mode_plot = self.graphics.addPlot(row=0, col=0, title="Mode strength (solid) vs. analytic (dashed)")
@@ -52,7 +50,7 @@ class DynamicsView(ViewPanel):
         self.items: list[str] = []
         self._modes_key: tuple = ()
         self._sim_key: tuple = ()
-        self.time.valueChanged.connect(self._show_similarity)
+        self.sim_step: int | None = None  # the step of the matrix shown
 
     def _mode_curves(self, singular: np.ndarray) -> None:
         while len(self.strength_curves) < min(len(singular), MAX_MODES):
@@ -68,8 +66,7 @@ class DynamicsView(ViewPanel):
         assert buffer is not None
         latest = buffer.snapshot("modes")
         if latest is None:
-            self.show_hint("Learning dynamics are shown for regression on hierarchical data "
-                           "(try the deep linear network template).")
+            self.show_empty(self._placeholder())
             if self._modes_key:
                 self._modes_key, self._sim_key, self.modes, self.similarity = (), (), [], []
                 for curve in self.strength_curves + self.analytic_curves:
@@ -86,13 +83,17 @@ class DynamicsView(ViewPanel):
         if sim is not None and (sim[0], id(sim[1])) != self._sim_key:
             self._sim_key = (sim[0], id(sim[1]))
             self.similarity = buffer.snapshot_history("similarity") or [sim]
-            live = self.time.value() >= self.time.maximum()
-            self.time.blockSignals(True)
-            self.time.setMaximum(len(self.similarity) - 1)
-            if live:
-                self.time.setValue(self.time.maximum())
-            self.time.blockSignals(False)
-            self._show_similarity()
+        self._show_similarity()
+        self.cursor.setPos(self.pinned_step if self.pinned_step is not None else latest[0])
+
+    def _placeholder(self) -> str:
+        bundle = self.context.bundle if self.context is not None else None
+        meta = getattr(bundle, "meta", None) or {}
+        task = getattr(bundle, "task", None)
+        if "correlation" in meta and task is not None and task.task == "regression":
+            return "Press Start: the strength of each mode of this data appears from the first recorded step."
+        return ("Learning dynamics are shown for regression on hierarchical data (try the deep linear "
+                "network template); this dataset has none.")
 
     def _draw_modes(self) -> None:
         steps = np.array([s for s, _ in self.modes], dtype=np.float64)
@@ -114,8 +115,12 @@ class DynamicsView(ViewPanel):
     def _show_similarity(self) -> None:
         if not self.similarity:
             return
-        index = min(self.time.value(), len(self.similarity) - 1)
+        index = len(self.similarity) - 1
+        if self.pinned_step is not None:
+            steps = [s for s, _ in self.similarity]
+            index = max(int(np.searchsorted(steps, self.pinned_step, side="right")) - 1, 0)
         step, data = self.similarity[index]
+        self.sim_step = step
         self.matrix = np.asarray(data["matrix"], dtype=np.float64)
         self.items = [str(i) for i in data.get("items", range(len(self.matrix)))]
         n = len(self.matrix)
@@ -128,7 +133,6 @@ class DynamicsView(ViewPanel):
         left.setWidth(12 + 7 * max((len(t) for t in self.items), default=1))
         self.sim_plot.setRange(QRectF(0, 0, n, n), padding=0.02)
         self.sim_plot.setTitle(f"Hidden-layer similarity at step {step}")
-        self.cursor.setPos(step)
         latest = index == len(self.similarity) - 1
         self.time_label.setText(f"step {step}" + (" (latest)" if latest else ""))
 
@@ -140,7 +144,7 @@ class DynamicsView(ViewPanel):
                 for i, (a, r) in enumerate(zip(d["strength"], d["analytic"], strict=True)):
                     yield "mode", step, i + 1, float(a), float(r), float(d["singular_values"][i]), "", "", ""
             if self.similarity:
-                step = self.similarity[min(self.time.value(), len(self.similarity) - 1)][0]
+                step = self.sim_step
                 for a, name_a in enumerate(self.items):
                     for b, name_b in enumerate(self.items):
                         yield "similarity", step, "", "", "", "", name_a, name_b, float(self.matrix[a, b])

@@ -1,12 +1,14 @@
-"""HistogramView: weight and gradient histograms per parameter, their history as a heatmap on a
-shared value range (with median and ±1σ percentile lines), a time slider and per-layer gradient norms."""
+"""HistogramView: weight and gradient histograms per parameter at the step the window's timeline
+shows, their history as a heatmap on a shared value range (with median and ±1σ percentile lines)
+and per-layer gradient norms. Wide docks get the three plots side by side, so every strip keeps
+a readable height; narrow ones two rows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from playground.train.snapshots import Histogram
 from playground.ui.views.binning import percentiles, rebin, shared_edges
@@ -18,6 +20,8 @@ KINDS = {"weights": "weights", "gradients": "grads"}
 HEATMAP_BINS = 60
 HEATMAP_COLUMNS = 200
 PERCENTILES = (0.159, 0.5, 0.841)  # ±1σ band and median, as in TensorBoard's distributions
+WIDE_PX = 900  # from this width the three plots stand in one row
+PLOT_MIN_PX = 150  # the least height of one strip (plot area, title and step axis included)
 
 
 def occupied_range(counts: np.ndarray, edges: np.ndarray) -> tuple[float, float]:
@@ -35,31 +39,33 @@ class HistogramView(ViewPanel):
         super().__init__(parent)
         self.kind = QComboBox()
         self.kind.addItems(list(KINDS))
+        self.kind.setAccessibleName("Histogram kind")
+        self.kind.setToolTip("Weights or gradients")
         self.param = QComboBox()
         self.param.setMinimumContentsLength(18)
+        self.param.setAccessibleName("Parameter")
         self.param.setToolTip("Parameter tensor (block label . tensor name)")
-        self.time = QSlider(Qt.Orientation.Horizontal)
-        self.time.setRange(0, 0)
-        self.time.setToolTip("Which moment the histogram shows; at the right end it follows training")
         self.time_label = QLabel("")
+        self.time_label.setToolTip("The step shown; move the timeline at the bottom of the window to choose another")
         self.add_control("", self.kind)
         self.add_control("parameter", self.param)
-        self.add_control("time", self.time)
         self.add_control("", self.time_label)
         self.controls.addStretch(1)
 
-        self.hist_plot = self.graphics.addPlot(row=0, col=0, title="Histogram")
+        self.hist_plot = pg.PlotItem(title="Histogram")
         self.hist_plot.setLabel("bottom", "value")
         self.hist_plot.setLabel("left", "count")
         self.hist_curve = self.hist_plot.plot(stepMode="center", fillLevel=0, brush=(31, 119, 180, 150),
                                               pen=pg.mkPen(series_color(0), width=1))
-        self.norm_plot = self.graphics.addPlot(row=0, col=1, title="Gradient norm per layer")
+        self.norm_plot = pg.PlotItem(title="Gradient norm per layer")
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.getAxis("left").setWidth(48)
         self.norm_plot.setLabel("bottom", "step")
-        self.norm_plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.norm_plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.norm_curves: dict[str, pg.PlotDataItem] = {}
-        self.heat_plot = self.graphics.addPlot(row=1, col=0, colspan=2, title="History")
+        self.norm_cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=1))
+        self.norm_plot.addItem(self.norm_cursor, ignoreBounds=True)
+        self.heat_plot = pg.PlotItem(title="History")
         self.heat_plot.setLabel("bottom", "step")
         self.heat_plot.setLabel("left", "value")
         self.heatmap = pg.ImageItem(axisOrder="row-major")
@@ -69,8 +75,11 @@ class HistogramView(ViewPanel):
                      for w, s in ((1, Qt.PenStyle.DashLine), (2, Qt.PenStyle.SolidLine), (1, Qt.PenStyle.DashLine))]
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
         self.heat_plot.addItem(self.cursor, ignoreBounds=True)
-        self.graphics.ci.layout.setRowStretchFactor(0, 1)
-        self.graphics.ci.layout.setRowStretchFactor(1, 1)
+        for plot in (self.hist_plot, self.norm_plot, self.heat_plot):
+            plot.setMinimumHeight(PLOT_MIN_PX)
+        self.wide: bool | None = None
+        self._arrange(wide=False)
+        self.graphics.installEventFilter(self)
 
         self.history: list[tuple[int, Histogram]] = []  # the chosen parameter over the recorded steps
         self.edges = np.linspace(-1, 1, HEATMAP_BINS + 1)
@@ -80,12 +89,49 @@ class HistogramView(ViewPanel):
         self._params: list[str] = []
         self.kind.currentIndexChanged.connect(self._selection_changed)
         self.param.currentIndexChanged.connect(self._selection_changed)
-        self.time.valueChanged.connect(self._show_moment)
+
+    # ------------------------------------------------------------ layout
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self._arrange(self.graphics.width() >= WIDE_PX)
+        return super().eventFilter(watched, event)
+
+    def _arrange(self, wide: bool) -> None:
+        """Wide: histogram | history | norms in one row; else the history under the other two."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        layout = self.graphics.ci
+        for plot in (self.hist_plot, self.norm_plot, self.heat_plot):
+            if plot in layout.items:
+                layout.removeItem(plot)
+        if wide:
+            layout.addItem(self.hist_plot, row=0, col=0)
+            layout.addItem(self.heat_plot, row=0, col=1)
+            layout.addItem(self.norm_plot, row=0, col=2)
+            layout.layout.setColumnStretchFactor(1, 2)
+        else:
+            layout.addItem(self.hist_plot, row=0, col=0)
+            layout.addItem(self.norm_plot, row=0, col=1)
+            layout.addItem(self.heat_plot, row=1, col=0, colspan=2)
+            layout.layout.setColumnStretchFactor(1, 1)
+        rows = 1 if wide else 2
+        # the plots' least height plus the controls row: strips never shrink below readable
+        self.graphics.setMinimumHeight(rows * PLOT_MIN_PX + 8)
 
     # ------------------------------------------------------------ drawing
     def _selection_changed(self) -> None:
         self._heat_key = ()
         self.redraw()
+
+    def _placeholder(self) -> str:
+        graph = self.context.graph if self.context is not None else None
+        what = self.kind.currentText()
+        if what == "gradients" and self.buffer is not None and self.buffer.snapshot("weights") is not None:
+            return "No gradient histograms were recorded in this run (they are taken after a training step)."
+        if graph is None or not graph.nodes:
+            return f"Add blocks to the canvas: the histograms of their {what} appear once training starts."
+        return f"Press Start: the {what} histograms of this network appear at the first recorded step."
 
     def draw(self) -> None:
         buffer = self.buffer
@@ -94,8 +140,7 @@ class HistogramView(ViewPanel):
         kind = KINDS[self.kind.currentText()]
         latest = buffer.snapshot(kind)
         if latest is None:
-            self.show_hint(f"No {self.kind.currentText()} histograms yet: they appear at the first probe "
-                           "of a training run.")
+            self.show_empty(self._placeholder())
             if self.history:  # e.g. after a reset: nothing stale stays on screen
                 self.history, self._heat_key = [], ()
                 self.hist_curve.setData([], [])
@@ -107,19 +152,12 @@ class HistogramView(ViewPanel):
         self._update_params(list(latest[1]))
         name = self.param.currentText()
         key = (kind, name, latest[0])
-        if key == self._heat_key:
-            return
-        self._heat_key = key
-        self.history = [(step, data[name]) for step, data in buffer.snapshot_history(kind) if name in data]
-        if not self.history or self.history[-1][0] != latest[0]:
-            self.history.append((latest[0], latest[1][name]))
-        self._draw_heatmap()
-        live = self.time.value() >= self.time.maximum()
-        self.time.blockSignals(True)
-        self.time.setMaximum(len(self.history) - 1)
-        if live:
-            self.time.setValue(self.time.maximum())
-        self.time.blockSignals(False)
+        if key != self._heat_key:
+            self._heat_key = key
+            self.history = [(step, data[name]) for step, data in buffer.snapshot_history(kind) if name in data]
+            if not self.history or self.history[-1][0] != latest[0]:
+                self.history.append((latest[0], latest[1][name]))
+            self._draw_heatmap()
         self._show_moment()
 
     def _update_params(self, names: list[str]) -> None:
@@ -154,13 +192,28 @@ class HistogramView(ViewPanel):
             line.setData(steps if len(steps) > 1 else [], values if len(steps) > 1 else [])
         self.hist_plot.setXRange(edges[0], edges[-1], padding=0.02)
 
-    def _show_moment(self) -> None:
+    def moment(self) -> int | None:
+        """Index into ``history`` of the moment shown: the last one at or before the pinned step."""
         if not self.history:
+            return None
+        if self.pinned_step is None:
+            return len(self.history) - 1
+        steps = [s for s, _ in self.history]
+        index = int(np.searchsorted(steps, self.pinned_step, side="right")) - 1
+        return index if index >= 0 else None
+
+    def _show_moment(self) -> None:
+        index = self.moment()
+        if index is None:
+            self.hist_curve.setData([], [])
+            self.cursor.setPos(self.pinned_step or 0)
+            self.time_label.setText(f"nothing recorded by step {self.pinned_step}")
+            self.hist_plot.setTitle(self.param.currentText())
             return
-        index = min(self.time.value(), len(self.history) - 1)
         step, hist = self.history[index]
         self.hist_curve.setData(hist["edges"], hist["counts"])
         self.cursor.setPos(step)
+        self.norm_cursor.setPos(step)
         latest = index == len(self.history) - 1
         self.time_label.setText(f"step {step}" + (" (latest)" if latest else ""))
         self.hist_plot.setTitle(f"{self.param.currentText()} at step {step}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from PySide6.QtGui import QImage
 
@@ -24,19 +26,25 @@ def tile_units(units: np.ndarray) -> np.ndarray:
     return tile_maps(small[:, ::-1, :], MAX_TILES)[0]  # row 0 of a unit is the lowest x₂: flip so y points up
 
 
-_cache: dict[str, object] = {"key": None, "images": {}}
+CACHED_STEPS = 32  # scrubbing back and forth over a stretch of the timeline reuses its pictures (~3 MB)
+_cache: OrderedDict[tuple, dict[str, QImage]] = OrderedDict()
 
 
-def unit_thumbnails(buffer: MetricsBuffer) -> dict[str, QImage]:
-    """node id → small heatmap of its units' outputs over the plane (2-D data only; cached per probe)."""
-    snap = buffer.snapshot("units")
+def unit_thumbnails(buffer: MetricsBuffer, step: int | None = None) -> dict[str, QImage]:
+    """node id → small heatmap of its units' outputs over the plane at ``step`` (None: the latest;
+    2-D data only; cached per recorded snapshot)."""
+    snap = buffer.snapshot_at("units", step)
     if snap is None:
         return {}
     key = (id(buffer), snap[0], id(snap[1]))
-    if _cache["key"] != key:
+    images = _cache.get(key)
+    if images is None:
         images = {}
         for nid, units in snap[1].items():
             if np.ndim(units) == 3 and len(units):
                 images[nid] = array_to_qimage(tile_units(units), -1.0, 1.0, "diverging")
-        _cache["key"], _cache["images"] = key, images
-    return dict(_cache["images"])  # type: ignore[call-overload]
+        _cache[key] = images
+        while len(_cache) > CACHED_STEPS:
+            _cache.popitem(last=False)
+    _cache.move_to_end(key)
+    return dict(images)

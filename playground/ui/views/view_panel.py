@@ -90,10 +90,11 @@ class ViewPanel(ViewBase):
         self.draw_count = 0
         self._next_draw = 0.0
         self._stale = False
+        self._empty = False
         self._deferred = QTimer(self)
         self._deferred.setSingleShot(True)
         self._deferred.timeout.connect(self._catch_up)
-        layout = QVBoxLayout(self)
+        layout = self.body = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         self.controls = QHBoxLayout()
@@ -114,7 +115,8 @@ class ViewPanel(ViewBase):
         self.buffer, self.context = buffer, context
         if context.theme != self.theme:
             self.set_theme(context.theme)
-        if self.busy_budget is None or self.draw_count == 0:  # a view's first picture comes at once
+        # a view's first picture comes at once, and so does a step chosen while it was tabbed behind
+        if self.busy_budget is None or self.draw_count == 0 or self._stale:
             self._draw_timed()
             return
         wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(BUDGET.share_for(self.busy_budget)))
@@ -152,9 +154,19 @@ class ViewPanel(ViewBase):
         raise NotImplementedError
 
     def redraw(self) -> None:
-        """Draw again with the last data, now (after a control changed)."""
+        """Draw again with the last data, now (after a control changed or the timeline moved)."""
         if self.buffer is not None:
-            self.draw()
+            self._draw_timed()
+
+    def show_step(self, step: int | None) -> None:
+        """Show ``step`` now if on screen; a view tabbed behind another one draws it when shown."""
+        self.pinned_step = step
+        if self.buffer is None:
+            return
+        if not on_screen(self) and self.window().isVisible():
+            self._stale = True  # drawn when shown (showEvent, or the refresh its dock's tab brings)
+            return
+        self._draw_timed()
 
     def export_png(self, path: str) -> None:
         if self._deferred.isActive():
@@ -179,10 +191,31 @@ class ViewPanel(ViewBase):
 
     # ------------------------------------------------------------ helpers
     def show_hint(self, text: str) -> None:
-        """A sentence saying why nothing (or only part) is drawn; empty hides it."""
+        """A sentence saying why only part is drawn (empty hides it), above the plots."""
+        self._set_empty(False)
         if self.hint.text() != text:
             self.hint.setText(text)
         self.hint.setVisible(bool(text))
+
+    def show_empty(self, text: str) -> None:
+        """Nothing to draw: only the sentence saying why, centred, and no plots (no fake axes)."""
+        self._set_empty(True)
+        if self.hint.text() != text:
+            self.hint.setText(text)
+        self.hint.setVisible(True)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the view shows only its placeholder sentence."""
+        return self._empty
+
+    def _set_empty(self, empty: bool) -> None:
+        if self._empty == empty:
+            return
+        self._empty = empty
+        self.graphics.setVisible(not empty)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter if empty else Qt.AlignmentFlag.AlignLeft)
+        self.body.setStretchFactor(self.hint, 1 if empty else 0)
 
     def add_control(self, label: str, widget: QWidget) -> QWidget:
         if label:
