@@ -94,6 +94,8 @@ def test_every_view_has_a_description_and_the_dialog_brings_its_panel_forward(an
 def test_the_tour_points_at_each_part_and_can_be_walked_with_the_keyboard(answers, qtbot, open_window):
     w = open_window("mlp")
     tour = w.window_actions.help.tour
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=3000)
     help_action(w, "take_the_tour").trigger()
     assert tour.step.key == "welcome" and tour.card.isVisible()
     QTest.keyClick(tour.card.button_widgets["Start the Tour"], Qt.Key.Key_Space)  # the focused button
@@ -104,7 +106,7 @@ def test_the_tour_points_at_each_part_and_can_be_walked_with_the_keyboard(answer
         assert tour.highlight.isVisible() and tour.highlight.target == rect
         assert not tour.card.geometry().intersects(rect.adjusted(8, 8, -8, -8)) or tour.step.key == "canvas"
         pointed[tour.step.key] = rect
-        tour.card.button_widgets["Next"].click()
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # focus is on Next: Return goes on
     assert set(pointed) == {"palette", "canvas", "dataset", "train"}
     assert tour.target_rect() is not None  # the views
     tour.card.button_widgets["Back"].click()

@@ -3,7 +3,7 @@ an example's story). It never takes focus on its own, so Space still starts trai
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -21,7 +21,8 @@ class InfoCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.setFixedWidth(CARD_WIDTH)
-        self.setStyleSheet(f"QFrame#{name} {{ border: 2px solid palette(highlight); border-radius: 6px; }}")
+        self.setStyleSheet(f"QFrame#{name} {{ background: palette(window); border: 2px solid palette(highlight); "
+                           "border-radius: 6px; }")
         self.title = QLabel(self)
         self.title.setObjectName(f"{name}_title")
         font = self.title.font()
@@ -58,16 +59,41 @@ class InfoCard(QFrame):
             button.setAccessibleName(label)
             button.setToolTip(tip)
             button.clicked.connect(slot)
+            button.installEventFilter(self)
             self.buttons.addWidget(button)
+            button.show()  # now, not when the layout gets to it: a hidden button cannot take focus
             self.button_widgets[label] = button
-        self.adjustSize()
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(watched, QPushButton) or event.type() not in (QEvent.Type.KeyPress,
+                                                                          QEvent.Type.ShortcutOverride):
+            return False
+        key = event.key()  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.ShortcutOverride:
+            if key == Qt.Key.Key_Space:  # a focused button takes Space before the window's Start
+                event.accept()
+            return False
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Return presses a focused button, as in a dialog
+            watched.click()
+            return True
+        return False
+
+    def fit(self) -> None:
+        """Tall enough for the wrapped text at the fixed width (the layout's own height-for-width
+        answer lags one text behind, so the parts are measured here)."""
+        inner = CARD_WIDTH - 2 * MARGIN - 2 * self.frameWidth()
+        buttons = max((b.sizeHint().height() for b in self.button_widgets.values()), default=0)
+        height = (2 * MARGIN + 2 * self.frameWidth() + self.title.heightForWidth(inner)
+                  + self.text.heightForWidth(inner) + buttons + 2 * max(0, self.layout().spacing()))
+        self.resize(CARD_WIDTH, height)
 
     def place_near(self, target: QRect | None) -> None:
         """Beside ``target`` (parent coordinates) where there is room, else centred; always inside."""
         parent = self.parentWidget()
         area = parent.rect()
-        self.adjustSize()
-        size = self.sizeHint().expandedTo(self.size())
+        self.fit()
+        size = self.size()
         if target is None or target.isEmpty():
             pos = QPoint((area.width() - size.width()) // 2, (area.height() - size.height()) // 3)
         elif target.right() + MARGIN + size.width() <= area.right():
@@ -87,7 +113,7 @@ class InfoCard(QFrame):
 
     def place_inside(self, target: QRect) -> None:
         """In the top-right corner of ``target`` (parent coordinates), e.g. over the canvas."""
-        self.adjustSize()
+        self.fit()
         x = max(target.left(), target.right() - self.width() - MARGIN)
         self.move(x, target.top() + MARGIN)
         self.show()
