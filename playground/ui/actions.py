@@ -55,7 +55,7 @@ class WindowActions:
         self.open = self._make("&Open…", f.open_dialog, "Open a saved session", Key.Open)
         self.save = self._make("&Save", f.save, "Save this session", Key.Save)
         self.save_as = self._make("Save &As…", f.save_as, "Save this session under a new name", "Ctrl+Shift+S")
-        self.export = self._make("&Export…", lambda: export_from_window(f, f.settings, w, f.show_message),
+        self.export = self._make("E&xport…", lambda: export_from_window(f, f.settings, w, f.show_message),
                                  "Write the network as Python code, an ONNX model or a torchrun training script",
                                  "Ctrl+E")
         self.quit = self._make("&Quit", w.close, "Close the window", Key.Quit)

@@ -51,7 +51,9 @@ class ExportDialog(QDialog):
             about = QLabel(fmt.description)
             about.setWordWrap(True)
             about.setIndent(24)
-            about.setEnabled(False)  # greyed: a description, not a control
+            small = about.font()
+            small.setPointSizeF(small.pointSizeF() * 0.92)
+            about.setFont(small)
             if key == "onnx" and not onnx_available():
                 check.setEnabled(False)
                 check.setChecked(False)
@@ -73,7 +75,9 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
-        form.addRow("&Folder:", row)
+        folder_label = QLabel("&Folder:")
+        folder_label.setBuddy(self.folder)  # Alt+F; a row holding a layout gets no buddy of its own
+        form.addRow(folder_label, row)
         self.name = QLineEdit(name)
         self.name.setObjectName("export_name")
         self.name.setAccessibleName("File name")

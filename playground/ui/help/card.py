@@ -51,6 +51,7 @@ class InfoCard(QFrame):
         self.setAccessibleDescription(text)
         for button in self.button_widgets.values():
             self.buttons.removeWidget(button)
+            button.hide()  # gone from the screen now, even while the event loop is busy
             button.deleteLater()
         self.button_widgets = {}
         for label, tip, slot in buttons:

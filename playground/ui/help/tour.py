@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabWidget, QToolBar, QWidget
 
@@ -146,9 +146,11 @@ class Tour(QObject):
         if widget is None:
             return None
         bring_forward(widget)
-        if not widget.isVisible() or widget.visibleRegion().isEmpty():
+        shown = widget.visibleRegion().boundingRect() if widget.isVisible() else QRect()
+        if shown.isEmpty():
             return None
-        return QRect(widget.mapTo(self.window, QPoint(0, 0)), widget.size())
+        # only the part on screen: a panel in a scroll area may reach far below its dock
+        return QRect(widget.mapTo(self.window, shown.topLeft()), shown.size())
 
     def _place(self) -> None:
         rect = self.target_rect()
