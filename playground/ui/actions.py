@@ -16,7 +16,10 @@ from shiboken6 import isValid
 from playground.graph.templates import TEMPLATES
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.document import Document
+from playground.ui.examples_menu import ExampleStories
+from playground.ui.export_dialog import export_from_window
 from playground.ui.file_ops import FileOps
+from playground.ui.help import HelpMenu
 from playground.ui.training_controller import TrainingController
 
 Key = QKeySequence.StandardKey
@@ -52,6 +55,9 @@ class WindowActions:
         self.open = self._make("&Open…", f.open_dialog, "Open a saved session", Key.Open)
         self.save = self._make("&Save", f.save, "Save this session", Key.Save)
         self.save_as = self._make("Save &As…", f.save_as, "Save this session under a new name", "Ctrl+Shift+S")
+        self.export = self._make("E&xport…", lambda: export_from_window(f, f.settings, w, f.show_message),
+                                 "Write the network as Python code, an ONNX model or a torchrun training script",
+                                 "Ctrl+E")
         self.quit = self._make("&Quit", w.close, "Close the window", Key.Quit)
         self.undo = stack.createUndoAction(w, "&Undo")
         self.undo.setShortcut(Key.Undo)
@@ -84,20 +90,23 @@ class WindowActions:
         self.step = self._make("Step", lambda: t.step(1), "Take one optimizer step, then pause (Ctrl+Right)",
                                "Ctrl+Right")
         self.stop = self._make("Stop", t.stop, "Stop training (the weights are kept)", "Ctrl+.")
-        self.reset = self._make("Reset weights", reset_training,
-                                "Start again from fresh weights (the curves so far stay as an earlier run)", "Ctrl+R")
+        self.reset = self._make("Reset Weights", reset_training,
+                                "Start again from fresh weights; the last run's curves stay as an earlier run",
+                                "Ctrl+R")
+        self.reset.setObjectName("action_reset")
         self.recent_menu = QMenu("Open &Recent", w)
         self.recent_menu.setToolTipsVisible(True)
         self.template_menu = QMenu("New from &Template", w)
         self.template_menu.setToolTipsVisible(True)
-        self.examples_menu = QMenu("&Examples", w)
-        self.examples_menu.setToolTipsVisible(True)
         for name, template in TEMPLATES.items():
-            for menu, slot in ((self.template_menu, f.new_from_template), (self.examples_menu, f.open_example)):
-                action = menu.addAction(template.title)
-                action.setToolTip(f"{template.description} (dataset: {template.dataset})")
-                action.setObjectName(f"{'new' if menu is self.template_menu else 'example'}_{name}")
-                action.triggered.connect(lambda _=False, n=name, s=slot: s(n))
+            action = self.template_menu.addAction(template.title)
+            action.setToolTip(f"{template.description} (dataset: {template.dataset})")
+            action.setObjectName(f"new_{name}")
+            action.triggered.connect(lambda _=False, n=name: f.new_from_template(n))
+        # examples are sessions with a story, not templates (playground.workspace.examples)
+        self.examples = ExampleStories(w, f)
+        self.examples_menu = self.examples.menu
+        self.help = HelpMenu(w, f.settings, self.examples.show_story)
         self._build_menus()
         self._build_toolbars()
 
@@ -127,6 +136,8 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addActions([self.save, self.save_as])
         file_menu.addSeparator()
+        file_menu.addAction(self.export)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo, self.redo])
@@ -141,6 +152,7 @@ class WindowActions:
         self.view_menu.addSeparator()
         train = bar.addMenu("&Train")
         train.addActions([self.start, self.step, self.stop, self.reset])
+        bar.addMenu(self.help.menu)
 
     def _build_toolbars(self) -> None:
         files = QToolBar("File", self.window)

@@ -67,6 +67,7 @@ def launch(path: str | None = None) -> int:
     use_threads_politely()
     threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
     window = open_main_window(path)
+    window.window_actions.help.offer_tour()  # the tour of the first five minutes, on a first launch only
     code = app.exec()
     del window
     return int(code)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, Q
 
 @dataclass
 class Question:
-    kind: str  # "question", "warning", "error", "info", "open", "save"
+    kind: str  # "question", "warning", "error", "info", "open", "save", "folder", "text", "dialog"
     title: str
     text: str
     choices: list[str] = field(default_factory=list)
@@ -89,11 +89,14 @@ def inform(parent: QWidget | None, title: str, text: str, kind: str = "error") -
 
 def choose_path(parent: QWidget | None, mode: str, title: str, directory: str = "",
                 name_filter: str = "Playground sessions (*.playground)") -> str | None:
-    """A file path from an open (``mode="open"``) or save (``"save"``) dialog; None if cancelled."""
+    """A file path from an open (``mode="open"``) or save (``"save"``) dialog, or a folder
+    (``"folder"``); None if cancelled."""
     handled, answer = _route(Question(mode, title, directory, [], ""))
     if handled:
         return answer or None
-    if mode == "open":
+    if mode == "folder":
+        path = QFileDialog.getExistingDirectory(parent, title, directory)
+    elif mode == "open":
         path, _ = QFileDialog.getOpenFileName(parent, title, directory, name_filter)
     else:
         path, _ = QFileDialog.getSaveFileName(parent, title, directory, name_filter)

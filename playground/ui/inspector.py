@@ -41,6 +41,8 @@ class Inspector(QWidget):
         self.description.setWordWrap(True)
         self.label_edit = QLineEdit(self)
         self.label_edit.setToolTip("The block's name: letters, digits and _; used in exported code")
+        self.label_edit.setAccessibleName("Block name")
+        self.label_edit.setObjectName("inspector_label")
         self.label_edit.editingFinished.connect(self._rename)
         self.form_host = QWidget(self)
         self.form = QFormLayout(self.form_host)

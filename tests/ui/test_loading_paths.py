@@ -20,7 +20,8 @@ def menu_action(w: MainWindow, name: str):
 
 def finished_example(w: MainWindow, qtbot) -> None:
     """File ▸ Examples ▸ MLP on spirals, watched until its run ends."""
-    menu_action(w, "example_mlp").trigger()
+    menu_action(w, "example_spiral_mlp").trigger()
+    w.window_actions.start.trigger()  # an example opens untrained; its story says "press Train"
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.state == "finished", timeout=30000)
     assert w.controller.trainer.epoch == 300
 

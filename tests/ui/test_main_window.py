@@ -277,8 +277,9 @@ def test_double_click_on_empty_canvas_searches_and_adds_at_the_cursor(env, qtbot
 
 def test_an_example_opens_and_starts_learning(env, qtbot, open_window):
     w = open_window()
-    (example,) = [a for a in w.window_actions.examples_menu.actions() if a.objectName() == "example_deep_linear"]
+    (example,) = [a for a in w.window_actions.examples_menu.actions() if a.objectName() == "example_deep_linear_stages"]
     example.trigger()
+    w.window_actions.start.trigger()  # an example opens untrained; its story says "press Train"
     assert w.dataset_panel.bundle.name == "hierarchy"
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step > 0, timeout=20000)
     w.window_actions.stop.trigger()
