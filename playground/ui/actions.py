@@ -19,6 +19,7 @@ from playground.ui.document import Document
 from playground.ui.examples_menu import ExampleStories
 from playground.ui.export_dialog import export_from_window
 from playground.ui.file_ops import FileOps
+from playground.ui.experiments_menu import ExperimentsMenu
 from playground.ui.help import HelpMenu
 from playground.ui.training_controller import TrainingController
 
@@ -152,6 +153,8 @@ class WindowActions:
         self.view_menu.addSeparator()
         train = bar.addMenu("&Train")
         train.addActions([self.start, self.step, self.stop, self.reset])
+        self.experiments = ExperimentsMenu(self.window)
+        bar.addMenu(self.experiments.menu)
         bar.addMenu(self.help.menu)
 
     def _build_toolbars(self) -> None:

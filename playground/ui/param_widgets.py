@@ -50,6 +50,7 @@ class ParamEditor(QWidget):
         self.auto: QCheckBox | None = None
         self.editor = self._make_editor()
         self.editor.setToolTip(self._tooltip())
+        self.editor.setAccessibleName(spec.name.replace("_", " "))  # what a screen reader says for the field
         layout.addWidget(self.editor, 1)
         if spec.optional:
             self.auto = QCheckBox("auto", self)

@@ -28,12 +28,6 @@ INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QAbstractSlider, QL
 # The test checks this list is exact: when an owner names one, take it off the list.
 KNOWN_UNNAMED = {
     "BlockPalette.search",                                  # ui/palette.py (canvas)
-    "HistogramView.param", "HistogramView.time",            # ui/views/histogram_view.py (timeline)
-    "ActivationsView.block", "ActivationsView.sample",      # ui/views/activations_view.py (timeline)
-    "DynamicsView.time",                                    # ui/views/dynamics_view.py (timeline)
-    "AttentionView.block", "AttentionView.head", "AttentionView.sample",  # ui/views/attention_view.py (curves)
-    "CurvesView.smoothing",                                 # ui/views/curves_view.py (curves)
-    "ParamEditor.editor",  # ui/param_widgets.py (pace): the inspector's block fields, no buddy label
 }
 
 
