@@ -33,19 +33,19 @@ DEFAULT_SIZE = (1600, 1000)
 PRESET_TIPS = {
     "Watch": "Data on the left, the network in the middle, the output view, loss readout and curves on the right",
     "Build": "The block list, inspector and settings around a large canvas; no plots",
-    "All views": "Every view at once in a grid around a smaller canvas",
+    "All views": "Every view at once in a grid around a smaller canvas (the curves carry the loss numbers)",
 }
 # The smallest heights (and widths) at which each view is still readable: the boundary and
 # attention maps keep at least 280 px, the histogram strips their labels. Widths not listed come
 # from the view's own controls row.
 MIN_VIEW_HEIGHT = {"BoundaryView": 400, "AttentionView": 400, "HistogramView": 380, "ActivationsView": 320,
                    "DynamicsView": 300, "CurvesView": 260, "ConfusionView": 320}
-MIN_VIEW_WIDTH = {"BoundaryView": 420}
+MIN_VIEW_WIDTH = {"BoundaryView": 424}
 MAP_MIN_PX = 280
 OUTPUT_FALLBACKS = ("ActivationsView", "CurvesView")  # when a named output view is not built (yet)
 LEFT_WIDTH = 330
 RIGHT_WIDTH = 480
-READOUT_HEIGHT = 140
+READOUT_HEIGHT = 110
 CANVAS_RESERVE = 360  # width the canvas keeps in "All views"
 
 Area = Qt.DockWidgetArea
@@ -264,7 +264,9 @@ class DockLayout(QObject):
     def _all_views(self) -> None:
         w, docks = self.window, self.docks
         top, bottom = self.grid_rows()
-        self._place(Area.RightDockWidgetArea, "readout", top[0])
+        # no readout here: two rows of views at their minimum heights fill a 1000 px window
+        # (the curves carry the same numbers)
+        self._place(Area.RightDockWidgetArea, top[0])
         for left, right in itertools.pairwise(top):
             w.splitDockWidget(docks[left], docks[right], H)
             docks[right].show()
@@ -273,7 +275,7 @@ class DockLayout(QObject):
             for left, right in itertools.pairwise(bottom):
                 w.splitDockWidget(docks[left], docks[right], H)
                 docks[right].show()
-        self._park(["blocks", "inspector", "setup"])
+        self._park(["blocks", "inspector", "setup", "readout"])
 
     # ------------------------------------------------------------------ sizes
     def _min_width(self, key: str) -> int:
@@ -306,8 +308,7 @@ class DockLayout(QObject):
             w.resizeDocks([docks[k] for k in top], [span // len(top)] * len(top), H)
             if bottom:
                 w.resizeDocks([docks[k] for k in bottom], [w.width() // len(bottom)] * len(bottom), H)
-                w.resizeDocks([docks["readout"], docks[top[0]], docks[bottom[0]]],
-                              [READOUT_HEIGHT, height // 2 - READOUT_HEIGHT, height // 2], V)
+                w.resizeDocks([docks[top[0]], docks[bottom[0]]], [height // 2, height // 2], V)
 
     # ------------------------------------------------------------ settings
     def default_size(self) -> tuple[int, int]:

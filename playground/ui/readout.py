@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
 
@@ -63,12 +63,15 @@ class _Cell(QWidget):
         for label in (self.caption, self.number, self.where):
             label.setToolTip(tip)
         self.number.setAccessibleName(caption)
+        value_row = QHBoxLayout()  # the step beside the number keeps the readout two lines tall
+        value_row.setSpacing(8)
+        value_row.addWidget(self.number)
+        value_row.addWidget(self.where, 1, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(0)
         layout.addWidget(self.caption)
-        layout.addWidget(self.number)
-        layout.addWidget(self.where)
+        layout.addLayout(value_row)
 
     def show_point(self, point: tuple[int, float] | None, trained: bool) -> None:
         if point is None:
@@ -93,7 +96,7 @@ class TrainingReadout(QWidget):
         self.buffer: MetricsBuffer | None = None
         self.cells = {name: _Cell(name, caption, meaning) for name, caption, meaning in CELLS}
         grid = QGridLayout(self)
-        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setContentsMargins(4, 2, 4, 2)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(2)
         for i, cell in enumerate(self.cells.values()):
