@@ -16,7 +16,6 @@ them but another preset.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
@@ -42,6 +41,10 @@ MIN_VIEW_HEIGHT = {"BoundaryView": 400, "AttentionView": 400, "HistogramView": 3
                    "DynamicsView": 300, "CurvesView": 260, "ConfusionView": 320}
 MIN_VIEW_WIDTH = {"BoundaryView": 424}
 MAP_MIN_PX = 280
+# Widths some views' controls rows grow to once data names a block or parameter (their combo
+# boxes take the names' width): "All views" plans its rows with these so the window never has to
+# grow when the first data arrives.
+PLANNED_WIDTH = {"ActivationsView": 630, "HistogramView": 530, "AttentionView": 640}
 OUTPUT_FALLBACKS = ("ActivationsView", "CurvesView")  # when a named output view is not built (yet)
 LEFT_WIDTH = 330
 RIGHT_WIDTH = 480
@@ -247,23 +250,41 @@ class DockLayout(QObject):
         self._place(Area.RightDockWidgetArea, "readout", "inspector", "setup")
         self._park(self._shown_keys("blocks", "readout", "inspector", "setup"))
 
-    def grid_rows(self) -> tuple[list[str], list[str]]:
-        """(top-right row, bottom row) of "All views": the output view first, then the widest
-        views each into the row with room left, so every view keeps its minimum width."""
+    def grid_rows(self) -> tuple[list[str], list[str], list[str]]:
+        """(top-right row, bottom row, tabbed) of "All views": the output view first in the top
+        row beside the canvas; the others split between the rows so that each row fits the window
+        at the views' minimum widths. Views that fit in neither row (a small screen) are tabbed
+        behind the widest view of the bottom row rather than making the window wider than it is."""
         self.output_key = self.output_for_task()
-        rest = sorted((k for k in self.view_keys if k != self.output_key),
-                      key=lambda k: -self.docks[k].widget().minimumSizeHint().width())
-        top, bottom = [self.output_key], []
-        widths = [CANVAS_RESERVE + self._min_width(self.output_key), 0]
-        for key in rest:
-            row = 0 if widths[0] < widths[1] and len(top) < math.ceil(len(self.view_keys) / 2) else 1
-            (top if row == 0 else bottom).append(key)
-            widths[row] += self._min_width(key)
-        return top, bottom
+        rest = [k for k in self.view_keys if k != self.output_key]
+        budget = self.window.width()
+        widths = {k: self._planned_width(k) for k in self.view_keys}
+        best: tuple[tuple[int, int], list[int]] | None = None
+        for choice in itertools.product((0, 1, 2), repeat=len(rest)):  # 0 top, 1 bottom, 2 tabbed
+            used = [CANVAS_RESERVE + widths[self.output_key], 0]
+            for key, row in zip(rest, choice, strict=True):
+                if row < 2:
+                    used[row] += widths[key]
+            if max(used) > budget:
+                continue
+            score = (choice.count(2), abs(used[0] - used[1]))
+            if best is None or score < best[0]:
+                best = (score, list(choice))
+        rows = best[1] if best is not None else [2] * len(rest)
+        top = [self.output_key] + [k for k, r in zip(rest, rows, strict=True) if r == 0]
+        bottom = [k for k, r in zip(rest, rows, strict=True) if r == 1]
+        tabbed = [k for k, r in zip(rest, rows, strict=True) if r == 2]
+        if tabbed and not bottom:
+            bottom, tabbed = tabbed[:1], tabbed[1:]
+        return top, bottom, tabbed
+
+    def _planned_width(self, key: str) -> int:
+        name = self.docks[key].widget().__class__.__name__
+        return max(self._min_width(key), PLANNED_WIDTH.get(name, 0))
 
     def _all_views(self) -> None:
         w, docks = self.window, self.docks
-        top, bottom = self.grid_rows()
+        top, bottom, tabbed = self.grid_rows()
         # no readout here: two rows of views at their minimum heights fill a 1000 px window
         # (the curves carry the same numbers)
         self._place(Area.RightDockWidgetArea, top[0])
@@ -275,6 +296,11 @@ class DockLayout(QObject):
             for left, right in itertools.pairwise(bottom):
                 w.splitDockWidget(docks[left], docks[right], H)
                 docks[right].show()
+            widest = max(bottom, key=self._planned_width)
+            for key in tabbed:
+                w.tabifyDockWidget(docks[widest], docks[key])
+                docks[key].show()
+            docks[widest].raise_()
         self._park(["blocks", "inspector", "setup", "readout"])
 
     # ------------------------------------------------------------------ sizes
@@ -303,7 +329,7 @@ class DockLayout(QObject):
             w.resizeDocks([docks["readout"], docks["inspector"], docks["setup"]],
                           [READOUT_HEIGHT, int(height * 0.35), int(height * 0.65) - READOUT_HEIGHT], V)
         else:
-            top, bottom = self.grid_rows()
+            top, bottom, _tabbed = self.grid_rows()
             span = max(w.width() - CANVAS_RESERVE, 400)
             w.resizeDocks([docks[k] for k in top], [span // len(top)] * len(top), H)
             if bottom:

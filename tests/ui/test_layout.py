@@ -203,3 +203,20 @@ def test_a_layout_saved_by_an_older_version_gives_the_new_default(env_window, qt
 @pytest.fixture
 def env_window(open_window):
     return open_window
+
+
+def test_all_views_fits_the_window_once_data_arrives_and_tabs_what_a_small_screen_cannot_hold(env_window, qtbot):
+    w = at_default_size(qtbot, env_window(), "transformer", preset="All views")
+    train(w, qtbot, 20)  # the views' controls now name blocks and parameters: they got wider
+    assert (w.width(), w.height()) == SIZE
+    assert all(on_screen(dock) for dock, _ in w.views)
+    apply_preset(w, "Build")  # a smaller window (e.g. a 1280 px screen) that then asks for every view
+    w.resize(1200, 1000)
+    qtbot.waitUntil(lambda: w.width() == 1200, timeout=2000)
+    apply_preset(w, "All views")
+    qtbot.wait(50)
+    assert w.width() == 1200  # not widened past the screen for the views' sake
+    _top, _bottom, tabbed = w.dock_layout.grid_rows()
+    assert tabbed and all(w.docks[key].isVisible() for key in tabbed)  # a tab away, not closed
+    assert not any(on_screen(w.docks[key]) for key in tabbed)
+    assert on_screen(dock_of(w, "AttentionView"))  # the output view keeps its place
