@@ -17,9 +17,9 @@ from playground.train.metrics import MetricsBuffer
 
 # (series name, caption, what the value is: said in the tooltip)
 CELLS: tuple[tuple[str, str, str], ...] = (
-    ("train/loss", "Train loss", "the loss on the last training batch"),
+    ("train/loss", "Train loss (batch)", "the loss on the last training batch"),
     ("val/loss", "Validation loss", "the loss on the whole validation set, at its last recording"),
-    ("train/accuracy", "Train accuracy", "the share right in the last training batch, at its last recording"),
+    ("train/accuracy", "Train accuracy (batch)", "the share right in the last training batch, at its last recording"),
     ("val/accuracy", "Validation accuracy", "the share right on the validation set, at its last recording"),
 )
 EMPTY = "not trained yet"
