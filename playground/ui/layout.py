@@ -46,6 +46,7 @@ MAP_MIN_PX = 280
 # grow when the first data arrives.
 PLANNED_WIDTH = {"ActivationsView": 630, "HistogramView": 530, "AttentionView": 640}
 OUTPUT_FALLBACKS = ("ActivationsView", "CurvesView")  # when a named output view is not built (yet)
+PANELS = ("setup", "blocks", "inspector", "readout")
 LEFT_WIDTH = 330
 RIGHT_WIDTH = 480
 READOUT_HEIGHT = 110
@@ -196,7 +197,7 @@ class DockLayout(QObject):
             raise ValueError(f"unknown layout {name!r}; choose one of: {', '.join(PRESETS)}")
         self._applying += 1
         try:
-            for dock in self.docks.values():
+            for dock in self.managed().values():
                 dock.setFloating(False)
                 self.window.removeDockWidget(dock)
             self._set_corners(name)
@@ -232,7 +233,12 @@ class DockLayout(QObject):
             self.docks[key].hide()
 
     def _shown_keys(self, *keys: str) -> list[str]:
-        return [key for key in self.docks if key not in keys]
+        return [key for key in self.managed() if key not in keys]
+
+    def managed(self) -> dict[str, QDockWidget]:
+        """The docks the presets arrange: the panels and the views. Others (a timeline strip,
+        say) stay where their owner put them."""
+        return {k: d for k, d in self.docks.items() if k in PANELS or k.startswith("view_")}
 
     def _watch(self) -> None:
         curves = view_key("CurvesView")
@@ -356,6 +362,9 @@ class DockLayout(QObject):
         preset = str(settings.value("main_window/preset", ""))
         self._applying += 1
         try:
+            if state is not None:
+                for dock in self.managed().values():
+                    dock.hide()  # a dock the saved state does not know (a view added since) stays closed
             restored = state is not None and preset in PRESETS and w.restoreState(state, LAYOUT_VERSION)
         finally:
             self._applying -= 1
