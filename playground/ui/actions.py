@@ -17,9 +17,9 @@ from playground.graph.templates import TEMPLATES
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.document import Document
 from playground.ui.examples_menu import ExampleStories
+from playground.ui.experiments_menu import ExperimentsMenu
 from playground.ui.export_dialog import export_from_window
 from playground.ui.file_ops import FileOps
-from playground.ui.experiments_menu import ExperimentsMenu
 from playground.ui.help import HelpMenu
 from playground.ui.training_controller import TrainingController
 

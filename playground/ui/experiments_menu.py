@@ -14,7 +14,7 @@ import tempfile
 import threading
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtGui import QAction, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -144,7 +144,7 @@ class ExperimentWindow(QDialog):
             return
         self.log.appendPlainText("wrote " + ", ".join(written))
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001  (Qt's signature)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._stop.set()
         self._thread.quit()
         self._thread.wait(120_000)  # the variant training now finishes; nothing is left running

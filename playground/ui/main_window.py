@@ -1,10 +1,10 @@
 """The main window: canvas in the middle, palette, inspector, dataset and training docks,
-one dock per plot view, a training toolbar and a status bar.
+one dock per plot view, a loss/accuracy readout, a training toolbar and a status bar.
 
 Assembly only. The work being edited is a Workspace (``playground.workspace``); the panels,
 the canvas and the training controller follow it, file work lives in ``file_ops``, actions in
 ``actions``, the questions asked on changes in ``change_prompts``, how the work is shown in
-``view_state``. A ~30 Hz timer pulls the MetricsBuffer and refreshes only visible views whose
+``view_state``, where the docks go in ``layout``. A ~30 Hz timer pulls the MetricsBuffer and refreshes only visible views whose
 data changed.
 """
 
@@ -14,7 +14,15 @@ import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QTabWidget,
+    QWidget,
+)
 
 from playground.ui.actions import WindowActions
 from playground.ui.canvas import GraphCanvasView
@@ -23,7 +31,9 @@ from playground.ui.dataset_panel import DatasetPanel
 from playground.ui.document import Document
 from playground.ui.file_ops import FileOps
 from playground.ui.inspector import Inspector
+from playground.ui.layout import LAYOUT_VERSION, DockLayout
 from playground.ui.palette import BlockPalette
+from playground.ui.readout import TrainingReadout
 from playground.ui.settings import app_settings
 from playground.ui.status_bar import TrainingStatusBar
 from playground.ui.theme import apply_theme, current_theme
@@ -36,8 +46,7 @@ from playground.ui.views.base import on_screen
 from playground.workspace import Workspace
 
 TICK_MS = 33
-LAYOUT_VERSION = 1
-__all__ = ["KEEP", "RESET", "MainWindow"]
+__all__ = ["KEEP", "LAYOUT_VERSION", "RESET", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +68,10 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document)
         self.dataset_panel = DatasetPanel(self.workspace)
         self.dataset_panel.preview.apply_theme(current_theme())
+        # the preview takes the room the dock has left instead of asking for 480 px (its plot's
+        # size hint), which pushed the dataset controls into a scroll area
+        self.dataset_panel.preview.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.dataset_panel.preview.setMinimumHeight(180)
         self.training_panel = TrainingPanel(self.workspace)
         self.status_widget = TrainingStatusBar(self)
         self.setStatusBar(self.status_widget)
@@ -81,7 +94,9 @@ class MainWindow(QMainWindow):
         self.setup_tabs.addTab(self._scrolled(self.training_panel), "Training")
         self.setup_tabs.setTabToolTip(0, "The data the network learns from")
         self.setup_tabs.setTabToolTip(1, "Optimizer, learning rate, batch size, epochs, device")
-        self._add_dock("setup", "Data and training", self.setup_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("setup", "Data and training", self.setup_tabs, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.readout = TrainingReadout()
+        self._add_dock("readout", "Loss and accuracy", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
         self.views: list[tuple[QDockWidget, ViewBase]] = []
         self._view_versions: dict[int, int] = {}
         self._build_views()
@@ -102,7 +117,8 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._autosave_ticks = 0
-        self.resize(1400, 860)
+        self.dock_layout = DockLayout(self, self.docks, lambda: (self.document.task, self.document.graph))
+        self.dock_layout.add_menu(self.window_actions.view_menu)
         self.restore_layout()
         self.update_title()
 
@@ -131,18 +147,13 @@ class MainWindow(QMainWindow):
         views = [cls() for cls in ALL_VIEWS]
         for view in views:
             key = "view_" + type(view).__name__.lower()
-            dock = self._add_dock(key, view.title, view, Qt.DockWidgetArea.BottomDockWidgetArea)
+            dock = self._add_dock(key, view.title, view, Qt.DockWidgetArea.RightDockWidgetArea)
             self.views.append((dock, view))
-        docks = [dock for dock, _ in self.views]
-        for dock in docks[1:]:
-            self.tabifyDockWidget(docks[0], dock)
-        if docks:
-            docks[0].raise_()
         for dock, view in self.views:
             dock.visibilityChanged.connect(lambda visible, v=view: visible and self._view_shown(v))
 
     def _view_shown(self, view: ViewBase) -> None:
-        """A view's tab was brought to the front: draw it now with the latest data."""
+        """A view's dock was shown (or its tab brought to the front): draw it now with the latest data."""
         self._view_versions.pop(id(view), None)
         self.refresh_views()
 
@@ -153,6 +164,8 @@ class MainWindow(QMainWindow):
         ws.path_changed.connect(lambda _path: self.update_title())
         ws.runs_changed.connect(self._runs_changed)
         ws.loaded.connect(lambda: self._runs_changed(ws.runs))
+        ws.loaded.connect(lambda: self.dock_layout.follow_task())  # the output view follows the task
+        ws.dataset_changed.connect(lambda _bundle: self.dock_layout.follow_task())
         self.block_palette.block_activated.connect(self.canvas.add_block_at_center)
         self.canvas.space_tapped.connect(self.controller.toggle)
         ctl.message.connect(lambda text: self.show_message(text, 10000))
@@ -209,6 +222,7 @@ class MainWindow(QMainWindow):
         if version != self._seen_version:
             self._seen_version = version
             self.status_widget.show_status(buffer.status())
+            self.readout.show_buffer(buffer)
             for event in buffer.drain_events():
                 if event.kind in ("error", "warning"):
                     self.show_message(event.message, 15000)
@@ -226,6 +240,7 @@ class MainWindow(QMainWindow):
     def _show_step(self, step: int | None) -> None:
         """The timeline chose a step (None: live): every view and the canvas heatmaps show it."""
         self.timeline.show_step(step)
+        self.readout.show_step(step)
         for _, view in self.views:
             try:
                 view.show_step(step)
@@ -269,26 +284,12 @@ class MainWindow(QMainWindow):
         self.canvas.viewport().update()
 
     def restore_layout(self) -> None:
-        """The layout of the last session, or the default dock sizes on a first launch."""
-        geometry = self.settings.value("main_window/geometry")
-        state = self.settings.value("main_window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is None or not self.restoreState(state, LAYOUT_VERSION):
-            QTimer.singleShot(0, self._default_dock_sizes)  # sizes apply once the window is laid out
+        """The layout of the last launch, or the "Watch" preset on a first launch."""
+        self.dock_layout.restore(self.settings)
         self.window_actions.dark.setChecked(current_theme() == "dark")
 
-    def _default_dock_sizes(self) -> None:
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["blocks"], self.docks["inspector"]], [190, 330], horizontal)
-        self.resizeDocks([self.docks["inspector"], self.docks["setup"]], [220, 520], vertical)
-        if self.views:
-            self.resizeDocks([self.views[0][0]], [max(260, self.height() // 3)], vertical)
-
     def save_layout(self) -> None:
-        self.settings.setValue("main_window/geometry", self.saveGeometry())
-        self.settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
+        self.dock_layout.save(self.settings)
 
     # ---------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:

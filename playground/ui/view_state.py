@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QPointF
 from PySide6.QtWidgets import QDockWidget
+from shiboken6 import isValid
 
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.views import ViewBase
@@ -37,6 +38,8 @@ class ViewState(QObject):
                                 theme=self.theme)
 
     def views_shown(self) -> None:
+        if not all(isValid(dock) for dock, _view in self.views):  # the window is being torn down
+            return
         self.workspace.set_view(open_views=[view.title for dock, view in self.views if dock.isVisible()])
 
     def set_theme(self, theme: str) -> None:

@@ -16,6 +16,7 @@ from playground.session.autosave import Autosaver, find_recoverable
 from playground.ui.main_window import KEEP, RESET, MainWindow
 from playground.ui.theme import apply_theme, current_theme
 from playground.ui.views import ALL_VIEWS
+from playground.ui.views.base import on_screen
 
 
 @pytest.fixture
@@ -288,17 +289,16 @@ def test_an_example_opens_and_starts_learning(env, qtbot, open_window):
 
 def test_only_visible_views_redraw(env, qtbot, open_window):
     w = open_window("mlp")
-    curves_dock = next(dock for dock, view in w.views if view is w.curves_view)
-    curves_dock.raise_()
-    qtbot.waitUntil(curves_dock.isVisible, timeout=2000)
+    shown = {view.title for dock, view in w.views if on_screen(dock)}
+    assert shown == {"Curves", "Decision boundary"}  # the "Watch" layout for 2-D data
     w.window_actions.step.trigger()
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=20000)
     qtbot.waitUntil(lambda: w.curves_view.draw_count > 0, timeout=3000)
-    hidden = [view for dock, view in w.views if dock is not curves_dock]
-    assert all(view.draw_count == 0 for view in hidden)  # tabbed behind Curves: never drawn
-    boundary_dock = next(dock for dock, view in w.views if view.title == "Decision boundary")
-    boundary_dock.raise_()
-    qtbot.waitUntil(lambda: boundary_dock.widget().draw_count > 0, timeout=3000)
+    hidden = [view for dock, view in w.views if view.title not in shown]
+    assert hidden and all(view.draw_count == 0 for view in hidden)  # closed docks: never drawn
+    histograms = next(dock for dock, view in w.views if view.title == "Histograms")
+    histograms.toggleViewAction().trigger()  # shown from the View menu
+    qtbot.waitUntil(lambda: histograms.widget().draw_count > 0, timeout=3000)
 
 
 def test_undo_button_keeps_its_text_and_names_the_edit_in_its_tooltip(env, qtbot, open_window):
