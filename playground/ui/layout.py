@@ -41,6 +41,8 @@ MIN_VIEW_HEIGHT = {"BoundaryView": 400, "AttentionView": 400, "HistogramView": 3
                    "DynamicsView": 300, "CurvesView": 260, "ConfusionView": 320}
 MIN_VIEW_WIDTH = {"BoundaryView": 424}
 MAP_MIN_PX = 280
+# Watch gives the output view more than its minimum where its controls take rows of their own
+WATCH_EXTRA = {"AttentionView": 40}
 # Widths some views' controls rows grow to once data names a block or parameter (their combo
 # boxes take the names' width): "All views" plans its rows with these so the window never has to
 # grow when the first data arrives.
@@ -187,7 +189,8 @@ class DockLayout(QObject):
     def _fit_output(self, height: int) -> None:
         new, curves = self.docks[self.output_key], self.docks[view_key("CurvesView")]
         rest = new.height() + curves.height()
-        height = height or rest // 2
+        name = new.widget().__class__.__name__
+        height = max(height or rest // 2, MIN_VIEW_HEIGHT.get(name, 0) + 30 + WATCH_EXTRA.get(name, 0))
         self.window.resizeDocks([new, curves], [height, max(rest - height, 1)], V)
         self.window.resizeDocks([new], [self._right_width()], H)
 
@@ -327,8 +330,8 @@ class DockLayout(QObject):
             if self.output_key == view_key("CurvesView"):
                 w.resizeDocks([docks["readout"], docks[keys[1]]], [READOUT_HEIGHT, height - READOUT_HEIGHT], V)
             else:
-                out = max(MIN_VIEW_HEIGHT.get(docks[self.output_key].widget().__class__.__name__, 300) + 30,
-                          (height - READOUT_HEIGHT) // 2)
+                name = docks[self.output_key].widget().__class__.__name__
+                out = max(MIN_VIEW_HEIGHT.get(name, 300) + 30 + WATCH_EXTRA.get(name, 0), (height - READOUT_HEIGHT) // 2)
                 w.resizeDocks([docks[k] for k in keys], [READOUT_HEIGHT, out, height - READOUT_HEIGHT - out], V)
         elif self.preset == "Build":
             w.resizeDocks([docks["blocks"], docks["readout"]], [240, 400], H)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from playground.train.snapshots import AttentionSnapshot
 from playground.ui.views.attention_maps import (
@@ -71,14 +71,17 @@ class AttentionView(ViewPanel):
         self.add_control("sample", self.sample)
         self.controls.addStretch(1)
         self.choice = QLabel("")
-        self.choice.setWordWrap(True)
+        # one line that never asks for width (the full sentence is its tooltip): the map keeps
+        # its height in a narrow side column
+        self.choice.setWordWrap(False)
+        self.choice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.choice.setAccessibleName("Which attention map is shown")
         second = QHBoxLayout()  # a row of its own, so the view stays narrow enough for a side column
         second.addWidget(self.follow)
         second.addWidget(self.grid_mode)
         second.addWidget(self.choice, 1)
         self.layout().insertLayout(1, second)
-        self.plot = self.graphics.addPlot(title="Attention")
+        self.plot = self.graphics.addPlot()  # the dock's title names it: the map keeps the room
         self.plot.setLabel("bottom", "key")
         self.plot.setLabel("left", "query")
         self.plot.invertY(True)  # first query at the top, like a matrix
@@ -267,6 +270,7 @@ class AttentionView(ViewPanel):
             score = "" if averaged or mine is None or head >= len(mine) else f" (entropy {mine[head]:.2f})"
             text = f"Your choice: {labels.get(node, node)} · {which}{score}. Most structured: {best_text}."
         self.choice.setText(text)
+        self.choice.setToolTip(text)
         self.choice.setVisible(True)
 
     # ------------------------------------------------------------ small multiples
