@@ -35,10 +35,10 @@ def test_state_dict_keys_are_node_ids_and_read_as_labels():
 
 def test_carry_matching_copies_only_same_key_and_shape():
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 4))
-    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5), "9.weight": torch.ones(1)}
+    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5, 1), "9.weight": torch.ones(1)}
     report = carry_matching(old, model)
     assert report.kept == ["0.weight"]
-    assert [(r.key, r.old_shape, r.new_shape) for r in report.reset] == [("0.bias", (5,), (3,))]
+    assert [(r.key, r.old_shape, r.new_shape) for r in report.reset] == [("0.bias", (5, 1), (3,))]
     assert report.added == ["1.weight", "1.bias"] and report.dropped == ["9.weight"]
     assert torch.equal(model[0].weight, torch.ones(3, 2)) and not torch.equal(model[0].bias, torch.ones(3))
 
@@ -72,9 +72,10 @@ def test_a_changed_block_keeps_what_fits_and_names_what_was_reset():
     SetParam(fc1, "out_features", 5).apply(graph)
     report = preview_carry(trained, graph, SPIRALS.task)
     features = trained[f"{fc1}.weight"].shape[1]  # after the Features2D expansion
-    assert report.lines() == [f"fc1.weight (16×{features} → 5×{features}) re-initialised",
-                              "fc1.bias (16 → 5) re-initialised",
-                              "fc2.weight (16×16 → 16×5) re-initialised"]
+    # fewer units: the units fc1 keeps keep their weights (the canvas's − button does this)
+    assert report.lines() == [f"fc1.weight (16×{features} → 5×{features}) kept 5×{features} of it",
+                              "fc1.bias (16 → 5) kept 5 of it",
+                              "fc2.weight (16×16 → 16×5) kept 16×5 of it"]
     assert len(report.kept) == 3  # fc2.bias, head.weight, head.bias
     assert report.describe().startswith("Kept trained weights for 3 of 6 tensors; fc1.weight (16×")
 
