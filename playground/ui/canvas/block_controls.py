@@ -8,6 +8,7 @@ asks :func:`region_at` what is under the cursor and shows the matching text.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF
@@ -98,7 +99,7 @@ def heatmap_readout(image: QImage, rect: QRectF, local: QPointF) -> str:
     if unit is None:
         return f"{len(grid.ranges)} units, one tile each: point at a tile to read it"
     lo, hi = grid.ranges[unit]
-    return (f"unit {unit} of {len(grid.ranges)}: output {lo:.3g} … {hi:.3g} over the input plane "
+    return (f"unit {unit} of {len(grid.ranges)}\noutput {lo:.3g} … {hi:.3g} over the input plane\n"
             "(colours scaled to this unit's largest |value|)")
 
 
@@ -114,3 +115,20 @@ def tile_rect(image: QImage, rect: QRectF, local: QPointF) -> QRectF | None:
     pitch = grid.tile + grid.gap
     col, row = int(px // pitch), int(py // pitch)
     return QRectF(rect.x() + col * pitch * sx, rect.y() + row * pitch * sy, grid.tile * sx, grid.tile * sy)
+
+
+def tag_tiled_units(image: QImage, units: object, gap: int = 1) -> QImage:
+    """:func:`tag_unit_grid` for an image made by ``views.tiling.tile_maps`` from ``units``
+    ((U, H, W) outputs, the ones shown): the grid is near-square, row-major, ``gap`` apart."""
+    import numpy as np  # only the views' thumbnails call this
+
+    maps = np.asarray(units, dtype=np.float64)
+    count = len(maps)
+    if count == 0 or image.isNull():
+        return image
+    cols = max(1, math.ceil(math.sqrt(count)))
+    rows = max(1, math.ceil(count / cols))
+    tile = (image.width() + gap) // cols - gap
+    flat = maps.reshape(count, -1)
+    ranges = [(float(np.nanmin(m)), float(np.nanmax(m))) for m in flat]
+    return tag_unit_grid(image, rows, cols, tile, gap, ranges)

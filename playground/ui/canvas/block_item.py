@@ -148,6 +148,7 @@ class BlockItem(QGraphicsItem):
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         key = tuple((d.severity, d.message) for d in diagnostics)
         if key != self._diagnostics:
+            self.prepareGeometryChange()  # the shape grows or loses the badge
             self._diagnostics = key
             self._update_tooltip()
             self.redraw()
@@ -270,6 +271,8 @@ class BlockItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(QRectF(0, 0, WIDTH, self._height), 6, 6)
+        if self.badge is not None:  # the badge sticks out of the corner: pointing at it is pointing here
+            path.addEllipse(_BADGE_CENTER, _BADGE + 2, _BADGE + 2)
         return path
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QCursor
 
-from playground.graph.edits import Macro, RemoveNode, SetGroup, add_layer_after, resize_units
+from playground.graph.edits import Edit, Macro, MoveNode, RemoveNode, SetGroup, add_layer_after, resize_units
 from playground.graph.model import GraphEditError, GraphFormatError, Group
 from playground.ui.canvas import clipboard
 from playground.ui.canvas.block_item import HEADER, WIDTH
 from playground.ui.canvas.edit_builders import COLUMN_GAP, delete_selection
+from playground.ui.canvas.fitting import laid_out_by_machine, reflow_positions
 from playground.ui.canvas.interactions import snap
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class CanvasEditing:
     """Mixed into GraphCanvasView (``self`` is the view)."""
 
     _paste_count: int
+    _auto_fit: bool
 
     def delete_selected(self: GraphCanvasView) -> None:
         macro = delete_selection(self.graph_scene, self.document.graph)
@@ -131,15 +133,35 @@ class CanvasEditing:
 
     def add_layer(self: GraphCanvasView, node_id: str) -> list[str]:
         """Insert a layer like this one (and its activation) after it, as one undo step."""
+        graph = self.document.graph
+        machine = laid_out_by_machine(graph)
         try:
-            edit, ids = add_layer_after(self.document.graph, node_id, self.graph_scene.catalog, COLUMN_GAP)
+            edit, ids = add_layer_after(graph, node_id, self.graph_scene.catalog, COLUMN_GAP)
         except (GraphEditError, KeyError) as err:
             self.document.message.emit(str(err))
             return []
+        if machine:
+            edit = self._with_layout(edit)
         if not self.document.push(edit):
             return []
+        if self._auto_fit:
+            self._fit_timer.start()
         self.select_nodes(ids[:1])
         return ids
+
+    def _with_layout(self: GraphCanvasView, edit: Macro) -> Macro:
+        """``edit`` followed by the moves that lay the result out again (same bands), in one step:
+        a network nobody arranged by hand stays tidy when a layer is inserted."""
+        graph = self.document.graph
+        trial = graph.copy()
+        edit.apply(trial)  # ids are fixed, and apply() recomputes its undo state on the real graph
+        positions = reflow_positions(self, trial, force=True)
+        if positions is None:
+            return edit
+        x0 = min(n.pos[0] for n in graph.nodes.values())
+        y0 = min(n.pos[1] for n in graph.nodes.values())
+        moves: list[Edit] = [MoveNode(nid, (x0 + x, y0 + y)) for nid, (x, y) in positions.items()]
+        return Macro([*edit.edits, *moves], edit.text)
 
     def change_selected_units(self: GraphCanvasView, delta: int) -> None:
         """The + and − keys: the same as the buttons, on each selected block that has units."""

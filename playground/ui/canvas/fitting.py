@@ -23,6 +23,7 @@ from playground.ui.canvas.block_item import OVERVIEW_ZOOM, READABLE_ZOOM, WIDTH
 from playground.ui.canvas.edit_builders import COLUMN_GAP, layout_positions
 
 if TYPE_CHECKING:
+    from playground.graph.model import Graph
     from playground.ui.canvas.scene import GraphScene
     from playground.ui.canvas.view import GraphCanvasView
 
@@ -44,18 +45,31 @@ def _zoom_for(width: float, height: float, vw: float, vh: float) -> float:
     return min(vw / (width + 2 * FIT_MARGIN), vh / (height + 2 * FIT_MARGIN), MAX_FIT_ZOOM)
 
 
+def _size(scene: GraphScene, node_id: str) -> tuple[float, float]:
+    block = scene.blocks.get(node_id)
+    return block.size() if block is not None else (WIDTH, 110.0)  # a block not drawn yet
+
+
 def _extent(scene: GraphScene, positions: dict[str, tuple[float, float]]) -> tuple[float, float]:
-    right = max(x + scene.blocks[n].size()[0] for n, (x, _y) in positions.items())
-    bottom = max(y + scene.blocks[n].size()[1] for n, (_x, y) in positions.items())
+    right = max(x + _size(scene, n)[0] for n, (x, _y) in positions.items())
+    bottom = max(y + _size(scene, n)[1] for n, (_x, y) in positions.items())
     return right - min(x for x, _ in positions.values()), bottom - min(y for _, y in positions.values())
 
 
-def reflow_positions(view: GraphCanvasView) -> dict[str, tuple[float, float]] | None:
-    """Where the blocks should go to be read in this viewport (relative), or None to leave them."""
-    scene, graph = view.graph_scene, view.document.graph
-    if not graph.nodes or len(graph.nodes) > _MAX_REFLOW_NODES or set(scene.blocks) != set(graph.nodes):
+def laid_out_by_machine(graph: Graph) -> bool:
+    """The blocks sit where an auto-layout (the templates' or the canvas's) put them."""
+    return is_machine_layout(graph, (TEMPLATE_COLUMN_GAP, COLUMN_GAP), tolerance=_GRID_SLACK)
+
+
+def reflow_positions(view: GraphCanvasView, graph: Graph | None = None,
+                     force: bool = False) -> dict[str, tuple[float, float]] | None:
+    """Where the blocks of ``graph`` (default: the document's) should go to be read in this
+    viewport (relative), or None to leave them (hand-placed, unless ``force``)."""
+    scene = view.graph_scene
+    graph = graph if graph is not None else view.document.graph
+    if not graph.nodes or len(graph.nodes) > _MAX_REFLOW_NODES:
         return None
-    if not is_machine_layout(graph, (TEMPLATE_COLUMN_GAP, COLUMN_GAP), tolerance=_GRID_SLACK):
+    if not force and not laid_out_by_machine(graph):
         return None
     vw, vh = view.viewport().width(), view.viewport().height()
     flat = layout_positions(scene, graph)
