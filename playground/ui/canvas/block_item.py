@@ -338,7 +338,7 @@ class BlockItem(QGraphicsItem):
                 small_print.append((_BODY_TEXT, *placed_text(controls.BUTTON_GLYPHS[name], small, rect,
                                                              Qt.AlignmentFlag.AlignCenter)))
             count = QRectF(controls.COUNT_RECT_X, self._controls_top, controls.COUNT_RECT_W, controls.CONTROLS)
-            small_print.append((_BODY_TEXT, *placed_text(f"{self._units} {self.units_word}", small, count,
+            small_print.append((_BODY_TEXT, *placed_text(f"{self._units} {'units' if self.units_word == 'units' else 'ch'}", small, count,
                                                          Qt.AlignmentFlag.AlignCenter)))
         return placed_text(self._title, _fonts()["title"], _HEADER_TEXT, _LEFT), small_print
 
