@@ -6,8 +6,10 @@ blocks still sit where a layout put them (a hand-made arrangement is never rearr
 still does not fit is shown from its start (top left) and can be panned. Everything depends on
 the canvas's own viewport size, not on the window's.
 
-The wrap moves blocks in the model without an undo step: it is how the network is shown, like
-the zoom, so it leaves nothing unsaved and nothing to undo.
+The wrap happens once per loaded network, at its first fit in a real viewport (at loading when
+the canvas is on screen). It moves blocks in the model without an undo step: it is how the
+network is shown, like the zoom, so it leaves nothing unsaved and nothing to undo. Later fits
+(resizes, F) only zoom and scroll; Auto Layout wraps as an undoable edit.
 """
 
 from __future__ import annotations
@@ -124,14 +126,16 @@ class CanvasFitting:
     """Zoom and fit, mixed into GraphCanvasView (``self`` is the view)."""
 
     _auto_fit: bool
+    _reflow_pending: bool
 
     def zoom(self: GraphCanvasView) -> float:
         return self.transform().m11()
 
     def zoom_by(self: GraphCanvasView, factor: float, view_pos: QPoint | None = None) -> None:
         """Scale by ``factor`` keeping the scene point under ``view_pos`` (default: centre) fixed
-        (a person's zoom: the view stops fitting itself at resizes)."""
+        (a person's zoom, or a saved one: the view stops fitting itself, and wraps nothing)."""
         self._auto_fit = False
+        self._reflow_pending = False
         anchor = view_pos if view_pos is not None else self.viewport().rect().center()
         factor = max(MIN_SCALE, min(MAX_SCALE, self.zoom() * factor)) / self.zoom()
         before = self.mapToScene(anchor)
@@ -160,18 +164,28 @@ class CanvasFitting:
         self._auto_fit = True
         if self._can_fit():
             self._fit_timer.stop()
-            readable_fit(self, allow_reflow=True)
+            self._fit_now()
         else:
             self._fit_timer.start()
+
+    def _fit_now(self: GraphCanvasView) -> None:
+        # Blocks are wrapped onto rows at most once per loaded network, at its first fit in a real
+        # viewport: later fits (resizes, F) only zoom and scroll, so blocks never move under a person.
+        readable_fit(self, allow_reflow=self._reflow_pending)
+        self._reflow_pending = False
+        self._auto_fit = True  # set_zoom/centerOn are not a person's zoom
 
     def _can_fit(self: GraphCanvasView) -> bool:
         return self.isVisible() and self.viewport().width() > 50 and self.viewport().height() > 50
 
     def _fit_if_auto(self: GraphCanvasView) -> None:
         if self._auto_fit and self._can_fit():
-            readable_fit(self, allow_reflow=True)
-            self._auto_fit = True  # set_zoom/centerOn are not a person's zoom
+            self._fit_now()
 
     def _graph_replaced(self: GraphCanvasView) -> None:
+        """Other work was loaded: fit it soon. The window restores a saved viewport right after
+        (a person's view: kept as it was, nothing wrapped) or asks for ``fit_view`` (then the
+        fit, and any wrap, is part of loading rather than a later surprise)."""
         self._auto_fit = True
+        self._reflow_pending = True
         self._fit_timer.start()

@@ -96,6 +96,7 @@ class GraphCanvasView(CanvasEditing, CanvasFitting, QGraphicsView):
         self.setAccessibleDescription(f"The network's blocks and wires. Press {ADD_BLOCK_KEYS} to add a block, "
                                       "+ or − to change the units of the selected layer, F to fit.")
         self._auto_fit = True  # fit again at show/resize until the person zooms or pans
+        self._reflow_pending = True  # the first fit may wrap a long chain onto rows (fitting.py)
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
