@@ -75,7 +75,9 @@ class CarryReport:
     ``kept``: keys copied over; ``reset``: keys whose shape no longer fits, given fresh values;
     ``added``: readable names of tensors with nothing trained to carry (a new block);
     ``dropped``: keys of trained tensors the network no longer has (a deleted block);
-    ``resized``: tensors of a layer that gained or lost units, kept for the units both have.
+    ``resized``: those of ``reset`` that belong to a layer that gained or lost units: they are
+    kept for the units both shapes have (a reset tensor is any whose shape changed, so a run
+    cannot simply go on with it).
     ``problem`` is set when the network cannot be built at all, and then nothing is kept.
     """
 
@@ -89,13 +91,13 @@ class CarryReport:
     @property
     def exact(self) -> bool:
         """Every trained tensor fitted and nothing was new or left over."""
-        return not (self.reset or self.added or self.dropped or self.problem or self.resized)
+        return not (self.reset or self.added or self.dropped or self.problem)
 
     def lines(self) -> list[str]:
         """One line per re-initialised tensor (what a person needs to hear), then new ones."""
         if self.problem:
             return [f"the network cannot be built ({self.problem}), so its trained weights were not kept"]
-        out = [r.describe_resized() for r in self.resized] + [r.describe() for r in self.reset]
+        out = [r.describe_resized() if r in self.resized else r.describe() for r in self.reset]
         if self.added:
             out.append(f"{', '.join(self.added)} start{'s' * (len(self.added) == 1)} from fresh values (new)")
         return out
@@ -104,7 +106,7 @@ class CarryReport:
         """A short paragraph for a message box or a status line."""
         if self.problem:
             return self.lines()[0]
-        total = len(self.kept) + len(self.reset) + len(self.added) + len(self.resized)
+        total = len(self.kept) + len(self.reset) + len(self.added)
         head = f"Kept trained weights for {len(self.kept)} of {total} tensors"
         lines = self.lines()
         if not lines:
@@ -152,8 +154,9 @@ def compare(old: Mapping[str, torch.Tensor], model: nn.Module) -> CarryReport:
             report.kept.append(key)
         else:
             change = ResetTensor(key, _readable(model, key), tuple(before.shape), tuple(value.shape))
-            shared = _shares_units(model, key, change.old_shape, change.new_shape)
-            (report.resized if shared else report.reset).append(change)
+            report.reset.append(change)
+            if _shares_units(model, key, change.old_shape, change.new_shape):
+                report.resized.append(change)
     report.dropped = [k for k in old if k not in own]
     return report
 
@@ -163,7 +166,7 @@ def carry_matching(old: Mapping[str, torch.Tensor], model: nn.Module) -> CarryRe
     the shared units of a layer made wider or narrower; the rest keep ``model``'s fresh values.
     The report says which were kept, kept in part and reset."""
     report = compare(old, model)
-    if report.kept or report.resized:
+    if report.kept or report.resized:  # (resized ones are also in reset: their shape changed)
         own = model.state_dict()
         merged = dict(own)
         for k in report.kept:
