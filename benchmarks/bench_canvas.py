@@ -161,6 +161,10 @@ def main() -> None:
     stats("zoom_at_100", zoom_frames(app, view, args.steps))
     view.fit_view()
     stats("pan_at_fit_partial", partial_pan_frames(app, view, args.steps))
+    # a fit stops at readable titles now; far out (the overview's silhouettes) is a zoom of its own
+    view.zoom_by(0.2 / view.zoom())
+    stats("pan_far_out", pan_frames(app, view, args.steps))
+    stats("zoom_far_out", zoom_frames(app, view, args.steps))
 
 
 if __name__ == "__main__":

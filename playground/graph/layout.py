@@ -5,7 +5,10 @@ Layered drawing in the Sugiyama style, kept small:
 2. wires that skip columns get invisible waypoints so they take part in ordering;
 3. a few barycenter sweeps order each column to reduce wire crossings;
 4. vertical positions are pulled towards neighbours (straight chains) while
-   keeping a minimum gap between blocks of one column.
+   keeping a minimum gap between blocks of one column;
+5. optionally, a chain longer than ``max_columns`` columns is wrapped onto rows (bands), read
+   like text: left to right, then the next band below, so a long network stays readable at a
+   zoom where block names can be read instead of shrinking to fit one line.
 Pure Python (standard library only). Blocks on a cycle are placed after the rest.
 """
 
@@ -81,9 +84,13 @@ def _segments_cross(p1: tuple[float, float], q1: tuple[float, float],
     return d1 * d2 < 0 and d3 * d4 < 0
 
 
-def auto_layout(graph: Graph, column_gap: float = COLUMN_GAP,
-                row_gap: float = ROW_GAP) -> dict[str, tuple[float, float]]:
-    """Positions {node_id: (x, y)} flowing left to right; the graph itself is not changed."""
+def auto_layout(graph: Graph, column_gap: float = COLUMN_GAP, row_gap: float = ROW_GAP,
+                max_columns: int | None = None,
+                band_gap: float | None = None) -> dict[str, tuple[float, float]]:
+    """Positions {node_id: (x, y)} flowing left to right; the graph itself is not changed.
+
+    With ``max_columns``, columns beyond it continue on a new band below (``band_gap`` apart,
+    default ``row_gap``), each band again starting at x = 0."""
     if not graph.nodes:
         return {}
     succ: dict[str, list[str]] = defaultdict(list)
@@ -128,8 +135,58 @@ def auto_layout(graph: Graph, column_gap: float = COLUMN_GAP,
     _order_columns(columns, ups, downs)
 
     y = _assign_rows(columns, ups, downs, row_gap)
+    if max_columns is not None and max_columns >= 1 and len(columns) > max_columns:
+        return _wrapped(graph, layer_of, y, max_columns, column_gap,
+                        row_gap if band_gap is None else band_gap)
     top = min(y[n] for n in graph.nodes)
     return {nid: (layer_of[nid] * column_gap, y[nid] - top) for nid in graph.nodes}
+
+
+def columns_that_fit(width: float, block_width: float, column_gap: float) -> int:
+    """How many columns of blocks ``block_width`` wide, ``column_gap`` apart, fit in ``width``."""
+    return max(1, int((width - block_width) // column_gap) + 1)
+
+
+def _wrapped(graph: Graph, layer_of: dict[str, int], y: dict[str, float], per_band: int,
+             column_gap: float, band_gap: float) -> dict[str, tuple[float, float]]:
+    """Columns ``k * per_band ...`` form band ``k``; bands are stacked top to bottom, each as
+    tall as its own blocks' spread plus ``band_gap``."""
+    bands: dict[int, list[str]] = defaultdict(list)
+    for nid in graph.nodes:
+        bands[layer_of[nid] // per_band].append(nid)
+    out: dict[str, tuple[float, float]] = {}
+    top = 0.0
+    for band in sorted(bands):
+        members = bands[band]
+        low, high = min(y[n] for n in members), max(y[n] for n in members)
+        for nid in members:
+            out[nid] = ((layer_of[nid] - band * per_band) * column_gap, top + y[nid] - low)
+        top += high - low + band_gap
+    return out
+
+
+def is_machine_layout(graph: Graph, column_gaps: tuple[float, ...] = (COLUMN_GAP,),
+                      tolerance: float = 1.0) -> bool:
+    """True when the blocks sit where :func:`auto_layout` would put them (one band with one of
+    ``column_gaps``, up to a shift, or the same columns wrapped onto bands): nobody arranged
+    them by hand, so laying them out again loses nothing."""
+    if not graph.nodes:
+        return False
+    now = {nid: n.pos for nid, n in graph.nodes.items()}
+    first = next(iter(now))
+    x0 = min(p[0] for p in now.values())
+    for gap in column_gaps:
+        flat = auto_layout(graph, column_gap=gap)
+        dx, dy = now[first][0] - flat[first][0], now[first][1] - flat[first][1]
+        if all(abs(now[n][0] - p[0] - dx) <= tolerance and abs(now[n][1] - p[1] - dy) <= tolerance
+               for n, p in flat.items()):
+            return True
+        column = {nid: round(p[0] / gap) for nid, p in flat.items()}
+        per_band = len({round(p[0] - x0) for p in now.values()})
+        if per_band <= max(column.values()) and all(
+                abs(now[n][0] - x0 - (c % per_band) * gap) <= tolerance for n, c in column.items()):
+            return True
+    return False
 
 
 def _order_columns(columns: list[list[str]], ups: dict[str, list[str]],

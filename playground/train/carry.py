@@ -6,6 +6,10 @@ Layer: train (imports compile, graph, torch; never Qt).
   not touch it (moving, grouping or renaming a block) keeps the trainer as it is.
 * :func:`carry_matching` copies the trained tensors that still fit into a new model and
   says exactly which ones were re-initialised, and why (``fc1.weight (16×7 → 5×7)``).
+  A layer made wider or narrower (a unit or channel added or removed, as the canvas's +/−
+  buttons do) keeps the units both shapes share: in layers whose tensors hold one row per
+  unit (Linear, convolutions, norms) the leading slice is carried and only new units start
+  fresh (see :func:`_shares_units`).
 * :func:`fit_weights_to_graph` does the same for weights about to be saved, so a session
   file never holds weights that do not fit its own network.
 
@@ -55,6 +59,14 @@ class ResetTensor:
     def describe(self) -> str:
         return f"{self.name} ({dims(self.old_shape)} → {dims(self.new_shape)}) re-initialised"
 
+    @property
+    def common_shape(self) -> tuple[int, ...]:
+        return tuple(min(a, b) for a, b in zip(self.old_shape, self.new_shape, strict=True))
+
+    def describe_resized(self) -> str:
+        return (f"{self.name} ({dims(self.old_shape)} → {dims(self.new_shape)}) kept "
+                f"{dims(self.common_shape)} of it")
+
 
 @dataclass
 class CarryReport:
@@ -62,7 +74,10 @@ class CarryReport:
 
     ``kept``: keys copied over; ``reset``: keys whose shape no longer fits, given fresh values;
     ``added``: readable names of tensors with nothing trained to carry (a new block);
-    ``dropped``: keys of trained tensors the network no longer has (a deleted block).
+    ``dropped``: keys of trained tensors the network no longer has (a deleted block);
+    ``resized``: those of ``reset`` that belong to a layer that gained or lost units: they are
+    kept for the units both shapes have (a reset tensor is any whose shape changed, so a run
+    cannot simply go on with it).
     ``problem`` is set when the network cannot be built at all, and then nothing is kept.
     """
 
@@ -71,6 +86,7 @@ class CarryReport:
     added: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     problem: str = ""
+    resized: list[ResetTensor] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -81,7 +97,7 @@ class CarryReport:
         """One line per re-initialised tensor (what a person needs to hear), then new ones."""
         if self.problem:
             return [f"the network cannot be built ({self.problem}), so its trained weights were not kept"]
-        out = [r.describe() for r in self.reset]
+        out = [r.describe_resized() if r in self.resized else r.describe() for r in self.reset]
         if self.added:
             out.append(f"{', '.join(self.added)} start{'s' * (len(self.added) == 1)} from fresh values (new)")
         return out
@@ -103,8 +119,31 @@ def _readable(model: nn.Module, key: str) -> str:
     return model.readable_key(key) if isinstance(model, CompiledModel) else key
 
 
+# Layers whose tensors hold units (or channels) along their first two axes, one independent
+# slice per unit: a wider or narrower layer keeps the slices of the units it still has. Not
+# recurrent or attention layers, whose rows interleave gates or heads.
+_UNIT_LAYERS: tuple[type[nn.Module], ...] = (
+    nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
+    nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm,
+)
+
+
+def _shares_units(model: nn.Module, key: str, old: tuple[int, ...], new: tuple[int, ...]) -> bool:
+    """True when ``key`` belongs to a unit layer and the shapes differ only in their unit axes
+    (the first two: out and in), so the leading slice means the same units in both."""
+    if len(old) != len(new) or not old or old[2:] != new[2:]:
+        return False
+    owner = key.rsplit(".", 1)[0] if "." in key else ""
+    try:
+        module = model.get_submodule(owner)
+    except AttributeError:
+        return False
+    return isinstance(module, _UNIT_LAYERS)
+
+
 def compare(old: Mapping[str, torch.Tensor], model: nn.Module) -> CarryReport:
-    """Which tensors of ``old`` fit ``model`` (same key and shape), without changing anything."""
+    """Which tensors of ``old`` fit ``model`` (same key and shape, or a unit layer's shared
+    units), without changing anything."""
     own = model.state_dict()
     report = CarryReport()
     for key, value in own.items():
@@ -114,20 +153,29 @@ def compare(old: Mapping[str, torch.Tensor], model: nn.Module) -> CarryReport:
         elif tuple(before.shape) == tuple(value.shape):
             report.kept.append(key)
         else:
-            report.reset.append(ResetTensor(key, _readable(model, key), tuple(before.shape), tuple(value.shape)))
+            change = ResetTensor(key, _readable(model, key), tuple(before.shape), tuple(value.shape))
+            report.reset.append(change)
+            if _shares_units(model, key, change.old_shape, change.new_shape):
+                report.resized.append(change)
     report.dropped = [k for k in old if k not in own]
     return report
 
 
 def carry_matching(old: Mapping[str, torch.Tensor], model: nn.Module) -> CarryReport:
-    """Copy the tensors of ``old`` into ``model`` where the state_dict key and shape match; the
-    others keep ``model``'s fresh values. The report says which were kept and which reset."""
+    """Copy the tensors of ``old`` into ``model`` where the state_dict key and shape match, and
+    the shared units of a layer made wider or narrower; the rest keep ``model``'s fresh values.
+    The report says which were kept, kept in part and reset."""
     report = compare(old, model)
-    if report.kept:
+    if report.kept or report.resized:  # (resized ones are also in reset: their shape changed)
         own = model.state_dict()
         merged = dict(own)
         for k in report.kept:
             merged[k] = old[k].to(own[k].device, own[k].dtype)
+        for r in report.resized:
+            part = tuple(slice(0, n) for n in r.common_shape)
+            tensor = own[r.key].clone()
+            tensor[part] = old[r.key][part].to(tensor.device, tensor.dtype)
+            merged[r.key] = tensor
         model.load_state_dict(merged)
     return report
 

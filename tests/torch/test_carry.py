@@ -35,10 +35,11 @@ def test_state_dict_keys_are_node_ids_and_read_as_labels():
 
 def test_carry_matching_copies_only_same_key_and_shape():
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 4))
-    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5), "9.weight": torch.ones(1)}
+    old = {"0.weight": torch.ones(3, 2), "0.bias": torch.ones(5, 1), "9.weight": torch.ones(1)}
     report = carry_matching(old, model)
     assert report.kept == ["0.weight"]
-    assert [(r.key, r.old_shape, r.new_shape) for r in report.reset] == [("0.bias", (5,), (3,))]
+    assert [(r.key, r.old_shape, r.new_shape) for r in report.reset] == [("0.bias", (5, 1), (3,))]
+    assert report.resized == []  # no units in common when the rank differs
     assert report.added == ["1.weight", "1.bias"] and report.dropped == ["9.weight"]
     assert torch.equal(model[0].weight, torch.ones(3, 2)) and not torch.equal(model[0].bias, torch.ones(3))
 
@@ -72,10 +73,13 @@ def test_a_changed_block_keeps_what_fits_and_names_what_was_reset():
     SetParam(fc1, "out_features", 5).apply(graph)
     report = preview_carry(trained, graph, SPIRALS.task)
     features = trained[f"{fc1}.weight"].shape[1]  # after the Features2D expansion
-    assert report.lines() == [f"fc1.weight (16×{features} → 5×{features}) re-initialised",
-                              "fc1.bias (16 → 5) re-initialised",
-                              "fc2.weight (16×16 → 16×5) re-initialised"]
+    # fewer units: the units fc1 keeps keep their weights (the canvas's − button does this)
+    assert report.lines() == [f"fc1.weight (16×{features} → 5×{features}) kept 5×{features} of it",
+                              "fc1.bias (16 → 5) kept 5 of it",
+                              "fc2.weight (16×16 → 16×5) kept 16×5 of it"]
     assert len(report.kept) == 3  # fc2.bias, head.weight, head.bias
+    # still "reset" (their shapes changed: a run cannot go on with them unasked), kept in part
+    assert report.resized == report.reset and len(report.reset) == 3 and not report.exact
     assert report.describe().startswith("Kept trained weights for 3 of 6 tensors; fc1.weight (16×")
 
     weights, fitted = fit_weights_to_graph(trained, graph, SPIRALS.task, CONFIG)
@@ -85,7 +89,11 @@ def test_a_changed_block_keeps_what_fits_and_names_what_was_reset():
     # what was reset starts exactly where a new trainer would start it, so saving changes nothing
     fresh = Trainer(graph, SPIRALS, CONFIG).model.state_dict()
     for r in fitted.reset:
-        assert torch.equal(weights[r.key], fresh[r.key]), r.name
+        if r in fitted.resized:  # the units both shapes have are trained, the others fresh
+            part = tuple(slice(0, n) for n in r.common_shape)
+            assert torch.equal(weights[r.key][part], trained[r.key][part]), r.name
+        else:
+            assert torch.equal(weights[r.key], fresh[r.key]), r.name
 
 
 def test_removed_blocks_drop_and_new_blocks_are_named():

@@ -64,8 +64,8 @@ def test_fitted_weights_save_and_reopen_keeping_what_fits(tmp_path):
     SetParam(graph.node_by_label("fc1").id, "out_features", 5).apply(graph)
     session = edited(graph)
     lines = fit_session_weights(session)
-    assert lines == ["fc1.weight (16×7 → 5×7) re-initialised", "fc1.bias (16 → 5) re-initialised",
-                     "fc2.weight (16×16 → 16×5) re-initialised"]
+    assert lines == ["fc1.weight (16×7 → 5×7) kept 5×7 of it", "fc1.bias (16 → 5) kept 5 of it",
+                     "fc2.weight (16×16 → 16×5) kept 16×5 of it"]
     assert session.optimizer_state is None and session.trainer_state is None  # they belonged to old tensors
     save_session(session, tmp_path / "fitted.playground")
     back = load_session(str(tmp_path / "fitted.playground"))

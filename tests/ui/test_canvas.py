@@ -315,10 +315,10 @@ def test_snap_toggle_thumbnail_and_deleting_a_group_box(canvas):
     assert gid not in doc.graph.groups and "n2" in doc.graph.nodes
 
 
-def test_tab_opens_search_and_context_menu_offers_commands(canvas, qtbot):
+def test_slash_opens_search_and_context_menu_offers_commands(canvas, qtbot):
     doc, view = canvas
     view.setFocus()
-    QTest.keyClick(view, Qt.Key.Key_Tab)
+    QTest.keyClick(view, Qt.Key.Key_Slash)
     popup = view._popup
     assert popup is not None and popup.isVisible()
     popup.hide()

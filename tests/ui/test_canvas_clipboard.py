@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -26,6 +27,7 @@ def canvas(qtbot):
     view = GraphCanvasView(doc)
     qtbot.addWidget(view)
     view.show()
+    QCursor.setPos(view.mapToGlobal(QPoint(-500, -500)))  # the mouse is elsewhere unless a test moves it
     return doc, view
 
 

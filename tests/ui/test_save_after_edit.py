@@ -44,7 +44,7 @@ def test_a_resized_layer_with_kept_weights_saves_a_file_that_reopens(window, qtb
     w.document.push(SetParam(fc1, "out_features", 5))
     qtbot.waitUntil(lambda: any(q.title == "The network changed" for q in asked), timeout=5000)
     question = next(q for q in asked if q.title == "The network changed")
-    assert "fc1.weight (16×7 → 5×7) re-initialised" in question.text  # says exactly what is reset
+    assert "fc1.weight (16×7 → 5×7) kept 5×7 of it" in question.text  # says exactly what is kept
     assert w.controller.trainer is None and w.controller.has_weights()
 
     path = str(tmp_path / "resized.playground")

@@ -149,3 +149,69 @@ def test_every_edit_has_readable_text():
     for name, make in EDITS.items():
         text = make().text
         assert isinstance(text, str) and text and text[0].isupper(), name
+
+
+# ------------------------------------------------------------ units and layers (canvas +/−)
+def _specs():
+    from playground.compile.blocks import catalog
+
+    return catalog()
+
+
+def _mlp() -> Graph:
+    from playground.graph.builder import GraphBuilder
+
+    return (GraphBuilder().then("Input", "input").then("Linear", "fc1", out_features=8).then("ReLU", "relu1")
+            .then("Linear", "head", out_features=2, in_features=8).then("Output", "output").laid_out())
+
+
+def test_resize_units_grows_and_shrinks_at_the_end_and_frees_a_pinned_consumer():
+    from playground.graph.edits import resize_units
+
+    g = _mlp()
+    before = g.to_dict()
+    fc1, head = g.node_by_label("fc1").id, g.node_by_label("head").id
+    grow = resize_units(g, fc1, +1, _specs())
+    grow.apply(g)
+    assert g.nodes[fc1].params["out_features"] == 9 and g.nodes[head].params["in_features"] is None
+    assert "8 → 9 units" in grow.text
+    grow.revert(g)
+    assert g.to_dict() == before
+    with pytest.raises(GraphEditError, match="fewer than 1 units"):
+        one = _mlp()
+        one.set_param(one.node_by_label("fc1").id, "out_features", 1)
+        resize_units(one, one.node_by_label("fc1").id, -1, _specs())
+    with pytest.raises(GraphEditError, match="no units"):
+        resize_units(g, g.node_by_label("relu1").id, +1, _specs())
+
+
+def test_resize_channels_steps_by_groups():
+    from playground.graph.builder import GraphBuilder
+    from playground.graph.edits import resize_units
+
+    g = GraphBuilder().then("Input").then("Conv2d", "conv", out_channels=8, groups=2).then("Output").graph
+    conv = g.node_by_label("conv").id
+    resize_units(g, conv, -1, _specs()).apply(g)
+    assert g.nodes[conv].params["out_channels"] == 6  # stays divisible by its groups
+
+
+def test_add_layer_after_copies_the_layer_and_its_activation_between_it_and_its_consumer():
+    from playground.graph.edits import add_layer_after
+
+    g = _mlp()
+    before = g.to_dict()
+    fc1, relu1, head = (g.node_by_label(n).id for n in ("fc1", "relu1", "head"))
+    head_x = g.nodes[head].pos[0]
+    edit, ids = add_layer_after(g, fc1, _specs(), 250.0)
+    edit.apply(g)
+    new_fc, new_relu = (g.nodes[i] for i in ids)
+    assert (new_fc.type, new_relu.type) == ("Linear", "ReLU")
+    assert new_fc.params["out_features"] == 8 and new_fc.label == "fc2" and new_relu.label == "relu2"
+    chain = [(e.src.node_id, e.dst.node_id) for e in g.edges.values()]
+    assert (relu1, new_fc.id) in chain and (new_fc.id, new_relu.id) in chain and (new_relu.id, head) in chain
+    assert (relu1, head) not in chain
+    assert g.nodes[head].pos[0] == head_x + 500.0  # what follows made room for two blocks
+    edit.revert(g)
+    assert g.to_dict() == before
+    edit.apply(g)  # redo recreates the same ids
+    assert set(ids) <= set(g.nodes)

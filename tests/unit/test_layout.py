@@ -123,3 +123,37 @@ def test_templates_are_laid_out_tidily():
         pos = {nid: n.pos for nid, n in g.nodes.items()}
         assert_tidy(g, pos)
         assert count_crossings(g, pos) == 0, name
+
+
+def _chain(n: int) -> Graph:
+    b = GraphBuilder()
+    for i in range(n):
+        b.then("ReLU", f"b{i}")
+    return b.graph
+
+
+def test_a_long_chain_wraps_onto_bands_read_left_to_right():
+    from playground.graph.layout import columns_that_fit
+
+    g = _chain(10)
+    pos = auto_layout(g, column_gap=100.0, row_gap=80.0, max_columns=4, band_gap=150.0)
+    order = list(g.nodes)
+    assert [pos[n][0] for n in order] == [0, 100, 200, 300] * 2 + [0, 100]
+    assert [pos[n][1] for n in order] == [0.0] * 4 + [150.0] * 4 + [300.0] * 2
+    assert auto_layout(g, max_columns=20) == auto_layout(g)  # short enough: one band
+    assert columns_that_fit(1000, 170, 290) == 3 and columns_that_fit(100, 170, 290) == 1
+
+
+def test_machine_layouts_are_told_from_hand_arranged_ones():
+    from playground.graph.layout import is_machine_layout
+
+    g = _chain(9)
+    for nid, p in auto_layout(g).items():
+        g.move_node(nid, (p[0] + 40.0, p[1] - 20.0))
+    assert is_machine_layout(g)
+    for nid, p in auto_layout(g, max_columns=3).items():
+        g.move_node(nid, p)
+    assert is_machine_layout(g)  # wrapped by a layout is still a layout
+    first = next(iter(g.nodes))
+    g.move_node(first, (g.nodes[first].pos[0] + 77.0, 13.0))
+    assert not is_machine_layout(g)

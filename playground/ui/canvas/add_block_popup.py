@@ -1,4 +1,5 @@
-"""Search-to-add: Tab or a double-click on empty canvas opens this list at the cursor."""
+"""Search-to-add: "/" or Ctrl+K on the canvas, or a double-click on empty canvas, opens this list at the
+cursor (Tab is left to move the keyboard focus, as everywhere)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ class AddBlockPopup(QFrame):
         super().__init__(parent, Qt.WindowType.Popup)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search blocks…")
+        self.search.setPlaceholderText("Search blocks to add…  (open with / or Ctrl+K)")
+        self.search.setAccessibleName("Search blocks to add")
+        self.search.setToolTip("Type part of a block's name or purpose; Up/Down choose, Enter adds it. "
+                               "Open this with / or Ctrl+K on the canvas, or double-click empty canvas.")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
+        self.list.setAccessibleName("Blocks to add")
+        self.list.setToolTip("Click a block, or press Enter, to add it where the search was opened")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)

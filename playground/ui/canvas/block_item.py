@@ -1,5 +1,6 @@
-"""A block on the canvas: title, type, named ports, a parameter summary, a problem badge
-and an optional small heatmap thumbnail. It mirrors a Node; it never owns state."""
+"""A block on the canvas: title, type, named ports, a parameter summary, a problem badge,
+an optional per-unit heatmap and (Linear, convolutions) +/− unit buttons and "+ layer".
+It mirrors a Node; it never owns state."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFont,
-    QFontMetricsF,
     QImage,
     QPainter,
     QPainterPath,
     QPen,
-    QStaticText,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
+from playground.graph.edits import unit_param
 from playground.graph.model import Node
 from playground.graph.spec import BlockSpec, Diagnostic
+from playground.ui.canvas import block_controls as controls
 from playground.ui.canvas.port_item import PortItem
 from playground.ui.canvas.static_text import placed_text
 
@@ -28,119 +28,50 @@ if TYPE_CHECKING:
     from playground.ui.canvas.edge_item import EdgeItem
     from playground.ui.canvas.group_item import GroupItem
 
-WIDTH = 170.0
-HEADER = 26.0
-ROW = 20.0
-SUMMARY = 16.0
-THUMB = 48.0
-_BADGE = 8.0
-OVERVIEW_ZOOM = 0.4  # below this zoom text is unreadable: blocks and wires are drawn as silhouettes
-SMALL_TEXT_ZOOM = 0.5  # below this the small print (port names, params, shapes) is a smudge: skipped
-
-# The title-bar colour of each category in graph.spec.BLOCK_CATEGORIES (which holds their order).
-CATEGORY_COLORS = {
-    "Input/Output": QColor(70, 130, 90), "Dense": QColor(60, 110, 180), "Convolution": QColor(120, 90, 170),
-    "Activation": QColor(190, 120, 50), "Normalization": QColor(60, 150, 160), "Sequence": QColor(170, 80, 120),
-    "Attention": QColor(200, 80, 70), "Structure": QColor(110, 110, 120),
-}
-_UNKNOWN_COLOR = QColor(150, 60, 60)
-_FONTS: dict[str, Any] = {}  # built on first use: fonts need a running QGuiApplication
-_BODY = QBrush(QColor(246, 247, 249))
-_BODY_TEXT = QPen(QColor(35, 38, 44))
-_WHITE = QPen(QColor(255, 255, 255))
-_SUBTLE_TEXT = QPen(QColor(95, 100, 110))
-_OUTLINE = QPen(QColor(70, 74, 82), 1.0)
-_OUTLINE_HAIRLINE = QPen(QColor(70, 74, 82), 0)
-_PATHS: dict[object, QPainterPath] = {}
-# (title position, title) and the small print: (pen, position, text) for type, port names, params
-_Texts = tuple[tuple[QPointF, QStaticText], list[tuple[QPen, QPointF, QStaticText]]]
-SELECTED_COLOR = QColor(255, 170, 0)
-_SELECTED = QPen(SELECTED_COLOR, 2.5)
-_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-_RIGHT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
-_HEADER_RECT = QRectF(0.5, 0.5, WIDTH - 1, HEADER - 1)
-_HEADER_FOOT = QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5)
-_HEADER_TEXT = QRectF(8, 0, WIDTH - 16, HEADER)
-_BADGE_CENTER = QPointF(WIDTH, 0)
-_BADGE_RECT = QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)
-# Body colours (light, dark): the shared brushes/pens above are recoloured in place, so every
-# block and its laid-out text follow a theme switch without rebuilding anything.
-_LOOKS = {
-    "body": ((246, 247, 249), (52, 55, 61)),
-    "body_text": ((35, 38, 44), (222, 225, 230)),
-    "subtle_text": ((95, 100, 110), (160, 166, 176)),
-    "outline": ((70, 74, 82), (20, 21, 24)),
-    "overview": ((222, 225, 230), (72, 76, 84)),
-}
-
-
-def set_block_look(dark: bool) -> None:
-    """Recolour block bodies for a dark or light canvas (shared by every canvas)."""
-    pick = 1 if dark else 0
-    targets = {"body": [_BODY], "body_text": [_BODY_TEXT], "subtle_text": [_SUBTLE_TEXT],
-               "outline": [_OUTLINE, _OUTLINE_HAIRLINE], "overview": [OVERVIEW_BODY]}
-    for key, objects in targets.items():
-        color = QColor(*_LOOKS[key][pick])
-        for obj in objects:
-            obj.setColor(color)
-
-
-BADGE_COLORS = {"error": QBrush(QColor(220, 50, 47)), "warning": QBrush(QColor(235, 180, 30))}
-OVERVIEW_BODY = QBrush(QColor(222, 225, 230))  # no outline far out, so a shade darker than _BODY
-
-
-def _rounded(rect: QRectF, radius: float) -> QPainterPath:
-    """A rounded rectangle path, built once per size (painting a prepared path is cheaper)."""
-    key = (rect.x(), rect.y(), rect.width(), rect.height(), radius)
-    if key not in _PATHS:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(rect), radius, radius)
-        _PATHS[key] = path
-    return _PATHS[key]
-
-
-def _header_path() -> QPainterPath:
-    """The title bar: rounded on top, square where it meets the body."""
-    if "header" not in _PATHS:
-        foot = QPainterPath()
-        foot.addRect(_HEADER_FOOT)
-        _PATHS["header"] = _rounded(_HEADER_RECT, 5.5).united(foot)
-    return _PATHS["header"]
-
-
-def _fonts() -> dict[str, Any]:
-    if not _FONTS:
-        title = QFont()
-        title.setBold(True)
-        title.setPointSizeF(9.0)
-        small = QFont()
-        small.setPointSizeF(7.5)
-        _FONTS.update(title=title, small=small, title_m=QFontMetricsF(title), small_m=QFontMetricsF(small))
-    return _FONTS
-
-
-def _summary(spec: BlockSpec | None, params: dict[str, Any]) -> str:
-    """A short "name=value" list of the params that differ from nothing, for the block body."""
-    if spec is None:
-        return ""
-    parts = []
-    for p in spec.params[:4]:
-        value = params.get(p.name, p.default)
-        if value is None:
-            continue
-        if p.kind == "bool":
-            if p.name in ("bias",):
-                continue
-            if value:
-                parts.append(p.name)
-            continue
-        if isinstance(value, float):
-            value = f"{value:g}"
-        elif isinstance(value, list | tuple):
-            value = "×".join(str(v) for v in value)
-        parts.append(f"{p.name}={value}")
-    return ", ".join(parts)
+from playground.ui.canvas.block_look import (  # noqa: F401 (re-exported: other canvas modules use them)
+    _BADGE,
+    _BADGE_CENTER,
+    _BADGE_RECT,
+    _BODY,
+    _BODY_TEXT,
+    _BUTTON,
+    _FONTS,
+    _HEADER_FOOT,
+    _HEADER_RECT,
+    _HEADER_TEXT,
+    _LEFT,
+    _LOOKS,
+    _OUTLINE,
+    _OUTLINE_HAIRLINE,
+    _PATHS,
+    _POSITION_CHANGED,
+    _RIGHT,
+    _SELECTED,
+    _SUBTLE_TEXT,
+    _UNKNOWN_COLOR,
+    _WHITE,
+    BADGE_COLORS,
+    CATEGORY_COLORS,
+    HEADER,
+    OVERVIEW_BODY,
+    OVERVIEW_ZOOM,
+    READABLE_ZOOM,
+    ROW,
+    SELECTED_COLOR,
+    SMALL_POINTS,
+    SMALL_TEXT_ZOOM,
+    SUMMARY,
+    THUMB,
+    THUMB_LARGE,
+    TITLE_POINTS,
+    WIDTH,
+    _fonts,
+    _header_path,
+    _rounded,
+    _summary,
+    _Texts,
+    set_block_look,
+)
 
 
 class BlockItem(QGraphicsItem):
@@ -155,6 +86,10 @@ class BlockItem(QGraphicsItem):
         self.groups: list[GroupItem] = []
         self._diagnostics: tuple[tuple[str, str], ...] = ()
         self._thumbnail: QImage | None = None
+        self._thumb_size = THUMB
+        self._unit_param = unit_param(spec)
+        self._units: int | None = None  # the unit count shown between the − and + buttons
+        self._controls = self._unit_param is not None  # the scene turns them off on a head layer
         self._overview = False
         self._color = CATEGORY_COLORS[spec.category] if spec else _UNKNOWN_COLOR
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -184,6 +119,12 @@ class BlockItem(QGraphicsItem):
         fonts = _fonts()
         self._title = fonts["title_m"].elidedText(node.label, Qt.TextElideMode.ElideRight, WIDTH - 70)
         self._type_text = fonts["small_m"].elidedText(node.type, Qt.TextElideMode.ElideRight, 64)
+        if self._unit_param is not None and self.spec is not None:
+            value = node.params.get(self._unit_param, self.spec.param(self._unit_param).default)  # type: ignore[union-attr]
+            units = int(value) if isinstance(value, int) else None
+            if units != self._units:
+                self._units = units
+                self._layout()
         summary = _summary(self.spec, node.params)
         self._summary = fonts["small_m"].elidedText(summary, Qt.TextElideMode.ElideRight, WIDTH - 12)
         self._texts = None
@@ -207,6 +148,7 @@ class BlockItem(QGraphicsItem):
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         key = tuple((d.severity, d.message) for d in diagnostics)
         if key != self._diagnostics:
+            self.prepareGeometryChange()  # the shape grows or loses the badge
             self._diagnostics = key
             self._update_tooltip()
             self.redraw()
@@ -229,6 +171,59 @@ class BlockItem(QGraphicsItem):
     def thumbnail(self) -> QImage | None:
         return self._thumbnail
 
+    def set_thumbnail_size(self, size: float) -> None:
+        """Side of the heatmap in scene units (THUMB, or THUMB_LARGE for large heatmaps)."""
+        if size != self._thumb_size:
+            self._thumb_size = size
+            self._layout()
+            self.redraw()
+
+    def set_unit_controls(self, shown: bool) -> None:
+        """Show the +/− unit and "+ layer" buttons (only blocks with units have them)."""
+        shown = shown and self._unit_param is not None
+        if shown != self._controls:
+            self._controls = shown
+            self._layout()
+            self.redraw()
+
+    @property
+    def has_unit_controls(self) -> bool:
+        return self._controls and self._units is not None
+
+    @property
+    def units_word(self) -> str:
+        return "units" if self._unit_param == "out_features" else "channels"
+
+    def button_rects(self) -> dict[str, QRectF]:
+        """The +/− and "+ layer" buttons in block coordinates (empty when the block has none)."""
+        return controls.button_rects(self._controls_top) if self.has_unit_controls else {}
+
+    def region_at(self, local: QPointF) -> str | None:
+        """"badge", "unit_minus", "unit_plus", "layer_plus", "thumbnail" or None at block point ``local``."""
+        if self.badge is not None and (local - _BADGE_CENTER).manhattanLength() <= _BADGE * 1.5:
+            return "badge"
+        for name, rect in self.button_rects().items():
+            if rect.contains(local):
+                return name
+        if self._thumbnail is not None and self._thumb_rect.contains(local):
+            return "thumbnail"
+        return None
+
+    def tooltip_at(self, local: QPointF) -> tuple[str, QRectF] | None:
+        """The tooltip of the part under ``local`` and the block rect it holds for, or None
+        (then the block's own tooltip applies)."""
+        region = self.region_at(local)
+        if region == "badge":
+            text = "\n".join(f"{'Error' if s == 'error' else 'Warning'}: {m}" for s, m in self._diagnostics)
+            return text, QRectF(_BADGE_RECT)
+        if region in controls.BUTTON_GLYPHS and self._units is not None:
+            return controls.button_tooltip(region, self.units_word, self._units), self.button_rects()[region]
+        if region == "thumbnail" and self._thumbnail is not None:
+            tile = controls.tile_rect(self._thumbnail, self._thumb_rect, local)
+            return (controls.heatmap_readout(self._thumbnail, self._thumb_rect, local),
+                    tile if tile is not None else QRectF(self._thumb_rect))
+        return None
+
     # --------------------------------------------------------------- geometry
     def _layout(self) -> None:
         self.prepareGeometryChange()
@@ -241,12 +236,14 @@ class BlockItem(QGraphicsItem):
             y = HEADER + ROW * (i + 0.5)
             item.setPos(WIDTH, y)
             self._port_labels.append((QRectF(WIDTH / 2, y - ROW / 2, WIDTH / 2 - 10, ROW), _RIGHT, item.name))
-        self._height = HEADER + ROW * self._rows + SUMMARY + (THUMB if self._thumbnail is not None else 0.0)
+        thumb = self._thumb_size if self._thumbnail is not None else 0.0
         top = HEADER + ROW * self._rows
-        self._thumb_rect = QRectF((WIDTH - THUMB + 6) / 2, top + 2, THUMB - 6, THUMB - 6)
-        if self._thumbnail is not None:
-            top += THUMB
+        self._thumb_rect = QRectF((WIDTH - self._thumb_size + 6) / 2, top + 2,
+                                  self._thumb_size - 6, self._thumb_size - 6)
+        top += thumb
         self._summary_rect = QRectF(6, top, WIDTH - 12, SUMMARY)
+        self._controls_top = top + SUMMARY
+        self._height = self._controls_top + (controls.CONTROLS if self.has_unit_controls else 0.0)
         self._texts = None
         self._body_rect = QRectF(0, 0, WIDTH, self._height)
         self._body_path = _rounded(self._body_rect, 6)
@@ -274,6 +271,8 @@ class BlockItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(QRectF(0, 0, WIDTH, self._height), 6, 6)
+        if self.badge is not None:  # the badge sticks out of the corner: pointing at it is pointing here
+            path.addEllipse(_BADGE_CENTER, _BADGE + 2, _BADGE + 2)
         return path
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
@@ -334,6 +333,13 @@ class BlockItem(QGraphicsItem):
         small_print += [(_BODY_TEXT, *placed_text(text, small, rect, align))
                         for rect, align, text in self._port_labels]
         small_print.append((_SUBTLE_TEXT, *placed_text(self._summary, small, self._summary_rect, _LEFT)))
+        if self.has_unit_controls:
+            for name, rect in self.button_rects().items():
+                small_print.append((_BODY_TEXT, *placed_text(controls.BUTTON_GLYPHS[name], small, rect,
+                                                             Qt.AlignmentFlag.AlignCenter)))
+            count = QRectF(controls.COUNT_RECT_X, self._controls_top, controls.COUNT_RECT_W, controls.CONTROLS)
+            small_print.append((_BODY_TEXT, *placed_text(f"{self._units} {'units' if self.units_word == 'units' else 'ch'}", small, count,
+                                                         Qt.AlignmentFlag.AlignCenter)))
         return placed_text(self._title, _fonts()["title"], _HEADER_TEXT, _LEFT), small_print
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -355,6 +361,11 @@ class BlockItem(QGraphicsItem):
         painter.setPen(_WHITE)
         painter.setFont(fonts["title"])
         painter.drawStaticText(*title)
+        if self.has_unit_controls:
+            painter.setPen(_OUTLINE_HAIRLINE)
+            painter.setBrush(_BUTTON)
+            for rect in self.button_rects().values():
+                painter.drawRoundedRect(rect, 3, 3)
         if scale >= SMALL_TEXT_ZOOM:
             painter.setFont(fonts["small"])
             for pen, at, text in small_print:

@@ -31,8 +31,15 @@ def build_context_menu(view: GraphCanvasView, view_pos: QPoint) -> QMenu:
             menu.addAction("Group", lambda: view.group_selected("Group"))
         menu.addAction("Delete", view.delete_selected)
         menu.addSeparator()
-    menu.addAction("Add block…", lambda: view.open_add_popup(view_pos))
-    menu.addAction("Paste", view.paste)
+    block = item if isinstance(item, BlockItem) else None
+    if block is not None and block.has_unit_controls:
+        word = block.units_word
+        menu.addAction(f"Add one of the {word} (+)", lambda: view.change_units(block.node_id, +1))
+        menu.addAction(f"Remove one of the {word} (−)", lambda: view.change_units(block.node_id, -1))
+        menu.addAction("Add a layer after this one", lambda: view.add_layer(block.node_id))
+        menu.addSeparator()
+    menu.addAction("Add block… (/ or Ctrl+K)", lambda: view.open_add_popup(view_pos))
+    menu.addAction("Paste here", lambda: view.paste(view_pos))
     menu.addSeparator()
     menu.addAction("Auto-layout", view.auto_layout)
     menu.addAction("Fit view", view.fit_view)
@@ -40,4 +47,8 @@ def build_context_menu(view: GraphCanvasView, view_pos: QPoint) -> QMenu:
     snap.setCheckable(True)
     snap.setChecked(view.snap_enabled)
     snap.toggled.connect(view.set_snap)
+    large = menu.addAction("Large unit heatmaps")
+    large.setCheckable(True)
+    large.setChecked(view.large_thumbnails)
+    large.toggled.connect(view.set_large_thumbnails)
     return menu

@@ -263,3 +263,21 @@ def topmost_item(items: list[QGraphicsItem]) -> QGraphicsItem | None:
         if parent is not None:
             return parent
     return items[0] if items else None
+
+
+class ButtonInteraction(Interaction):
+    """Press on a block's +/− or "+ layer" button: it acts on release over the same button."""
+
+    def __init__(self, view: GraphCanvasView, block: BlockItem, region: str) -> None:
+        super().__init__(view)
+        self.block = block
+        self.region = region
+
+    def release(self, scene_pos: QPointF, view_pos: QPoint) -> None:
+        if self.block.scene() is None or self.block.region_at(self.block.mapFromScene(scene_pos)) != self.region:
+            return  # dragged off the button: nothing happens, as with any button
+        node_id = self.block.node_id
+        if self.region == "layer_plus":
+            self.view.add_layer(node_id)
+        else:
+            self.view.change_units(node_id, +1 if self.region == "unit_plus" else -1)

@@ -10,11 +10,12 @@ from collections import defaultdict
 
 from PySide6.QtCore import QObject, QRectF
 from PySide6.QtWidgets import QGraphicsScene
+from shiboken6 import isValid
 
 from playground.compile.blocks import catalog
 from playground.graph.model import Edge, Graph, Group, Node
 from playground.graph.spec import Diagnostic, ShapeReport
-from playground.ui.canvas.block_item import BlockItem
+from playground.ui.canvas.block_item import THUMB, BlockItem
 from playground.ui.canvas.edge_item import EdgeItem
 from playground.ui.canvas.group_item import GroupItem
 from playground.ui.canvas.overview import BlockOverview
@@ -36,6 +37,7 @@ class GraphScene(QGraphicsScene):
         self.group_items: dict[str, GroupItem] = {}
         self._graph: Graph | None = None
         self.overview = False
+        self.thumbnail_size = THUMB
         self._extent = QRectF(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT)
         self._wire_layer: WireLayer  # both made by rebuild
         self._block_overview: BlockOverview
@@ -85,6 +87,7 @@ class GraphScene(QGraphicsScene):
     def _node_added(self, node: Node) -> None:
         item = BlockItem(node, self.catalog.get(node.type))
         item.set_overview(self.overview)
+        item.set_thumbnail_size(self.thumbnail_size)
         self.blocks[node.id] = item
         self.addItem(item)
         self.overview_changed()
@@ -170,10 +173,25 @@ class GraphScene(QGraphicsScene):
                 by_node[diag.node_id].append(diag)
             if diag.edge_id is not None:
                 by_edge.setdefault(diag.edge_id, diag.message)
+        heads = self._head_layers()
         for nid, block in self.blocks.items():
             block.set_diagnostics(by_node.get(nid, []))
+            block.set_unit_controls(nid not in heads)
         for eid, edge in self.edges.items():
             edge.set_shape(report.edge_shapes.get(eid), by_edge.get(eid))
+
+    def _head_layers(self) -> set[str]:
+        """Blocks wired straight into an Output: their width is the task's, so no +/− buttons."""
+        graph = self.document.graph
+        outputs = {nid for nid, n in graph.nodes.items()
+                   if (spec := self.catalog.get(n.type)) is not None and spec.role == "output"}
+        return {e.src.node_id for e in graph.edges.values() if e.dst.node_id in outputs}
+
+    def set_thumbnail_size(self, size: float) -> None:
+        """Every block's heatmap side, in scene units (block_item.THUMB or THUMB_LARGE)."""
+        self.thumbnail_size = size
+        for block in self.blocks.values():
+            block.set_thumbnail_size(size)
 
     def set_overview(self, overview: bool) -> None:
         """Far out (see overview.py) blocks are drawn together, as plain silhouettes."""
@@ -186,7 +204,7 @@ class GraphScene(QGraphicsScene):
 
     def overview_changed(self) -> None:
         """Something the overview shows changed: rebuild it at the next paint."""
-        if self.overview:
+        if self.overview and isValid(self._block_overview):
             self._block_overview.invalidate()
 
     def wires_changed(self, rect: QRectF) -> None:
@@ -194,6 +212,10 @@ class GraphScene(QGraphicsScene):
         self._wire_layer.wires_changed(rect)
 
     def _selection_changed(self) -> None:
+        # Qt also reports the selection emptied while it deletes the scene's items at quit, after
+        # the layers' C++ halves are gone: nothing is left to repaint then.
+        if not isValid(self) or not isValid(self._wire_layer) or not isValid(self._block_overview):
+            return
         self._wire_layer.wires_changed()
         self.overview_changed()
 

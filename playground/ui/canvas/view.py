@@ -1,35 +1,47 @@
-"""The canvas view: mouse gestures, keys, zoom/pan, drops from the palette and the editing
-commands the window's menus call (copy, paste, delete, group, auto-layout...)."""
+"""The canvas view: mouse gestures, keys, zoom/pan, the readable fit, tooltips of block parts,
+drops from the palette; the editing commands the window's menus call live in ``editing``."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QHelpEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QToolButton, QToolTip, QWidget
 
 from playground.compile.blocks import BLOCKS
-from playground.graph.edits import AddNode, Macro, RemoveNode, SetGroup
-from playground.graph.model import GraphFormatError, Group
+from playground.graph.edits import AddNode
 from playground.ui import dialogs
-from playground.ui.canvas import clipboard
+from playground.ui.canvas import fitting
 from playground.ui.canvas.add_block_popup import AddBlockPopup
-from playground.ui.canvas.block_item import HEADER, OVERVIEW_ZOOM, WIDTH, BlockItem, set_block_look
+from playground.ui.canvas.block_item import (
+    HEADER,
+    THUMB,
+    THUMB_LARGE,
+    WIDTH,
+    BlockItem,
+    set_block_look,
+)
 from playground.ui.canvas.context_menu import build_context_menu
 from playground.ui.canvas.edge_item import EdgeItem
-from playground.ui.canvas.edit_builders import delete_selection, layout_moves
+from playground.ui.canvas.edit_builders import layout_moves
+from playground.ui.canvas.editing import CanvasEditing
+from playground.ui.canvas.fitting import MAX_SCALE, MIN_SCALE, CanvasFitting  # noqa: F401 (re-exported)
 from playground.ui.canvas.grid import draw_grid
 from playground.ui.canvas.group_item import GroupItem
 from playground.ui.canvas.interactions import (
+    ButtonInteraction,
     Interaction,
     MoveInteraction,
     NewWireInteraction,
@@ -43,13 +55,15 @@ from playground.ui.canvas.scene import GraphScene
 from playground.ui.document import Document
 from playground.ui.palette import BLOCK_MIME
 
-MIN_SCALE, MAX_SCALE = 0.1, 4.0
-PASTE_OFFSET = 40.0
+ADD_BLOCK_KEYS = "/ or Ctrl+K"
 
 
-class GraphCanvasView(QGraphicsView):
+class GraphCanvasView(CanvasEditing, CanvasFitting, QGraphicsView):
     """Signal ``space_tapped()``: Space pressed and released without panning (the window
-    connects it to start/pause, since the canvas takes Space for Space+drag panning)."""
+    connects it to start/pause, since the canvas takes Space for Space+drag panning).
+
+    Until the person zooms or pans, the view keeps the network fitted (``fit_view``) as the
+    canvas is shown and resized: the first fit happens once the canvas has its real size."""
 
     space_tapped = Signal()
 
@@ -77,7 +91,26 @@ class GraphCanvasView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setToolTip("")
+        self.setToolTip("")  # blocks and their parts have their own tooltips
+        self.setAccessibleName("Network canvas")
+        self.setAccessibleDescription(f"The network's blocks and wires. Press {ADD_BLOCK_KEYS} to add a block, "
+                                      "+ or − to change the units of the selected layer, F to fit.")
+        self._auto_fit = True  # fit again at show/resize until the person zooms or pans
+        self._reflow_pending = True  # the first fit may wrap a long chain onto rows (fitting.py)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_if_auto)
+        document.graph_replaced.connect(self._graph_replaced)
+        self.large_thumbnails = False
+        self.thumbnail_button = QToolButton(self)
+        self.thumbnail_button.setText("Large heatmaps")
+        self.thumbnail_button.setCheckable(True)
+        self.thumbnail_button.setAccessibleName("Large unit heatmaps")
+        self.thumbnail_button.setToolTip("Show the per-unit heatmaps on the blocks large (point at a tile "
+                                         "to read its unit and value range)")
+        self.thumbnail_button.toggled.connect(self.set_large_thumbnails)
+        self.thumbnail_button.hide()
         self._selection_timer = QTimer(self)
         self._selection_timer.setSingleShot(True)
         self._selection_timer.setInterval(0)
@@ -163,6 +196,7 @@ class GraphCanvasView(QGraphicsView):
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_down):
             self._space_used = True
             self._interaction = PanInteraction(self, view_pos)
+            self._auto_fit = False
         elif button == Qt.MouseButton.LeftButton:
             self._interaction = self._start_left_gesture(self.items(view_pos), scene_pos,
                                                          bool(mods & Qt.KeyboardModifier.ControlModifier))
@@ -175,6 +209,8 @@ class GraphCanvasView(QGraphicsView):
         item = topmost_item(items)
         if isinstance(item, PortItem):
             return NewWireInteraction(self, item)
+        if isinstance(item, BlockItem) and item.region_at(item.mapFromScene(scene_pos)) in item.button_rects():
+            return ButtonInteraction(self, item, item.region_at(item.mapFromScene(scene_pos)) or "")
         if isinstance(item, BlockItem):
             if ctrl:
                 item.setSelected(not item.isSelected())
@@ -230,18 +266,37 @@ class GraphCanvasView(QGraphicsView):
             self.zoom_by(1.15 ** steps, event.position().toPoint())
         event.accept()
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text, rect = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport(), rect)
+                return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, view_pos: QPoint) -> tuple[str, QRect]:
+        """The tooltip of the block part at ``view_pos`` (badge: its diagnostics; heatmap: the
+        unit and its value range; buttons: what they do) and the viewport rect it holds for;
+        ("", empty) where the item's own tooltip applies."""
+        block = topmost_item(self.items(view_pos))
+        if isinstance(block, BlockItem):
+            found = block.tooltip_at(block.mapFromScene(self.mapToScene(view_pos)))
+            if found is not None:
+                text, rect = found
+                return text, self.mapFromScene(block.mapToScene(rect)).boundingRect()
+        return "", QRect()
+
     # ----------------------------------------------------------------- keys
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:  # type: ignore[attr-defined]
             event.accept()  # Space belongs to panning while the canvas has focus
             return True
-        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:  # type: ignore[attr-defined]
-            pos = self.viewport().mapFromGlobal(self.cursor().pos())
-            if not self.viewport().rect().contains(pos):
-                pos = self.viewport().rect().center()
-            self.open_add_popup(pos)
-            return True
-        return super().event(event)
+        return super().event(event)  # Tab moves the focus on, as everywhere; "/" or Ctrl+K adds a block
+
+    def open_add_popup_here(self) -> AddBlockPopup:
+        """The add-block search at the mouse when it is over the canvas, else in the middle."""
+        pos = self.cursor_view_pos()
+        return self.open_add_popup(pos if pos is not None else self.viewport().rect().center())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
@@ -257,6 +312,12 @@ class GraphCanvasView(QGraphicsView):
             self.delete_selected()
         elif key == Qt.Key.Key_F and not ctrl:
             self.fit_view()
+        elif (key == Qt.Key.Key_Slash and not ctrl) or (ctrl and key == Qt.Key.Key_K):
+            self.open_add_popup_here()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal) and not ctrl:
+            self.change_selected_units(+1)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore) and not ctrl:
+            self.change_selected_units(-1)
         elif ctrl and key in self._ctrl_keys():
             self._ctrl_keys()[key]()
         else:
@@ -277,39 +338,17 @@ class GraphCanvasView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     # ------------------------------------------------------------ zoom/fit
-    def zoom(self) -> float:
-        return self.transform().m11()
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._auto_fit:
+            self._fit_timer.start()
 
-    def zoom_by(self, factor: float, view_pos: QPoint | None = None) -> None:
-        """Scale by ``factor`` keeping the scene point under ``view_pos`` (default: centre) fixed."""
-        anchor = view_pos if view_pos is not None else self.viewport().rect().center()
-        factor = max(MIN_SCALE, min(MAX_SCALE, self.zoom() * factor)) / self.zoom()
-        before = self.mapToScene(anchor)
-        self.scale(factor, factor)
-        after = self.mapToScene(anchor)
-        delta = (after - before) * self.zoom()
-        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
-        h.setValue(round(h.value() - delta.x()))
-        v.setValue(round(v.value() - delta.y()))
-        self._sync_detail()
-
-    def _sync_detail(self) -> None:
-        self.graph_scene.set_overview(self.zoom() < OVERVIEW_ZOOM)
-
-    def fit_view(self) -> None:
-        rect = QRectF()
-        for item in self.graph_scene.blocks.values():
-            rect = rect.united(item.sceneBoundingRect())
-        if rect.isNull():
-            self.resetTransform()
-            self.centerOn(0, 0)
-            self._sync_detail()
-            return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.5 or self.zoom() < MIN_SCALE:
-            self.zoom_by(max(MIN_SCALE, min(1.5, self.zoom())) / self.zoom())
-        self.centerOn(rect.center())
-        self._sync_detail()
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.thumbnail_button.adjustSize()
+        self.thumbnail_button.move(self.width() - self.thumbnail_button.width() - 8, 8)
+        if self._auto_fit:
+            self._fit_timer.start()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -333,80 +372,29 @@ class GraphCanvasView(QGraphicsView):
         self.snap_enabled = enabled
 
     def set_thumbnails(self, images: dict[str, QImage]) -> None:
-        """Per-block heatmaps (e.g. ``views.unit_thumbnails``); blocks not named lose theirs."""
+        """Per-block heatmaps (e.g. ``views.unit_thumbnails``); blocks not named lose theirs.
+        Images tagged with ``block_controls.tag_unit_grid`` get a per-unit hover readout."""
         for nid, block in self.graph_scene.blocks.items():
             block.set_thumbnail(images.get(nid))
+        self.thumbnail_button.setVisible(any(b.thumbnail is not None for b in self.graph_scene.blocks.values()))
 
-    # -------------------------------------------------------------- editing
-    def delete_selected(self) -> None:
-        macro = delete_selection(self.graph_scene, self.document.graph)
-        if macro is not None:
-            self.document.push(macro)
+    def set_large_thumbnails(self, large: bool) -> None:
+        """Heatmaps as wide as the blocks (True) or the normal size."""
+        self.large_thumbnails = large
+        self.graph_scene.set_thumbnail_size(THUMB_LARGE if large else THUMB)
+        if self.thumbnail_button.isChecked() != large:
+            self.thumbnail_button.setChecked(large)
 
-    def copy(self) -> None:
-        ids = self.selected_node_ids()
-        if not ids:
-            self.document.message.emit("Nothing to copy: select some blocks first")
-            return
-        clipboard.put_on_clipboard(clipboard.copy_fragment(self.document.graph, ids))
-        self._paste_count = 0
-
-    def cut(self) -> None:
-        ids = self.selected_node_ids()
-        if not ids:
-            self.document.message.emit("Nothing to cut: select some blocks first")
-            return
-        clipboard.put_on_clipboard(clipboard.copy_fragment(self.document.graph, ids))
-        self._paste_count = 0
-        graph = self.document.graph
-        self.document.push(Macro([RemoveNode(n) for n in graph.nodes if n in set(ids)], "Cut"))
-
-    def paste(self) -> None:
-        try:
-            fragment = clipboard.take_from_clipboard()
-        except GraphFormatError as err:
-            self.document.message.emit(f"Cannot paste: {'; '.join(err.problems)}")
-            return
-        if fragment is None:
-            self.document.message.emit("Nothing to paste: copy some blocks first")
-            return
-        self._paste_count += 1
-        self._paste_fragment(fragment, PASTE_OFFSET * self._paste_count)
-
-    def duplicate(self) -> None:
-        ids = self.selected_node_ids()
-        if not ids:
-            self.document.message.emit("Nothing to duplicate: select some blocks first")
-            return
-        self._paste_fragment(clipboard.copy_fragment(self.document.graph, ids), PASTE_OFFSET)
-
-    def _paste_fragment(self, fragment: object, offset: float) -> None:
-        try:
-            macro, new_ids = clipboard.paste_edits(self.document.graph, fragment, (offset, offset))
-        except GraphFormatError as err:
-            self.document.message.emit(f"Cannot paste: {'; '.join(err.problems)}")
-            return
-        if new_ids and self.document.push(macro):
-            self.select_nodes(new_ids)
-
-    def group_selected(self, title: str = "Group") -> str | None:
-        ids = self.selected_node_ids()
-        if not ids:
-            self.document.message.emit("Select the blocks to group first")
-            return None
-        gid = self.document.graph.new_id("g")
-        if self.document.push(SetGroup(gid, Group(gid, title, tuple(ids)))):
-            return gid
-        return None
-
-    def rename_group(self, group_id: str, title: str) -> None:
-        group = self.document.graph.groups.get(group_id)
-        if group is not None and title != group.title:
-            self.document.push(SetGroup(group_id, Group(group_id, title, group.node_ids)))
-
+    # ------------------------------------------------------------- layout
     def auto_layout(self) -> None:
-        """Layered left-to-right layout as one undoable step, kept where the graph was."""
-        macro = layout_moves(self.graph_scene, self.document.graph, self.snap_enabled)
+        """Layered left-to-right layout as one undoable step, kept where the graph was; a chain
+        too long to read in this viewport continues on rows below."""
+        positions = fitting.reflow_positions(self)
+        per_band = None
+        if positions is not None:
+            xs = sorted({round(x) for x, _y in positions.values()})
+            per_band = len(xs)
+        macro = layout_moves(self.graph_scene, self.document.graph, self.snap_enabled, per_band)
         if macro is not None:
             self.document.push(macro)
         self.fit_view()

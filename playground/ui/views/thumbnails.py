@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from playground.train.metrics import MetricsBuffer
+from playground.ui.canvas.block_controls import tag_tiled_units
 from playground.ui.views.colormaps import array_to_qimage
 from playground.ui.views.tiling import tile_maps
 
@@ -42,7 +43,8 @@ def unit_thumbnails(buffer: MetricsBuffer, step: int | None = None) -> dict[str,
         images = {}
         for nid, units in snap[1].items():
             if np.ndim(units) == 3 and len(units):
-                images[nid] = array_to_qimage(tile_units(units), -1.0, 1.0, "diverging")
+                image = array_to_qimage(tile_units(units), -1.0, 1.0, "diverging")
+                images[nid] = tag_tiled_units(image, np.asarray(units)[:MAX_TILES])  # hover readout
         _cache[key] = images
         while len(_cache) > CACHED_STEPS:
             _cache.popitem(last=False)
