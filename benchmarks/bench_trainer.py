@@ -48,7 +48,7 @@ from playground.train.batches import BatchSampler
 from playground.train.optim import make_optimizer
 
 SNAPSHOT_KINDS = ("weights", "grads", "grad_norms", "activations", "attention", "boundary", "units",
-                  "modes", "similarity")
+                  "modes", "similarity", "confusion")
 
 
 def mlp_graph() -> Graph:

@@ -32,6 +32,7 @@ from playground.compile.blocks.base import block_for, unit_axis
 from playground.compile.compiler import CompiledModel
 from playground.train.metrics import MetricsBuffer
 from playground.train.snapshots import (
+    CONFUSION_CLASSES,
     ActivationRecord,
     ActivationsSnapshot,
     AttentionSnapshot,
@@ -224,7 +225,7 @@ class Prober:
         attention and, for 2-D inputs, boundary and unit maps (model in eval mode, no grad).
         Returns the scalars recorded."""
         scalars = dict(extra)
-        captured, maps = self._validation(model, data, scalars)
+        captured, maps, confusion = self._validation(model, data, scalars)
         right = data.loss.correct(*last_batch) if last_batch is not None else None
         if right is not None:
             scalars["train/accuracy"] = float(right[0]) / max(right[1], 1)
@@ -238,6 +239,8 @@ class Prober:
         buffer.put_snapshot("activations", step, self._activations(captured))
         if maps:
             buffer.put_snapshot("attention", step, self._attention(maps))
+        if confusion is not None:
+            buffer.put_snapshot("confusion", step, {"counts": confusion})
         if self.grid is not None:
             self._plane(model, step, buffer)
         return scalars
@@ -255,12 +258,15 @@ class Prober:
             model.record_attention(False)
 
     def _validation(self, model: CompiledModel, data: Any, scalars: dict[str, float]
-                    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """Validation loss and accuracy, with the probe batch (its first rows) tapped on the way."""
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], np.ndarray | None]:
+        """Validation loss and accuracy, with the probe batch (its first rows) tapped on the way,
+        and for classifiers the confusion counts from the same outputs (no extra forward pass)."""
         x, y = data.xv, data.yv
         n = len(x)
         if not self.from_val or n == 0:
-            return self._tapped_forward(model, self.x_stats)[1:]
+            return (*self._tapped_forward(model, self.x_stats)[1:], None)
+        classes = self._confusion_classes(data)
+        counts = torch.zeros(classes * classes, dtype=torch.long, device=x.device) if classes else None
         loss_sum = torch.zeros((), device=x.device)
         right = torch.zeros((), device=x.device)
         judged = 0
@@ -283,12 +289,26 @@ class Prober:
             if result is not None:
                 right = right + result[0]
                 judged += result[1]
+            if counts is not None:
+                predicted = (out.reshape(-1) > 0).long() if data.loss.name == "bce" else out.argmax(-1)
+                truth = yb.reshape(-1).long()
+                counts += torch.bincount(truth * classes + predicted.reshape(-1), minlength=classes * classes)
             a = b
         loss_value, right_value = torch.stack([loss_sum, right.float()]).tolist()
         scalars["val/loss"] = loss_value / n
         if judged:
             scalars["val/accuracy"] = right_value / judged
-        return captured, maps
+        confusion = counts.reshape(classes, classes).cpu().numpy() if counts is not None else None
+        return captured, maps, confusion
+
+    @staticmethod
+    def _confusion_classes(data: Any) -> int:
+        """Classes of a classifier whose confusion matrix is recorded (0: none is)."""
+        task = data.loss.task
+        if task.task != "classification" or data.loss.name not in ("cross_entropy", "bce"):
+            return 0
+        classes = int(task.num_classes)
+        return classes if 2 <= classes <= CONFUSION_CLASSES else 0
 
     def _activations(self, captured: dict[str, torch.Tensor]) -> ActivationsSnapshot:
         pending: dict[str, tuple[tuple[int, ...], torch.Tensor, torch.Tensor, torch.Tensor | None]] = {}

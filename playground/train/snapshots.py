@@ -24,6 +24,8 @@ attention      per node maps of as many samples as fit              ATTN_VALUES 
 modes          strengths, analytic values, singular values          < 1 KB for ≤ 32 modes
 similarity     items × items matrix                                 items² × 4 (hierarchies:
                                                                     ≤ 64 items ⇒ 16 KB)
+confusion      validation counts, true class × predicted class      CONFUSION_CLASSES² × 8
+               (classifiers of ≤ CONFUSION_CLASSES classes)         = 32 KB
 =============  ===================================================  ==========================
 
 So each kind's history is bounded by 264 × its entry size: about 25 MB for activations and less
@@ -48,7 +50,8 @@ BOUNDARY_RES = 32
 BOUNDARY_BYTES = BOUNDARY_RES**2 * 16 * 4  # 64 KB: grids this small are kept whole
 ATTN_VALUES = 16_384
 
-KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "modes", "similarity")
+CONFUSION_CLASSES = 64  # above this a confusion matrix is not recorded (nor readable)
+KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "modes", "similarity", "confusion")
 
 
 class Histogram(TypedDict):
@@ -104,6 +107,10 @@ class ModesSnapshot(TypedDict):
 class SimilaritySnapshot(TypedDict):
     matrix: np.ndarray  # (items, items), largest |entry| is 1
     items: list[str]
+
+
+class ConfusionSnapshot(TypedDict):
+    counts: np.ndarray  # (classes, classes) int64: row = true class, column = predicted class
 
 
 def _histograms(snap: HistogramSnapshot) -> HistogramSnapshot:

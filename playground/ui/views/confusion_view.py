@@ -58,7 +58,12 @@ class ConfusionView(ViewPanel):
         if self.given is not None:
             self._show(self.given)
             return
-        snap = self.buffer.snapshot("confusion") if self.buffer is not None else None
+        if self.buffer is None:
+            snap = None
+        elif self.pinned_step is not None:  # the timeline: the matrix recorded at or before that step
+            snap = self.buffer.snapshot_at("confusion", self.pinned_step)
+        else:
+            snap = self.buffer.snapshot("confusion")
         counts = snap[1].get("counts") if snap is not None and isinstance(snap[1], dict) else None
         self._show(Confusion(torch.as_tensor(np.asarray(counts), dtype=torch.long), [])
                    if counts is not None else None)
