@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -94,6 +95,7 @@ class Trainer(RecordingSteps):
         self._end: int | None = None
         self._horizon = 0  # planned run length for the record schedule (0: open-ended)
         self._idle = False  # the training thread is waiting while paused (after its record)
+        self.between_steps: Callable[[], object] | None = None  # hook: called once per loop turn (checkpoints)
         self._lr = self.config.lr
         self._rate = 0.0
         self._last_flush, self._flush_step = time.perf_counter(), 0
@@ -275,6 +277,8 @@ class Trainer(RecordingSteps):
             self._observe()
         self._last_flush, self._flush_step = time.perf_counter(), self.step
         while True:
+            if self.between_steps is not None:
+                self.between_steps()
             if self._stop:
                 self._finish("stopped")
                 return

@@ -1,5 +1,12 @@
 """File work: new, open, save, save as, recent files, examples, the unsaved-changes prompt,
-autosave and the recovery prompt after a crash.
+autosave, checkpoints of a running session, and the recovery prompt after a crash.
+
+Saving never holds up the window: the GUI thread only takes a snapshot whose tensors are
+copies (between two training steps, through ``Trainer.between_steps``, or while the trainer
+is paused or idle), and ``SessionWriter`` serializes, compresses and writes it on its own
+thread. A save a person asked for waits for the writer in a local event loop, so the window
+keeps drawing and answering meanwhile. While training runs, a checkpoint goes to the
+autosave file every ``checkpoint_interval_s()`` (25 s) and at every pause.
 
 Every way of loading (New, a template, an example, a file, a recovered autosave) ends in
 :meth:`FileOps.load`, i.e. ``Workspace.load``; panels, canvas and training controller follow
@@ -13,14 +20,15 @@ import os
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from playground.data import DataBundle, DatasetError
 from playground.graph.model import Graph
 from playground.session.autosave import Autosaver, find_recoverable
+from playground.session.checkpoint import SessionWriter, apply_training, capture_training, clone_tree
 from playground.session.errors import SessionError
-from playground.session.fileformat import load_session, save_session
+from playground.session.fileformat import load_session
 from playground.session.model import Session
 from playground.session.validate import fit_session_weights
 from playground.ui import dialogs
@@ -32,6 +40,7 @@ SAVE, DISCARD, CANCEL = "Save", "Discard", "Cancel"
 SESSION_FILTER = "Neural Playground sessions (*.playground)"
 AUTOSAVE_INTERVAL_S = 60.0
 PAUSE_WAIT_S = 5.0  # a consistent snapshot needs the training thread between two steps
+CHECKPOINT_TICK_MS = 500
 
 
 class FileOps(QObject):
@@ -47,13 +56,20 @@ class FileOps(QObject):
         self.parent_widget, self.show_message = parent, show_message
         self.recent_menu: QMenu | None = None
         self.autosaver: Autosaver | None = None
+        self.writer = SessionWriter()
+        self._saving = False
+        self._pause_saved = False  # this pause's checkpoint is written
         controller.restore_failed.connect(self._restore_failed)
         controller.run_finished.connect(self.training_stopped)
         if autosave:
             try:
-                self.autosaver = Autosaver(self.snapshot, AUTOSAVE_INTERVAL_S)
+                self.autosaver = Autosaver(self.snapshot, AUTOSAVE_INTERVAL_S, writer=self.writer)
             except (SessionError, OSError) as exc:
                 show_message(f"Autosave is off: {exc}")
+            self._checkpoint_timer = QTimer(self)
+            self._checkpoint_timer.setInterval(CHECKPOINT_TICK_MS)
+            self._checkpoint_timer.timeout.connect(self.tick_autosave)
+            self._checkpoint_timer.start()
 
     @property
     def path(self) -> str | None:
@@ -79,15 +95,51 @@ class FileOps(QObject):
                        kind="warning")
 
     def snapshot(self) -> Session:
-        """The work as a Session (on the GUI thread; pause training first for exactness)."""
+        """The work as a Session with tensors of its own (on the GUI thread, with the trainer
+        paused or idle), weights fitted to the network."""
+        session = self._copy_of_work()
+        fitted = self._fit(session)
+        if fitted:
+            self.show_message("Saved with the weights fitted to the network: " + "; ".join(fitted))
+        return session
+
+    def _copy_of_work(self) -> Session:
+        """The snapshot before fitting: cheap copies (the trainer paused or idle)."""
         self.controller.store_training()
         session = self.workspace.to_session()
-        bundle = self.workspace.bundle
-        if bundle is not None:  # weights that no longer fit the edited network are fitted, never saved as they are
-            fitted = fit_session_weights(session, bundle.task)
-            if fitted:
-                self.show_message("Saved with the weights fitted to the network: " + "; ".join(fitted))
+        session.optimizer_state = clone_tree(session.optimizer_state)  # the trainer goes on with its own
+        session.trainer_state = clone_tree(session.trainer_state)
+        if self.controller.trainer is not None:
+            session.record = self.controller.buffer.export_record()
         return session
+
+    def _fit(self, session: Session) -> list[str]:
+        bundle = self.workspace.bundle
+        # weights that no longer fit the edited network are fitted, never saved as they are
+        return fit_session_weights(session, bundle.task) if bundle is not None else []
+
+    def _running_snapshot(self, deliver) -> bool:
+        """Ask the training thread for a copy of what it learned at its next step boundary;
+        ``deliver(session)`` then runs there (False if there is no running trainer to ask)."""
+        trainer = self.controller.trainer
+        if trainer is None or self.controller.state != "running" or not self.controller.trainer_matches_inputs():
+            return False
+        base = self.workspace.to_session()
+        if self.workspace.bundle is not None and self.workspace.bundle is not trainer.bundle:
+            return False
+
+        def capture() -> None:  # on the training thread, between two steps: records nothing
+            trainer.between_steps = None
+            try:
+                session = apply_training(base, capture_training(trainer))
+                session.config = trainer.config
+                deliver(session)
+            except Exception as exc:  # a checkpoint that fails must never stop the run
+                if self.autosaver is not None:
+                    self.autosaver.last_error = f"checkpoint failed: {exc}"
+
+        trainer.between_steps = capture
+        return True
 
     # ------------------------------------------------------------------ new
     def new_blank(self) -> bool:
@@ -178,22 +230,22 @@ class FileOps(QObject):
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
-        """Save now (pausing a running trainer for a consistent snapshot); False with a message on failure."""
-        controller = self.controller
-        was_running = controller.state == "running"
-        if was_running and not controller.pause(wait=PAUSE_WAIT_S):
-            controller.resume()
-            dialogs.inform(self.parent_widget, "Cannot save session",
-                           f"Training did not pause within {PAUSE_WAIT_S:.0f} s; nothing was written. Try again.")
+        """Save now; False with a message on failure. The snapshot is taken between two training
+        steps (training goes on), the file written on the writer's thread while the window
+        keeps running; this returns once the file is complete."""
+        if self._saving:
+            self.show_message("A save is already under way")
             return False
+        self._saving = True
         try:
-            save_session(self.snapshot(), path)
-        except SessionError as exc:
-            dialogs.inform(self.parent_widget, "Cannot save session", str(exc))
-            return False
+            error, notes = self._save_and_wait(path)
         finally:
-            if was_running:
-                controller.resume()
+            self._saving = False
+        if error is not None:
+            dialogs.inform(self.parent_widget, "Cannot save session", str(error))
+            return False
+        if notes:
+            self.show_message("Saved with the weights fitted to the network: " + "; ".join(notes))
         path = os.path.abspath(path)
         self.workspace.mark_saved(path)
         add_recent_file(self.settings, path)
@@ -202,6 +254,57 @@ class FileOps(QObject):
             self.autosaver.mark_clean(path)
         self.show_message(f"Saved {path}")
         return True
+
+    def _save_and_wait(self, path: str) -> tuple[SessionError | None, list[str]]:
+        notes: list[str] = []
+        handed: list[object] = []
+
+        def prepare(session: Session) -> None:  # on the writer thread
+            notes.extend(self._fit(session))
+
+        def deliver(session: Session) -> None:  # on the training thread
+            handed.append(self.writer.submit(session, path, prepare))
+
+        if self._running_snapshot(deliver):
+            if not self._wait_until(lambda: bool(handed) or self.controller.state != "running", PAUSE_WAIT_S):
+                return SessionError(f"training did not reach the end of a step within {PAUSE_WAIT_S:.0f} s; "
+                                    "nothing was written. Try again.", path), []
+        if not handed:  # paused, idle, or the run ended meanwhile
+            trainer = self.controller.trainer
+            if trainer is not None:
+                trainer.between_steps = None
+            was_running = self.controller.state == "running"
+            if was_running:
+                self.controller.pause()
+            if not self._wait_until(lambda: self.controller.pause(wait=0.0), PAUSE_WAIT_S):
+                self.controller.resume()
+                return SessionError(f"training did not pause within {PAUSE_WAIT_S:.0f} s; nothing was "
+                                    "written. Try again.", path), []
+            try:
+                session = self._copy_of_work()
+            finally:
+                if was_running:
+                    self.controller.resume()
+            handed.append(self.writer.submit(session, path, prepare))
+        future = handed[0]
+        self._wait_until(future.done, None)  # type: ignore[attr-defined]
+        return future.result(), notes  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _wait_until(done: Callable[[], bool], timeout_s: float | None) -> bool:
+        """Run the event loop until ``done()`` (the window keeps drawing); False after ``timeout_s``."""
+        if done():
+            return True
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(5)
+        poll.timeout.connect(lambda: done() and loop.quit())
+        poll.start()
+        if timeout_s is not None:
+            QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        poll.stop()
+        return bool(done())
 
     def maybe_save(self, doing: str) -> bool:
         """Unsaved work: ask Save / Discard / Cancel. True when it is fine to go on."""
@@ -218,21 +321,46 @@ class FileOps(QObject):
 
     # ------------------------------------------------------------- autosave
     def tick_autosave(self) -> None:
-        """Called about once a second; a running trainer is left alone (its run autosaves when it ends)."""
-        if self.autosaver is None or self.controller.state == "running":
+        """Called on a timer: checkpoints while training runs and at each pause, else the
+        autosave of unsaved edits."""
+        saver = self.autosaver
+        if saver is None or self._saving:
+            return
+        state = self.controller.state
+        if state != "paused":
+            self._pause_saved = False
+        if state == "running":
+            trainer = self.controller.trainer
+            waiting = trainer is not None and trainer.between_steps is not None
+            if not waiting and saver.checkpoint_due() and self._running_snapshot(lambda s: saver.save(s, self._fit)):
+                saver.checkpoint_taken()
+            return
+        if state == "paused":
+            # the pause's own record is taken first; then the trainer waits and can be copied
+            if not self._pause_saved and self.controller.pause(wait=0.0):
+                trainer = self.controller.trainer
+                if trainer is not None:
+                    trainer.between_steps = None
+                self._pause_saved = saver.save(self._copy_of_work(), self._fit)
+                saver.checkpoint_taken()
             return
         if self.workspace.is_modified():
-            self.autosaver.mark_dirty()
-        self.autosaver.maybe_autosave()
+            saver.mark_dirty()
+        saver.maybe_autosave()
 
     def training_stopped(self) -> None:
-        if self.autosaver is not None and self.controller.has_weights():
-            self.autosaver.on_training_stopped()
+        if self.controller.trainer is not None:
+            self.controller.trainer.between_steps = None  # a checkpoint asked for too late: the stop saves
+        if self.autosaver is not None:
+            self.autosaver.run_ended()
+            if self.controller.has_weights():
+                self.autosaver.on_training_stopped()
 
     def close_autosave(self) -> None:
         if self.autosaver is not None:
             self.autosaver.close()
             self.autosaver = None
+        self.writer.close(5.0)
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the newest autosave; True if it was restored."""
