@@ -59,6 +59,7 @@ class FileOps(QObject):
         self.writer = SessionWriter()
         self._saving = False
         self._pause_saved = False  # this pause's checkpoint is written
+        self._closing = False  # the window is closing: a run stopped now needs no autosave
         controller.restore_failed.connect(self._restore_failed)
         controller.run_finished.connect(self.training_stopped)
         if autosave:
@@ -309,15 +310,19 @@ class FileOps(QObject):
     def maybe_save(self, doing: str) -> bool:
         """Unsaved work: ask Save / Discard / Cancel. True when it is fine to go on."""
         if not self.workspace.is_modified():
-            return True
+            return self._going_on(True, doing)
         name = os.path.basename(self.path) if self.path else "this session"
         answer = dialogs.ask(self.parent_widget, "Unsaved changes",
                              f"Save the changes to {name} before you {doing}?",
                              [SAVE, DISCARD, CANCEL], DISCARD if dialogs.prompts_suppressed() else SAVE,
                              kind="warning")
         if answer == SAVE:
-            return self.save()
-        return answer == DISCARD
+            return self._going_on(self.save(), doing)
+        return self._going_on(answer == DISCARD, doing)
+
+    def _going_on(self, ok: bool, doing: str) -> bool:
+        self._closing = ok and doing == "close the window"
+        return ok
 
     # ------------------------------------------------------------- autosave
     def tick_autosave(self) -> None:
@@ -353,7 +358,7 @@ class FileOps(QObject):
             self.controller.trainer.between_steps = None  # a checkpoint asked for too late: the stop saves
         if self.autosaver is not None:
             self.autosaver.run_ended()
-            if self.controller.has_weights():
+            if self.controller.has_weights() and not self._closing:
                 self.autosaver.on_training_stopped()
 
     def close_autosave(self) -> None:
