@@ -128,3 +128,13 @@ class SessionWriter:
     def close(self, timeout: float | None = None) -> None:
         self.wait(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def capture_while_paused(trainer: Trainer) -> dict[str, Any] | None:
+    """:func:`capture_training` from any thread while ``trainer`` is paused or not running; None
+    (nothing copied) when it is running. The trainer's lock is held meanwhile, so a paused run
+    cannot take its next step (nor a new run start) until the copy is complete."""
+    with trainer._cond:  # the trainer's own lock: its controls and its wait while paused take it
+        if trainer._in_run and not (trainer._idle and trainer._pause):
+            return None
+        return capture_training(trainer)

@@ -26,7 +26,13 @@ from PySide6.QtWidgets import QMenu, QWidget
 from playground.data import DataBundle, DatasetError
 from playground.graph.model import Graph
 from playground.session.autosave import Autosaver, find_recoverable
-from playground.session.checkpoint import SessionWriter, apply_training, capture_training, clone_tree
+from playground.session.checkpoint import (
+    SessionWriter,
+    apply_training,
+    capture_training,
+    capture_while_paused,
+    clone_tree,
+)
 from playground.session.errors import SessionError
 from playground.session.fileformat import load_session
 from playground.session.model import Session
@@ -113,6 +119,25 @@ class FileOps(QObject):
         if self.controller.trainer is not None:
             session.record = self.controller.buffer.export_record()
         return session
+
+    def _paused_snapshot(self) -> tuple[Session, Callable[[Session], list[str]]]:
+        """The work without what was learned, and the ``prepare`` that adds it on the writer
+        thread (copied there while the trainer stays paused), then fits the weights. The GUI
+        thread copies only the graph and settings: copying 10M weights here stalled the window."""
+        trainer = self.controller.trainer
+        if trainer is None or trainer.step == 0 or not self.controller.trainer_matches_inputs():
+            return self._copy_of_work(), self._fit
+        base = self.workspace.to_session()
+
+        def prepare(session: Session) -> list[str]:  # on the writer thread
+            captured = capture_while_paused(trainer)
+            if captured is None:
+                raise SessionError("training went on before the snapshot was taken; nothing was written, "
+                                   "try again")
+            apply_training(session, captured)
+            return self._fit(session)
+
+        return base, prepare
 
     def _fit(self, session: Session) -> list[str]:
         bundle = self.workspace.bundle
@@ -281,12 +306,13 @@ class FileOps(QObject):
                 self.controller.resume()
                 return SessionError(f"training did not pause within {PAUSE_WAIT_S:.0f} s; nothing was "
                                     "written. Try again.", path), []
-            try:
-                session = self._copy_of_work()
-            finally:
-                if was_running:
-                    self.controller.resume()
-            handed.append(self.writer.submit(session, path, prepare))
+            session, add_training = self._paused_snapshot()
+
+            handed.append(self.writer.submit(session, path, lambda s: notes.extend(add_training(s))))
+            future = handed[0]
+            self._wait_until(future.done, None)  # type: ignore[attr-defined]
+            if was_running:
+                self.controller.resume()
         future = handed[0]
         self._wait_until(future.done, None)  # type: ignore[attr-defined]
         return future.result(), notes  # type: ignore[attr-defined]
@@ -346,7 +372,7 @@ class FileOps(QObject):
                 trainer = self.controller.trainer
                 if trainer is not None:
                     trainer.between_steps = None
-                self._pause_saved = saver.save(self._copy_of_work(), self._fit)
+                self._pause_saved = saver.save(*self._paused_snapshot())
                 saver.checkpoint_taken()
             return
         if self.workspace.is_modified():
@@ -359,7 +385,7 @@ class FileOps(QObject):
         if self.autosaver is not None:
             self.autosaver.run_ended()
             if self.controller.has_weights() and not self._closing:
-                self.autosaver.on_training_stopped()
+                self.autosaver.save(*self._paused_snapshot())
 
     def close_autosave(self) -> None:
         if self.autosaver is not None:
