@@ -44,7 +44,7 @@ def safetensors_bytes(tensors: dict[str, torch.Tensor]) -> bytearray:
     for _name, t in items:
         if t.numel() == 0:
             continue
-        data = memoryview(t.reshape(-1).view(torch.uint8).numpy())
+        data = memoryview(t.reshape(-1).view(torch.uint8).numpy())  # type: ignore[arg-type]  # ndarray is a buffer
         for start in range(0, len(data), CHUNK):
             piece = data[start:start + CHUNK]
             out[at:at + len(piece)] = piece

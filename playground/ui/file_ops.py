@@ -17,7 +17,6 @@ be written, becomes a message box; the work in the window stays as it was.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from playground.data import DataBundle, DatasetError
 from playground.graph.model import Graph
-from playground.session.autosave import Autosaver, find_recoverable
+from playground.session.autosave import Autosaver
 from playground.session.checkpoint import (
     SessionWriter,
     apply_training,
@@ -38,6 +37,7 @@ from playground.session.fileformat import load_session
 from playground.session.model import Session
 from playground.session.validate import fit_session_weights
 from playground.ui import dialogs
+from playground.ui.recovery import offer_recovery
 from playground.ui.settings import add_recent_file, recent_files, remove_recent_file
 from playground.ui.training_controller import TrainingController
 from playground.workspace import Workspace, template_session
@@ -394,37 +394,5 @@ class FileOps(QObject):
         self.writer.close(5.0)
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the newest autosave; True if it was restored."""
-        if dialogs.prompts_suppressed() and not dialogs.has_answerer():
-            return False
-        found = find_recoverable()
-        if not found:
-            return False
-        newest = found[0]
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
-        source = f" ({newest.source})" if newest.source else ""
-        answer = dialogs.ask(self.parent_widget, "Recover unsaved work",
-                             f"Neural Playground did not close properly. Recover the work autosaved "
-                             f"at {when}{source}?", ["Recover", "Discard", "Later"], "Recover")
-        if answer == "Later":
-            return False
-        if answer == "Discard":
-            for item in found:
-                item.discard()
-            return False
-        try:
-            session = newest.load()
-        except SessionError as exc:
-            # say why, and let the person drop it: otherwise the same failure is offered at every launch
-            choice = dialogs.ask(self.parent_widget, "Cannot recover",
-                                 f"The autosave cannot be opened: {exc}\n\nDiscard it?",
-                                 ["Discard", "Keep"], "Keep", kind="warning")
-            if choice == "Discard":
-                newest.discard()
-            return False
-        path = newest.source if newest.source and os.path.exists(newest.source) else None
-        if not self.load(session, path=path, modified=True, problem="Cannot recover"):
-            return False
-        for item in found:
-            item.discard()
-        return True
+        """After a crash: offer the newest autosave or checkpoint; True if it was restored."""
+        return offer_recovery(self.parent_widget, self.load)
