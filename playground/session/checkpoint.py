@@ -57,6 +57,8 @@ def clone_tree(value: Any) -> Any:
 def capture_training(trainer: Trainer) -> dict[str, Any]:
     """What ``trainer`` learned so far as copies: ``weights``, ``optimizer_state``,
     ``trainer_state``, ``history``, ``record`` (Session field names). Call it between two steps."""
+    if trainer._host_losses:  # CPU: hand over the losses read since the last flush (they are checked
+        trainer._flush()  # already), so the history reaches this step; flushing never changes the record
     state = trainer.state_dict()  # weights are cloned there; the optimizer's tensors are live ones
     out: dict[str, Any] = {
         "weights": state.pop("model"),
