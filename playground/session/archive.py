@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import save as st_save
 
 MAX_MEMBERS = 4096
 MAX_JSON_BYTES = 64 * 2**20
@@ -314,7 +313,10 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 def tensors_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
-    return st_save({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
+    # the safetensors layout, copied in slices so a save on a writer thread never stalls the window
+    from playground.session.tensor_bytes import safetensors_bytes
+
+    return safetensors_bytes(tensors)  # type: ignore[return-value]  # a bytearray: zip members take it as is
 
 
 def json_bytes(obj: Any) -> bytes:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from playground.session.atomic import atomic_write
+from playground.session.checkpoint import SessionWriter, checkpoint_interval_s
 from playground.session.errors import SessionError
 from playground.session.fileformat import load_session, save_session
 from playground.session.model import Session
@@ -111,14 +112,23 @@ def find_recoverable(folder: str | os.PathLike[str] | None = None) -> list[Recov
 class Autosaver:
     """Saves ``snapshot()`` to the state folder every ``interval_s`` while there are unsaved changes.
 
-    ``snapshot`` is called on the caller's thread and must return the current Session.
-    Autosave failures never raise: they are kept in ``last_error`` for the status bar.
+    ``snapshot`` is called on the caller's thread and must return the current Session (with
+    tensors of its own when a ``writer`` is given: the writer then serializes and writes it on
+    its thread). Autosave failures never raise: they are kept in ``last_error`` for the status bar.
+
+    While training runs, a checkpoint is due every ``checkpoint_s`` (:meth:`checkpoint_due`):
+    the clock decides when a checkpoint is taken, never what the run records.
     """
 
     def __init__(self, snapshot: Callable[[], Session], interval_s: float = DEFAULT_INTERVAL_S,
-                 folder: str | os.PathLike[str] | None = None, source: str | None = None) -> None:
+                 folder: str | os.PathLike[str] | None = None, source: str | None = None,
+                 writer: SessionWriter | None = None, checkpoint_s: float | None = None) -> None:
         self.snapshot = snapshot
         self.interval_s = float(interval_s)
+        self.writer = writer
+        self.checkpoint_s = float(checkpoint_s) if checkpoint_s is not None else checkpoint_interval_s()
+        self.checkpoints = 0
+        self._last_checkpoint: float | None = None
         self.dirty = False
         self.last_error: str | None = None
         self.saves = 0
@@ -147,6 +157,8 @@ class Autosaver:
         if source is not None and source != self._source:
             self._source = source
             self._write_marker()
+        if self.writer is not None:
+            self.writer.wait(30.0)  # a checkpoint still being written must not bring the file back
         with contextlib.suppress(OSError):
             self.autosave_path.unlink()
 
@@ -170,24 +182,69 @@ class Autosaver:
         return self.autosave_now(now)
 
     def autosave_now(self, now: float | None = None) -> bool:
+        """Save the snapshot now (handed to the writer, when there is one); False if it failed."""
         if self._lock_file is None:
             return False
         self._last_save = time.monotonic() if now is None else now
         try:
-            save_session(self.snapshot(), str(self.autosave_path))
+            session = self.snapshot()
         except (SessionError, OSError, ValueError) as err:
             self.last_error = str(err)
             return False
-        self.last_error = None
+        return self.save(session)
+
+    def save(self, session: Session, prepare: Callable[[Session], object] | None = None) -> bool:
+        """Write ``session`` as the autosave: on the writer's thread if there is one (True once
+        handed over; a failure shows in ``last_error`` later), else here."""
+        if self._lock_file is None:
+            return False
         self.dirty = False
-        self.saves += 1
+        if self.writer is not None:
+            future = self.writer.submit(session, str(self.autosave_path), prepare)
+            future.add_done_callback(lambda f: self._saved(f.result()))
+            return True
+        try:
+            if prepare is not None:
+                prepare(session)
+            save_session(session, str(self.autosave_path))
+        except (SessionError, OSError, ValueError) as err:
+            self._saved(err if isinstance(err, SessionError) else SessionError(f"cannot save: {err}"))
+            return False
+        self._saved(None)
         return True
+
+    def _saved(self, error: SessionError | None) -> None:
+        if error is None:
+            self.last_error = None
+            self.saves += 1
+        else:
+            self.last_error = str(error)
+            self.dirty = True
+
+    # ------------------------------------------------------- checkpoints
+    def checkpoint_due(self, now: float | None = None) -> bool:
+        """While training runs: True once ``checkpoint_s`` passed since the last checkpoint (or
+        since the first call of a run; :meth:`checkpoint_taken` restarts the count)."""
+        now = time.monotonic() if now is None else now
+        if self._last_checkpoint is None:
+            self._last_checkpoint = now
+        return now - self._last_checkpoint >= self.checkpoint_s
+
+    def checkpoint_taken(self, now: float | None = None) -> None:
+        self._last_checkpoint = time.monotonic() if now is None else now
+        self.checkpoints += 1
+
+    def run_ended(self) -> None:
+        """The next run counts its interval from its own start."""
+        self._last_checkpoint = None
 
     # --------------------------------------------------------- lifetime
     def close(self) -> None:
         """Clean shutdown: nothing is left to recover."""
         if self._lock_file is None:
             return
+        if self.writer is not None:
+            self.writer.close(5.0)
         for p in (self.autosave_path, self.marker_path):
             with contextlib.suppress(OSError):
                 p.unlink()

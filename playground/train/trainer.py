@@ -105,6 +105,9 @@ class Trainer(RecordingSteps):
         self._end: int | None = None
         self._horizon = 0  # planned run length for the record schedule (0: open-ended)
         self._idle = False  # the training thread is waiting while paused (after its record)
+        # hook: called at the top of every loop turn, between two steps (the app's checkpoints copy
+        # the state here); it records nothing
+        self.at_break: Callable[[], object] | None = None
         self._lr = self.config.lr
         self._rate = 0.0
         self._last_flush, self._flush_step = time.perf_counter(), 0
@@ -283,6 +286,8 @@ class Trainer(RecordingSteps):
             self._observe()
         self._last_flush, self._flush_step = time.perf_counter(), self.step
         while True:
+            if self.at_break is not None:
+                self.at_break()
             if self._stop:
                 self._finish("stopped")
                 return

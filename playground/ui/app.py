@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
+import time
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from playground import __version__
 from playground.ui.settings import APP, ORG, app_settings
 from playground.ui.theme import apply_theme
 
 DEFAULT_TEMPLATE = "mlp"
+# For tests and benchmarks only: comma-separated words. "report" prints JSON lines on stdout
+# (first_frame, then the step twice a second), "start" starts training after the first frame,
+# "exit" ends the process right after the first frame, "quit=S" closes the window S seconds
+# after it (printing "closing" first).
+SCRIPT_ENV = "PLAYGROUND_SCRIPT"
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -61,16 +68,71 @@ def _warm_up_torch() -> None:
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
 
+class FirstFrame(QObject):
+    """Runs ``then()`` once, on the event-loop turn after ``widget`` first painted."""
+
+    def __init__(self, widget: QWidget, then) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, then)
+        return False
+
+
+def _script() -> dict[str, str]:
+    words = [w.strip() for w in os.environ.get(SCRIPT_ENV, "").split(",") if w.strip()]
+    return {w.partition("=")[0]: w.partition("=")[2] for w in words}
+
+
+def _report(event: str, **fields: object) -> None:
+    sys.stdout.write(json.dumps({"event": event, "t": time.monotonic(), **fields}) + "\n")
+    sys.stdout.flush()
+
+
+def _after_first_frame(window, script: dict[str, str]) -> None:
+    # The first optimizer a process builds imports torch._dynamo (seconds): warm it now, while
+    # the person looks at the example, not before the window (it would slow the first frame)
+    # nor at the first Start.
+    threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
+    if "report" in script:
+        _report("first_frame")
+        timer = QTimer(window)
+        timer.timeout.connect(lambda: _report("step", step=window.controller.buffer.status().get("step", 0),
+                                              state=window.controller.state))
+        timer.start(500)
+    if "exit" in script:
+        os._exit(0)
+    if "start" in script:
+        window.controller.start()
+    if "quit" in script:
+        def close() -> None:
+            _report("closing")
+            window.close()
+
+        QTimer.singleShot(int(float(script["quit"] or 0) * 1000), close)
+
+
 def launch(path: str | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     app = make_application()
     use_threads_politely()
-    threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
     window = open_main_window(path)
     window.window_actions.help.offer_tour()  # the tour of the first five minutes, on a first launch only
-    code = app.exec()
-    del window
-    return int(code)
+    script = _script()
+    first_frame = FirstFrame(window, lambda: _after_first_frame(window, script))  # noqa: F841 (kept alive)
+    code = int(app.exec())
+    # Everything worth keeping is written by now: the window saved its layout and settings, the
+    # training thread is joined, the autosave writer finished and the autosave removed. Tearing
+    # down the interpreter (torch's and Qt's destructors, thousands of objects) took 3-10 s and
+    # could print errors from half-destroyed widgets; the process ends here instead.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -254,3 +254,21 @@ def test_out_of_memory_message_suggests_a_smaller_batch():
     assert "out of memory at step 12" in text and "smaller batch size" in text and "4096" in text
     other = describe_exception(ValueError("bad value\nsecond line"), 3, 0)
     assert other == "training failed at step 3: ValueError: bad value"
+
+
+def test_the_pace_hook_and_the_checkpoint_hook_are_separate(moons):
+    """The app paces steps through ``between_steps`` and copies checkpoints at ``at_break``: one
+    must never replace the other (a checkpoint taken during a Watch run keeps the Watch pace)."""
+    trainer = Trainer(chain(("Linear", {"out_features": 8}), ("ReLU", {}), ("Linear", {"out_features": 2})),
+                      moons, TrainConfig(batch_size=16, device="cpu"))
+    paced, breaks = [], []
+    trainer.between_steps = lambda: paced.append(trainer.step)
+
+    def one_checkpoint() -> None:
+        breaks.append(trainer.step)
+        trainer.at_break = None  # what the app's checkpoint does once it has its copy
+
+    trainer.at_break = one_checkpoint
+    trainer.run(max_steps=10, wait_when_paused=False)
+    assert breaks == [0] and paced == list(range(1, 11))
+    assert trainer.between_steps is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 
 import pytest
 
 from playground.graph.builder import GraphBuilder
 from playground.session import Autosaver, Session, find_recoverable, load_session, state_dir
+from playground.session.checkpoint import CHECKPOINT_ENV, SessionWriter, checkpoint_interval_s
 
 
 def session(notes: str = "") -> Session:
@@ -129,3 +131,36 @@ def test_a_crash_before_any_autosave_leaves_only_a_stale_marker_that_is_cleaned(
     assert list((folder / "instances").glob("*.json"))
     assert find_recoverable() == []
     assert list((folder / "instances").iterdir()) == []
+
+
+def test_a_running_session_is_checkpointed_every_25_s_by_default(folder, monkeypatch):
+    monkeypatch.delenv(CHECKPOINT_ENV, raising=False)
+    assert checkpoint_interval_s() == 25.0 < 30.0  # a crash loses at most 25 s plus one save
+    monkeypatch.setenv(CHECKPOINT_ENV, "400")  # the override may only shorten it
+    assert checkpoint_interval_s() == 25.0
+    monkeypatch.setenv(CHECKPOINT_ENV, "1.5")
+    assert checkpoint_interval_s() == 1.5
+    monkeypatch.delenv(CHECKPOINT_ENV)
+    saver = Autosaver(lambda: session(), interval_s=3600)
+    assert not saver.checkpoint_due(now=100.0)  # the run's clock starts at its first tick
+    assert not saver.checkpoint_due(now=124.9)
+    assert saver.checkpoint_due(now=125.0)
+    saver.checkpoint_taken(now=125.5)
+    assert not saver.checkpoint_due(now=150.0) and saver.checkpoint_due(now=150.5)
+    saver.run_ended()
+    assert not saver.checkpoint_due(now=1000.0)  # a new run counts from its own start
+    saver.close()
+
+
+def test_the_writer_saves_on_its_own_thread_and_reports_failures(folder, tmp_path):
+    writer = SessionWriter()
+    saver = Autosaver(lambda: session("async"), interval_s=3600, writer=writer)
+    assert saver.on_training_stopped()
+    assert writer.wait(60)
+    assert load_session(saver.autosave_path).notes == "async"
+    assert writer.save_threads and all(name.startswith("playground-save") for name in writer.save_threads)
+    assert threading.current_thread().name not in writer.save_threads
+    failed = writer.submit(session(), str(tmp_path / "no such folder" / "x.playground"))
+    assert "cannot save" in str(failed.result(60))
+    saver.close()
+    assert find_recoverable() == []
