@@ -46,7 +46,7 @@ WATCH_EXTRA = {"AttentionView": 40}
 # Widths some views' controls rows grow to once data names a block or parameter (their combo
 # boxes take the names' width): "All views" plans its rows with these so the window never has to
 # grow when the first data arrives.
-PLANNED_WIDTH = {"ActivationsView": 630, "HistogramView": 530, "AttentionView": 640}
+PLANNED_WIDTH = {"ActivationsView": 630, "HistogramView": 530, "AttentionView": 500}
 OUTPUT_FALLBACKS = ("ActivationsView", "CurvesView")  # when a named output view is not built (yet)
 PANELS = ("setup", "blocks", "inspector", "readout")
 LEFT_WIDTH = 330

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from playground.compile.blocks.base import role_of
 from playground.graph.spec import format_shape
@@ -15,7 +15,7 @@ from playground.train.snapshots import ActivationRecord, ActivationsSnapshot
 from playground.ui.views.colormaps import diverging, sequential, series_color
 from playground.ui.views.export import write_csv
 from playground.ui.views.tiling import tile_maps
-from playground.ui.views.view_panel import ViewPanel
+from playground.ui.views.view_panel import ElidedLabel, ViewPanel
 
 HIST_BINS = 40
 MAX_MAPS = 64
@@ -48,9 +48,12 @@ class ActivationsView(ViewPanel):
         self.sample.setAccessibleName("Sample")
         self.add_control("block", self.block)
         self.add_control("sample", self.sample)
-        self.summary = QLabel("")
-        self.controls.addWidget(self.summary)
         self.controls.addStretch(1)
+        # a line of its own under the pickers, cut with "…" (the tooltip holds it) only where even
+        # that is too narrow: the view never grows past the width "All views" planned for it
+        self.summary = ElidedLabel("")
+        self.summary.setVisible(False)
+        self.layout().insertWidget(1, self.summary)
         self.hist_plot = self.graphics.addPlot(row=0, col=0, title="Output values")
         self.hist_plot.setLabel("bottom", "value")
         self.hist_plot.setLabel("left", "count")
@@ -120,6 +123,7 @@ class ActivationsView(ViewPanel):
                 self.mean_bars.setOpts(x=[], height=[])
                 self.map_image.clear()
                 self.summary.setText("")
+                self.summary.setVisible(False)
             return
         step, data = snap
         self._sync_blocks(data)
@@ -161,6 +165,7 @@ class ActivationsView(ViewPanel):
         if dead is not None:
             text += f" · dead ReLUs {100.0 * float(dead):.1f}%"
         self.summary.setText(text + f" · step {step}")
+        self.summary.setVisible(True)
 
     def _draw_histogram(self, values: np.ndarray) -> None:
         flat = values[np.isfinite(values)]

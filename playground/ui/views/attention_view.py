@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QWidget
 
 from playground.train.snapshots import AttentionSnapshot
 from playground.ui.views.attention_maps import (
@@ -22,7 +22,7 @@ from playground.ui.views.attention_maps import (
 )
 from playground.ui.views.colormaps import sequential
 from playground.ui.views.export import write_csv
-from playground.ui.views.view_panel import ViewPanel
+from playground.ui.views.view_panel import ElidedLabel, ViewPanel
 
 MAX_TICKS = 40  # beyond this many tokens, label every n-th
 GRID_TICKS = 12  # the same in a small multiple
@@ -46,6 +46,10 @@ class AttentionView(ViewPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.block = QComboBox()
+        # as wide as ten characters whatever the blocks are called (the list shows whole names):
+        # the view keeps the width "All views" planned for it once data names the blocks
+        self.block.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.block.setMinimumContentsLength(10)
         self.head = QComboBox()
         self.average = QCheckBox("mean over heads")
         self.sample = QComboBox()
@@ -67,17 +71,18 @@ class AttentionView(ViewPanel):
             widget.setToolTip(tip)
         self.add_control("block", self.block)
         self.add_control("head", self.head)
-        self.add_control("", self.average)
         self.add_control("sample", self.sample)
         self.controls.addStretch(1)
-        self.choice = QLabel("")
-        # one line that never asks for width (the full sentence is its tooltip): the map keeps
-        # its height in a narrow side column
-        self.choice.setWordWrap(False)
-        self.choice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # one line that never asks for width (cut with "…", the full sentence is its tooltip): the
+        # map keeps its height in a narrow side column
+        self.choice = ElidedLabel("")
         self.choice.setAccessibleName("Which attention map is shown")
-        second = QHBoxLayout()  # a row of its own, so the view stays narrow enough for a side column
+        # the pickers on the first row, the switches of which map on a row of their own, so the view
+        # stays narrow enough for a side column and for "All views" to hold every view at once
+        second = QHBoxLayout()
+        second.setSpacing(8)
         second.addWidget(self.follow)
+        second.addWidget(self.average)
         second.addWidget(self.grid_mode)
         second.addWidget(self.choice, 1)
         self.layout().insertLayout(1, second)

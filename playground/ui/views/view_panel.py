@@ -8,8 +8,8 @@ import math
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPaintEvent, QShowEvent
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
@@ -68,6 +68,26 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
         BUDGET.charge(self.paint_seconds)
 
 
+class ElidedLabel(QLabel):
+    """One line of text that takes the room its row has but never asks for more than a few
+    characters: where the row is narrower than the text, it ends in "…" and the tooltip holds the
+    whole (``text()`` is always the whole), so a long sentence cannot widen its view."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("x…") + 4, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())
+
+
 class ViewPanel(ViewBase):
     """A view with a row of controls, a one-line hint (shown when there is nothing to draw)
     and a ``pg.GraphicsLayoutWidget``. Subclasses implement ``draw()``, which reads
@@ -119,12 +139,22 @@ class ViewPanel(ViewBase):
         if self.busy_budget is None or self.draw_count == 0 or self._stale:
             self._draw_timed()
             return
-        wait = max(self._next_draw - time.perf_counter(), BUDGET.wait(BUDGET.share_for(self.busy_budget)))
+        wait = max(self._next_draw - time.perf_counter(), self._budget_wait())
         if wait > 0:
-            if not self._deferred.isActive():
-                self._deferred.start(max(1, int(wait * 1000)))
+            ms = max(1, int(wait * 1000))
+            if not self._deferred.isActive() or self._deferred.remainingTime() > ms:
+                self._deferred.start(ms)
             return
         self._draw_timed()
+
+    def _budget_wait(self) -> float:
+        """Seconds until the shared budget lets this view draw. A view that shows only its
+        placeholder (its plots hidden) does not wait: its first picture of data comes at once,
+        like its very first picture, rather than leaving the dock blank for seconds while other
+        views spend the budget (a placeholder costs next to nothing to draw again)."""
+        if self.busy_budget is None or self.graphics.isHidden():
+            return 0.0
+        return BUDGET.wait(BUDGET.share_for(self.busy_budget))
 
     def _draw_timed(self) -> None:
         self._deferred.stop()
@@ -139,7 +169,7 @@ class ViewPanel(ViewBase):
         if not on_screen(self):  # hidden meanwhile: draw when shown again
             self._stale = True
             return
-        wait = BUDGET.wait(BUDGET.share_for(self.busy_budget)) if self.busy_budget is not None else 0.0
+        wait = self._budget_wait()
         if wait > 0:  # other views spent the budget first: wait for another turn
             self._deferred.start(max(1, int(wait * 1000)))
             return
