@@ -3,8 +3,10 @@
     .venv/bin/python packaging/screenshots.py [OUT_DIR]      (default: packaging/screenshots)
 
 Writes window_mlp.png (the MLP learning the spirals, light theme), window_transformer_dark.png
-(the transformer reversing sequences, dark theme, attention maps) and window_building.png (a
-network being wired, with an error badge and the inspector open).
+(the transformer reversing sequences, dark theme, attention maps), window_lenet.png (the CNN on
+digits, with its confusion matrix) and window_building.png (a network being wired, with an error
+badge and the inspector open). Each is the default ("Watch") layout: data, network, output view
+and curves at once.
 """
 
 from __future__ import annotations
@@ -85,19 +87,21 @@ def main(out_dir: str) -> int:
     with tempfile.TemporaryDirectory() as settings_dir:
         w = make_window(app, settings_dir, "light")
         w.file_ops.load_template("mlp")
-        raise_view(w, "Decision")
         train(app, w, 300)
-        w.canvas.fit_view()
         shoot(w, out / "window_mlp.png")
         w.close()
 
         w = make_window(app, settings_dir, "dark")
         w.file_ops.load_template("transformer")
         w.setup_tabs.setCurrentIndex(1)
-        raise_view(w, "Attention")
         train(app, w, 150)
-        w.canvas.fit_view()
         shoot(w, out / "window_transformer_dark.png")
+        w.close()
+
+        w = make_window(app, settings_dir, "light")
+        w.file_ops.load_template("lenet")
+        train(app, w, 200)
+        shoot(w, out / "window_lenet.png")
         w.close()
 
         w = make_window(app, settings_dir, "light")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -23,11 +24,53 @@ DEFAULT_TEMPLATE = "mlp"
 SCRIPT_ENV = "PLAYGROUND_SCRIPT"
 
 
+class GuiThreadCollector:
+    """Python's cyclic garbage collector, run only on the GUI thread.
+
+    Left automatic, a collection runs on whichever thread happens to allocate, often the training
+    thread; when it frees a cycle holding a Qt object, the object's destructor runs there and can
+    deadlock against the GUI thread (seen: a run frozen in ``QObject::~QObject`` called from
+    ``gc_collect_main`` on the worker). So automatic collection is off and a timer on the GUI
+    thread collects each generation once its count passes the usual threshold."""
+
+    def __init__(self, interval_ms: int = 500) -> None:
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(interval_ms)
+
+    def collect(self) -> int:
+        """Collect the oldest generation that is due; returns that generation (-1: none)."""
+        counts = gc.get_count()
+        due = [g for g in (2, 1, 0) if counts[g] > self.threshold[g] and all(counts[h] > self.threshold[h]
+                                                                              for h in range(g))]
+        if not due:
+            return -1
+        gc.collect(due[0])
+        return due[0]
+
+    def stop(self) -> None:
+        """Back to Python's automatic collection (tests that end their Qt part)."""
+        self.timer.stop()
+        gc.enable()
+
+
+def collect_on_gui_thread(app: QApplication) -> GuiThreadCollector:
+    """Install the GUI-thread collector once per application (see GuiThreadCollector)."""
+    collector = getattr(app, "_playground_gc", None)
+    if collector is None:
+        collector = GuiThreadCollector()
+        app._playground_gc = collector  # type: ignore[attr-defined]  (kept alive with the app)
+    return collector
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), named so QSettings and autosaves find their folders."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    collect_on_gui_thread(app)
     app.setOrganizationName(os.environ.get("PLAYGROUND_SETTINGS_ORG", ORG))
     app.setApplicationName(os.environ.get("PLAYGROUND_SETTINGS_APP", APP))
     app.setApplicationVersion(__version__)

@@ -3,12 +3,29 @@ settings file, and a view that draws on every refresh."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from playground.ui import dialogs
+from playground.ui.app import collect_on_gui_thread
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collector_on_the_gui_thread(qapp) -> Iterator[None]:
+    """As in the app: Python's cycle collector runs only on the GUI thread (a collection on a
+    training thread that frees a window of an earlier test deadlocks in its Qt destructor)."""
+    collector = collect_on_gui_thread(qapp)
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _earlier_windows_go_on_the_gui_thread() -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture
