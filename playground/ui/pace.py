@@ -20,9 +20,15 @@ from playground.train.config import TrainConfig
 WATCH_DRAW_SHARE = 0.5
 
 
+IDLE_DRAW_SHARE = 1.0
+
+
 def draw_share(config: TrainConfig, running: bool) -> float | None:
-    """The views' drawing share for a run at ``config``'s pace (None: their own budget)."""
-    return WATCH_DRAW_SHARE if running and config.pace == "watch" else None
+    """The views' drawing share for a run at ``config``'s pace (None: their own budget). With
+    no run going there is no training to leave the CPU to: the views draw whenever they need."""
+    if not running:
+        return IDLE_DRAW_SHARE
+    return WATCH_DRAW_SHARE if config.pace == "watch" else None
 
 
 def steps_per_second(config: TrainConfig) -> float | None:

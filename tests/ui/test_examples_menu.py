@@ -25,11 +25,19 @@ def test_the_menu_lists_the_examples_with_their_descriptions_not_the_templates(a
     assert "Open &Example" in [a.text() for a in file_menu.actions()]
 
 
+def without_positions(graph) -> dict:
+    data = graph.to_dict()
+    data["nodes"] = [{k: v for k, v in node.items() if k != "pos"} for node in data["nodes"]]
+    return data
+
+
 def test_an_example_opens_untrained_with_its_story_and_trains_on_space(answers, qtbot, open_window):
     w = open_window("mlp")
+    w.resize(1600, 1000)  # the default size on a real screen (the offscreen one is 800 px)
+    qtbot.wait(50)
     example_action(w, "transformer_reverse").trigger()
     shipped = load_example("transformer_reverse")
-    assert w.document.graph.to_dict() == shipped.graph.to_dict()
+    assert without_positions(w.document.graph) == without_positions(shipped.graph)  # the canvas may wrap it onto rows
     assert w.workspace.path is None and not w.isWindowModified()  # Save never writes over the shipped file
     assert w.controller.state == "idle"
     card = w.window_actions.examples.card
