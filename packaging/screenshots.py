@@ -53,7 +53,8 @@ def pump(app: QApplication, seconds: float) -> None:
 
 def make_window(app: QApplication, settings_dir: str, theme: str) -> MainWindow:
     apply_theme(app, theme)
-    settings = QSettings(os.path.join(settings_dir, f"{theme}.ini"), QSettings.Format.IniFormat)
+    # a first launch each time: the default layout, not the one the previous window left
+    settings = QSettings(tempfile.mktemp(suffix=".ini", dir=settings_dir), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, autosave=False)
     window.resize(WIDTH, HEIGHT)
     window.show()
@@ -72,7 +73,7 @@ def train(app: QApplication, window: MainWindow, steps: int, timeout: float = 12
     end = time.monotonic() + timeout
     while window.controller.is_running() and time.monotonic() < end:
         pump(app, 0.05)
-    pump(app, 0.3)
+    pump(app, 1.5)  # the views' last frames after the run
 
 
 def shoot(window: MainWindow, path: Path) -> None:

@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
         self.window_actions.show_state(state)
         if state == "running":
             self.workspace.mark_modified()
+        else:  # the run stopped: every visible view draws its last data now, not when its budget allows
+            self._view_versions.clear()
         self._tick()
 
     # ------------------------------------------------------------ training
