@@ -62,7 +62,7 @@ def test_cli_writes_csv_and_png_and_prints_the_verdict(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,expected", [
-    (["experiment", "nosuch"], "unknown experiment 'nosuch'; known: stages, attention"),
+    (["experiment", "nosuch"], "unknown experiment 'nosuch'; known: stages, residual, inductive-bias"),
     (["experiment", "stages", "--seeds", "0"], "--seeds 0: give at least 1 seed"),
 ])
 def test_bad_experiment_arguments_say_what(capsys, argv, expected):
