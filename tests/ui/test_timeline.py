@@ -84,6 +84,8 @@ def test_scrubbing_shows_every_view_at_that_step_and_live_returns(env, qtbot, op
     boundary, hists, acts = view(w, BoundaryView), view(w, HistogramView), view(w, ActivationsView)
     # the last frame may wait for the drawing budget; it arrives within moments
     qtbot.waitUntil(lambda: np.array_equal(boundary.class_map.image, boundary_at(buffer, STEPS)), timeout=5000)
+    # and the canvas heatmaps of the last step (set on the window's next tick)
+    qtbot.waitUntil(lambda: thumbnails_of(w) == unit_thumbnails(buffer), timeout=5000)
     live_thumbs = thumbnails_of(w)
     assert live_thumbs
 
