@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from playground.data import make_dataset
+from playground.experiments.classics import half_rise
 from playground.graph.edits import AddNode, Connect
 from playground.graph.model import Graph, PortRef
 from playground.graph.templates import TEMPLATES
@@ -54,22 +55,6 @@ def reference_strengths(weights: list[torch.Tensor], x: torch.Tensor, y: torch.T
         for w, g in zip(ws, grads, strict=True):
             w -= lr * g
     return out
-
-
-def half_rise(steps: np.ndarray, strengths: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """First (linearly interpolated) step where each mode reaches half its singular value."""
-    result = np.full(len(s), np.nan)
-    for i in range(len(s)):
-        above = strengths[:, i] >= s[i] / 2
-        if not above.any():
-            continue
-        j = int(np.argmax(above))
-        if j == 0:
-            result[i] = steps[0]
-            continue
-        a, b = strengths[j - 1, i], strengths[j, i]
-        result[i] = steps[j - 1] + (s[i] / 2 - a) / (b - a) * (steps[j] - steps[j - 1])
-    return result
 
 
 def distinct_modes(s: np.ndarray) -> list[int]:
