@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 from shiboken6 import isValid
 
 from playground.graph.templates import TEMPLATES
+from playground.ui.analyze_menu import build_analyze_menu
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.document import Document
 from playground.ui.examples_menu import ExampleStories
@@ -155,6 +156,7 @@ class WindowActions:
         train.addActions([self.start, self.step, self.stop, self.reset])
         self.experiments = ExperimentsMenu(self.window)
         bar.addMenu(self.experiments.menu)
+        bar.addMenu(build_analyze_menu(self.window))  # type: ignore[arg-type]
         bar.addMenu(self.help.menu)
 
     def _build_toolbars(self) -> None:
