@@ -90,6 +90,11 @@ def session_bytes(session: Session) -> bytes:
     return buf.getvalue()
 
 
+def session_members(session: Session) -> list[tuple[str, bytes]]:
+    """The members :func:`save_session` writes, manifest first (exported scripts copy them)."""
+    return _members(session)
+
+
 def _write_zip(f: Any, members: list[tuple[str, bytes]]) -> None:
     # JSON compresses well; tensors and arrays hardly do, so they are stored as they are
     with zipfile.ZipFile(f, "w") as zf:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -11,6 +12,16 @@ from torch import nn
 from playground.train.config import TrainConfig
 
 SMALL_INIT_STD = 1e-2  # "small": the regime of the deep-linear learning-dynamics studies
+
+
+def seeded_model(make: Callable[[], nn.Module], kind: str, seed: int) -> nn.Module:
+    """The network ``make()`` builds under ``seed``, then initialised as ``kind`` says: the same
+    seed gives the same weights everywhere (the Trainer's networks and exported scripts' alike)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = make()
+    init_weights(model, kind, torch.Generator().manual_seed(seed))
+    return model
 
 
 def make_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:

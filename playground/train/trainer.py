@@ -36,11 +36,11 @@ from playground.train.guard import Divergence, WeightGuard
 from playground.train.metrics import MetricsBuffer
 from playground.train.optim import (
     apply_hyperparameters,
-    init_weights,
     lr_at,
     make_optimizer,
     penalty,
     schedule_horizon,
+    seeded_model,
     weight_matrices,
 )
 from playground.train.probes import Prober
@@ -51,10 +51,8 @@ from playground.train.schedule import is_due
 def build_model(graph: Graph, task: Any, config: TrainConfig) -> CompiledModel:
     """The network a Trainer with ``config`` starts from: compiled under the config's seed, then
     initialised as ``config.init`` says (the same seed gives the same weights everywhere)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = compile_graph(graph, task)
-    init_weights(model, config.init, torch.Generator().manual_seed(config.seed))
+    model = seeded_model(lambda: compile_graph(graph, task), config.init, config.seed)
+    assert isinstance(model, CompiledModel)
     return model
 
 

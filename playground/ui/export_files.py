@@ -2,7 +2,7 @@
 
 Qt-free, so the dialog stays thin: ``export_files`` checks the folder and the network first,
 then writes each file atomically (a failed export never leaves half a file). The formats are
-the command line's (``playground export``), written by the same ``compile.export_*`` functions.
+the command line's (``playground export``), written by the same ``playground.export.files`` writers.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from playground.data import DataBundle
 from playground.graph.model import Graph
@@ -91,7 +90,7 @@ def export_files(session: Session, bundle: DataBundle, kinds: Sequence[str], fol
     written: list[str] = []
     for kind, path in output_paths(folder, name, kinds).items():
         try:
-            written += _WRITERS[kind](session, bundle, path)
+            written += _write_one(kind, session, bundle, path)
         except ExportProblem as err:
             raise ExportProblem(_with_written(f"{FORMATS[kind].title}: {err}", written)) from None
         except OSError as err:
@@ -105,54 +104,11 @@ def _with_written(message: str, written: list[str]) -> str:
     return message + (f"\n\nAlready written: {', '.join(written)}" if written else "")
 
 
-def _write(path: str, data: bytes) -> None:
-    from playground.session.atomic import atomic_write
+def _write_one(kind: str, session: Session, bundle: DataBundle, path: str) -> list[str]:
+    from playground.export.files import WRITERS
+    from playground.export.onnx import OnnxExportError
 
-    def put(f: BinaryIO) -> None:
-        f.write(data)
-
-    atomic_write(path, put)
-
-
-def _python(session: Session, bundle: DataBundle, path: str) -> list[str]:
-    from playground.cli.export import _LOADER  # the command line's loader text: one format, two doors
-    from playground.compile.export_code import export_python, exported_weights
-
-    code = export_python(session.graph, bundle.task, "Net")
-    if session.weights is None:
-        _write(path, code.encode("utf-8"))
-        return [path]
-    from safetensors.torch import save
-
-    weights = os.path.splitext(path)[0] + ".safetensors"
-    readable = exported_weights(session.graph, bundle.task, session.weights)
-    _write(weights, save({k: v.contiguous() for k, v in readable.items()}))
-    _write(path, (code + _LOADER.format(weights=os.path.basename(weights))).encode("utf-8"))
-    return [path, weights]
-
-
-def _onnx(session: Session, bundle: DataBundle, path: str) -> list[str]:
-    from playground.compile import compile_graph
-    from playground.compile.export_onnx import OnnxExportError, export_onnx
-
-    model = compile_graph(session.graph, bundle.task)
-    if session.weights is not None:
-        model.load_state_dict(session.weights)
     try:
-        export_onnx(model, bundle.task, path)
+        return WRITERS[kind](session, bundle, path)
     except OnnxExportError as err:
         raise ExportProblem(str(err)) from None
-    return [path]
-
-
-def _torchrun(session: Session, bundle: DataBundle, path: str) -> list[str]:
-    from playground.compile.export_torchrun import export_torchrun
-
-    arrays = {k: getattr(bundle, k).numpy() for k in ("x_train", "y_train", "x_val", "y_val")}
-    config = session.config.to_dict() if session.config else {}
-    code = export_torchrun(session.graph, bundle.task, arrays, config, title=os.path.basename(path))
-    _write(path, code.encode("utf-8"))
-    return [path]
-
-
-_WRITERS = {"python": _python, "onnx": _onnx, "torchrun": _torchrun}

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from playground.compile import CompileError, compile_graph
-from playground.compile.export_code import ExportError, export_python
 from playground.data import make_dataset
+from playground.export.python_code import ExportError, export_python
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec

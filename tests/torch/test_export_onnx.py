@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from playground.compile import compile_graph
-from playground.compile.export_onnx import OnnxExportError, example_input, export_onnx
 from playground.data import make_dataset
+from playground.export.onnx import OnnxExportError, example_input, export_onnx
 from playground.graph.templates import TEMPLATES
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from playground.compile import CompileError, check, compile_graph
 from playground.compile.blocks import BLOCKS
-from playground.compile.export_code import export_python
+from playground.export.python_code import export_python
 from playground.graph.model import Graph, GraphEditError, Node, PortRef
 from playground.graph.spec import ParamSpec, Shape, ShapeReport, TaskSpec
 

@@ -1,7 +1,7 @@
 """The layer rules of DESIGN.md, enforced: imports only point downward, and no module imports
 itself back round a loop.
 
-Layers, lowest first: graph (stdlib only), compile, data, train, session, analysis, experiments,
+Layers, lowest first: graph (stdlib only), compile, data, train, session, export, analysis, experiments,
 workspace, cli, ui.
 Function-level imports count for cycles: a lazy import that closes a loop is still a loop (the
 old cli modules hid one behind 43 of them). Imports under ``if TYPE_CHECKING:`` never run and
@@ -28,11 +28,12 @@ ALLOWED = {
     "compile": {"compile", "graph"},
     "train": {"train", "compile", "data", "graph"},
     "session": {"session", "train", "compile", "data", "graph"},
+    "export": {"export", "session", "train", "compile", "data", "graph"},
     "analysis": {"analysis", "session", "train", "compile", "data", "graph"},
-    "experiments": {"experiments", "analysis", "session", "train", "compile", "data", "graph"},
-    "workspace": {"workspace", "experiments", "analysis", "session", "train", "compile", "data", "graph"},
-    "cli": {"cli", "workspace", "experiments", "analysis", "session", "train", "compile", "data", "graph"},
-    "ui": {"ui", "cli", "workspace", "experiments", "analysis", "session", "train", "compile", "data", "graph"},
+    "experiments": {"experiments", "analysis", "export", "session", "train", "compile", "data", "graph"},
+    "workspace": {"workspace", "experiments", "analysis", "export", "session", "train", "compile", "data", "graph"},
+    "cli": {"cli", "workspace", "experiments", "analysis", "export", "session", "train", "compile", "data", "graph"},
+    "ui": {"ui", "cli", "workspace", "experiments", "analysis", "export", "session", "train", "compile", "data", "graph"},
     "main": {"cli"},  # playground/__main__.py: python -m playground runs the CLI
     "version": set(),  # playground/__init__.py holds __version__, imports nothing of ours
 }
