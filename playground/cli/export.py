@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         if args.torchrun:
             write_torchrun(session, bundle, args.torchrun)
             print(f"wrote {args.torchrun}: run it with 'torchrun --nproc_per_node=2 {args.torchrun}'"
-                  f" (add --checkpoint OUT.playground to open the result in Neural Playground)")
+                  f" (it writes the trained session beside itself for Neural Playground)")
     except (CompileError, ExportError) as err:
         raise CliError(f"cannot export: {err}") from None
     return 0

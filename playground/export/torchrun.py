@@ -9,8 +9,9 @@ The training helpers in it are not rewritten for the script: the loss, the initi
 the optimizer set-up, the learning-rate schedule, the batching, the pruning masks and the
 session file's layout are the Trainer's own definitions, copied from their modules
 (:mod:`playground.export.source_parts`). Run in one process, the script's losses are the
-Trainer's on the same seed. ``--checkpoint OUT.playground`` writes a session file that
-``playground`` opens: the graph, data, settings, trained weights and the loss history.
+Trainer's on the same seed. At the end it writes a session file that ``playground`` opens
+(the graph, data, settings, trained weights and the loss history), beside the script or at
+``--checkpoint PATH``.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ Data-parallel training: torchrun --nproc_per_node=N THIS_FILE [--steps N]
 
 batch_size in CONFIG is the global batch: each of N processes takes its share of the same
 shuffled batch per step. Every rank prints one JSON line per logged step and a final "done"
-line. --checkpoint writes a session file (graph, data, settings, trained weights and the loss
-history) that Neural Playground opens. Needs only torch and numpy.
+line. At the end it writes a session file (graph, data, settings, trained weights and the loss
+history) that Neural Playground opens: THIS_FILE_trained.playground, or --checkpoint PATH
+(--no-checkpoint: none). Needs only torch and numpy.
 
 The loss, initialisation, optimizer, learning-rate schedule, batching and masks below are
 Neural Playground's own training code, copied unchanged: one process gives the app's losses.
@@ -224,8 +226,13 @@ def main():
     parser.add_argument("--steps", type=int, default=0, help="steps to train (default: from CONFIG)")
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--save", help="write the trained state_dict here (rank 0)")
-    parser.add_argument("--checkpoint", help="write a Neural Playground session here (rank 0)")
+    parser.add_argument("--checkpoint", default=os.path.splitext(os.path.abspath(__file__))[0] + "_trained.playground",
+                        help="the Neural Playground session written at the end (rank 0; default: "
+                             "THIS_FILE_trained.playground beside the script)")
+    parser.add_argument("--no-checkpoint", action="store_true", help="write no session at the end")
     args = parser.parse_args()
+    if args.no_checkpoint or not SESSION_MEMBERS:
+        args.checkpoint = None
 
     distributed = "RANK" in os.environ and "WORLD_SIZE" in os.environ
     if distributed:

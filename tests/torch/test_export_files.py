@@ -26,7 +26,7 @@ def pruned(tmp_path):
 
 
 def test_the_app_export_zeroes_pruned_weights_in_python_and_onnx(pruned, tmp_path):
-    session, key, mask = pruned
+    session, _key, mask = pruned
     written = export_files(session, session.bundle(), ["python", "onnx", "torchrun"], str(tmp_path), "net")
     assert sorted(p.rsplit("/", 1)[1] for p in written) == ["net.onnx", "net.py", "net.safetensors", "net_train.py"]
     saved = load_file(str(tmp_path / "net.safetensors"))

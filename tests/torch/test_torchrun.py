@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from playground.cli import main
 
 
@@ -41,3 +43,10 @@ def test_two_process_torchrun_lowers_the_loss(tmp_path, capsys):
     assert done[0]["final_loss"] < 0.8 * done[0]["first_loss"]
     # DDP keeps replicas identical: both ranks end with the same validation loss
     assert abs(done[0]["val_loss"] - done[1]["val_loss"]) < 1e-6
+    # rank 0 wrote the trained session beside the script; the app's loader opens it
+    from playground.session.fileformat import load_session
+
+    trained = load_session(str(tmp_path / "train_ddp_trained.playground"))
+    assert trained.weights is not None
+    assert trained.history["train/loss"]["steps"][-1] == 40
+    assert trained.history["val/loss"]["values"] == [pytest.approx(done[0]["val_loss"])]
