@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground.data import DataBundle
+from playground.graph.model import Graph
+from playground.train import MetricsBuffer, TrainConfig, Trainer
+
 
 class ExperimentError(ValueError):
     """An unknown experiment, a bad option or an output that cannot be written: one line."""
@@ -57,6 +61,22 @@ class Context:
     seeds: int = 1
     should_stop: Callable[[], bool] = field(default=lambda: False)
     progress: Callable[[str], None] = field(default=lambda _text: None)
+
+    def begin(self, what: str, skipped: list[str], doing: str | None = None) -> bool:
+        """Whether to go on with ``what``: False (and ``what`` noted as skipped) once a stop was
+        asked for; otherwise the progress line says ``doing`` (default: "training WHAT")."""
+        if self.should_stop():
+            skipped.append(what)
+            return False
+        self.progress(doing if doing is not None else f"training {what}")
+        return True
+
+
+def train_quietly(graph: Graph, bundle: DataBundle, config: TrainConfig, steps: int) -> Trainer:
+    """A Trainer run for ``steps`` with the loss only (experiments measure at the end)."""
+    trainer = Trainer(graph, bundle, config, MetricsBuffer(), record=False)
+    trainer.run(max_steps=steps, wait_when_paused=False)
+    return trainer
 
 
 @dataclass

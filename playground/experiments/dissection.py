@@ -20,12 +20,12 @@ from playground.analysis.evaluation import Evaluator, trained_model
 from playground.analysis.lesion_table import lesion_table
 from playground.analysis.prune import prune_session, train_masked
 from playground.compile.masks import masked
-from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series
+from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series, train_quietly
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
 from playground.session.model import Session
 from playground.session.new import new_session
-from playground.train import MetricsBuffer, TrainConfig, Trainer
+from playground.train import TrainConfig
 from playground.train.trainer import build_model
 
 
@@ -59,10 +59,9 @@ def _residual(ctx: Context) -> ExperimentResult:
     mean_drop: dict[str, float] = {}
     skipped: list[str] = []
     for template, name in (("resnet", "residual"), ("plain_deep", "plain")):
-        if ctx.should_stop():
-            skipped.append(f"lesions of the {name} network")
+        if not ctx.begin(f"lesions of the {name} network", skipped,
+                         f"training the {name} network and removing each block"):
             continue
-        ctx.progress(f"training the {name} network and removing each block")
         drops = []
         for seed in range(ctx.seeds):
             session = _trained_session(template, [*size, f"config.seed={seed}"])
@@ -77,15 +76,12 @@ def _residual(ctx: Context) -> ExperimentResult:
     by_depth: dict[str, list[float]] = {"plain": [], "residual": []}
     for depth in depths:
         for name in ("plain", "residual"):
-            if ctx.should_stop():
-                skipped.append(f"{name} MLP of depth {depth}")
+            if not ctx.begin(f"{name} MLP of depth {depth}", skipped, f"training a {name} MLP of depth {depth}"):
                 continue
-            ctx.progress(f"training a {name} MLP of depth {depth}")
             accs = []
             for seed in range(ctx.seeds):
                 config = TrainConfig(optimizer="sgd", lr=0.01, momentum=0.9, batch_size=32, seed=seed, device="cpu")
-                trainer = Trainer(deep_mlp(depth, name == "residual"), bundle, config, MetricsBuffer(), record=False)
-                trainer.run(max_steps=steps, wait_when_paused=False)
+                trainer = train_quietly(deep_mlp(depth, name == "residual"), bundle, config, steps)
                 trainer.model.eval()
                 result = trainer.data.evaluate(trainer.model)
                 accs.append(result[1] if result and result[1] is not None and trainer.diverged_at is None else 0.5)
@@ -111,12 +107,12 @@ def _pruning(ctx: Context) -> ExperimentResult:
     steps = 300
     dense = Evaluator(trained_model(session, bundle), bundle).score()
     rows: list[dict[str, Any]] = [{"sparsity": 0.0, "kind": "dense", "val_accuracy": dense.value}]
-    ticket_acc, random_acc, skipped = [], [], []
+    ticket_acc: list[float] = []
+    random_acc: list[float] = []
+    skipped: list[str] = []
     for sparsity in sparsities:
-        if ctx.should_stop():
-            skipped.append(f"sparsity {sparsity:.0%}")
+        if not ctx.begin(f"sparsity {sparsity:.0%}", skipped, f"pruning to {sparsity:.0%}: the rewound ticket"):
             continue
-        ctx.progress(f"pruning to {sparsity:.0%}: the rewound ticket")
         ticket = prune_session(session, sparsity, rewind=0, rounds=3, train_steps=steps, bundle=bundle)
         ctx.progress(f"pruning to {sparsity:.0%}: the same mask on random weights")
         masks = ticket.session.masks or {}

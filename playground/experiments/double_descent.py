@@ -69,10 +69,8 @@ def _double_descent(ctx: Context) -> ExperimentResult:
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
     for width in widths:
-        if ctx.should_stop():
-            skipped.append(f"width {width}")
+        if not ctx.begin(f"width {width}", skipped, f"fitting width {width}"):
             continue
-        ctx.progress(f"fitting width {width}")
         results = [test_error(bundle, width, seed) for seed in range(seeds)]
         rows.append({"width": width, "train_mse": float(np.median([r[0] for r in results])),
                      "val_mse": float(np.median([r[1] for r in results])), "seeds": seeds})

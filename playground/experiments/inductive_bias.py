@@ -11,10 +11,10 @@ from typing import Any
 import torch
 
 from playground.data.bundle import DataBundle
-from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series
+from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series, train_quietly
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
-from playground.train import MetricsBuffer, TrainConfig, Trainer
+from playground.train import TrainConfig, Trainer
 
 SHIFT = 3  # pixels, right and down (what leaves the image is lost; what enters is background)
 
@@ -64,16 +64,12 @@ def _inductive_bias(ctx: Context) -> ExperimentResult:
     skipped: list[str] = []
     for name, graph in image_networks().items():
         for fraction in fractions:
-            what = f"{name} on {fraction:.0%} of the data"
-            if ctx.should_stop():
-                skipped.append(what)
+            if not ctx.begin(f"{name} on {fraction:.0%} of the data", skipped):
                 continue
-            ctx.progress(f"training {what}")
             accs, shifted_accs = [], []
             for seed in range(ctx.seeds):
                 config = TrainConfig(optimizer="adam", lr=0.003, batch_size=64, seed=seed, device="cpu")
-                trainer = Trainer(graph, subset(bundle, fraction), config, MetricsBuffer(), record=False)
-                trainer.run(max_steps=steps, wait_when_paused=False)
+                trainer = train_quietly(graph, subset(bundle, fraction), config, steps)
                 accs.append(_accuracy(trainer, bundle.x_val, bundle.y_val))
                 shifted_accs.append(_accuracy(trainer, x_shift, bundle.y_val))
             acc, acc_shift = sum(accs) / len(accs), sum(shifted_accs) / len(shifted_accs)

@@ -9,10 +9,10 @@ from typing import Any
 
 import torch
 
-from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series
+from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series, train_quietly
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
-from playground.train import MetricsBuffer, TrainConfig, Trainer
+from playground.train import TrainConfig, Trainer
 
 WIDTH = 128
 
@@ -57,16 +57,12 @@ def _regularizers(ctx: Context) -> ExperimentResult:
     for size_name, n in sizes.items():
         bundle = make_dataset("spirals", {"n_samples": n, "noise": 0.15, "val_fraction": 0.5 if n < 500 else 0.2})
         for kind in kinds:
-            what = f"{kind} on the {size_name} set"
-            if ctx.should_stop():
-                skipped.append(what)
+            if not ctx.begin(f"{kind} on the {size_name} set", skipped):
                 continue
-            ctx.progress(f"training {what}")
             measured = []
             for seed in range(ctx.seeds):
                 config = TrainConfig(optimizer="adam", lr=0.01, batch_size=32, seed=seed, device="cpu")
-                trainer = Trainer(regularized_mlp(kind), bundle, config, MetricsBuffer(), record=False)
-                trainer.run(max_steps=steps, wait_when_paused=False)
+                trainer = train_quietly(regularized_mlp(kind), bundle, config, steps)
                 measured.append(_measure(trainer))
             tl, ta, vl, va = (sum(m[i] for m in measured) / len(measured) for i in range(4))
             rows.append({"data": size_name, "train_examples": bundle.n_train, "regularizer": kind,

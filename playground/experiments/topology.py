@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series
+from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series, train_quietly
 from playground.graph.random_wiring import (
     FAMILIES,
     average_path_length,
@@ -16,7 +16,7 @@ from playground.graph.random_wiring import (
     random_topology,
     wired_network,
 )
-from playground.train import MetricsBuffer, TrainConfig, Trainer
+from playground.train import TrainConfig
 
 FAMILY_NAMES = {"erdos_renyi": "Erdős–Rényi", "watts_strogatz": "Watts–Strogatz", "barabasi_albert": "Barabási–Albert"}
 
@@ -49,17 +49,15 @@ def _topology(ctx: Context) -> ExperimentResult:
     skipped: list[str] = []
     for family in FAMILIES:
         for i in range(per_family):
-            if ctx.should_stop():
-                skipped.append(f"{FAMILY_NAMES[family]} wiring {i + 1}")
+            if not ctx.begin(f"{FAMILY_NAMES[family]} wiring {i + 1}", skipped,
+                             f"training {FAMILY_NAMES[family]} wiring {i + 1}/{per_family}"):
                 continue
             edges = random_topology(family, nodes, seed=1000 * FAMILIES.index(family) + i)
             graph = wired_network(nodes, edges, width=16)
-            ctx.progress(f"training {FAMILY_NAMES[family]} wiring {i + 1}/{per_family}")
             losses, accs = [], []
             for seed in range(ctx.seeds):
                 config = TrainConfig(optimizer="adam", lr=0.01, batch_size=32, seed=seed, device="cpu")
-                trainer = Trainer(graph, bundle, config, MetricsBuffer(), record=False)
-                trainer.run(max_steps=steps, wait_when_paused=False)
+                trainer = train_quietly(graph, bundle, config, steps)
                 trainer.model.eval()
                 result = trainer.data.evaluate(trainer.model)
                 loss, acc = result if result else (math.nan, None)
