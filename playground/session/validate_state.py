@@ -76,9 +76,12 @@ def _check_trainer(state: dict[str, Any], n_train: int) -> None:
     sampler: Any = state.get("sampler")
     _need(isinstance(sampler, dict), "the batch sampler state is missing")
     _need(_int(sampler.get("epoch")) and 0 <= sampler["epoch"] <= 10**12, "the sampler's epoch is not a count")
-    _need(_int(sampler.get("pos")) and 0 <= sampler["pos"] <= n_train,
-          f"the sampler's position is outside the training set of {n_train} samples")
     perm = sampler.get("perm")
+    # without a batch order the epoch has ended and the position is unused (files saved before
+    # it was clamped to the set's size hold the end of a partial last batch there)
+    limit = n_train if perm is not None else 10**12
+    _need(_int(sampler.get("pos")) and 0 <= sampler["pos"] <= limit,
+          f"the sampler's position is outside the training set of {n_train} samples")
     if perm is not None:
         _need(isinstance(perm, torch.Tensor) and perm.dim() == 1 and perm.dtype == torch.long
               and len(perm) == n_train, "the saved batch order is not one for this training set")

@@ -156,7 +156,7 @@ class BatchSampler:
         else:
             sel = idx[a:b]
             xb, yb = xs[sel], ys[sel]
-        self.pos = b
+        self.pos = min(b, self.n)  # a last, partial batch ends the epoch at n (a saved state must fit the set)
         if b >= self.n:
             self.epoch += 1
             self._order = None

@@ -183,3 +183,39 @@ def test_the_random_edits_reach_weights_that_no_longer_fit():
     apply_edit(graph, ("remove", 0, 0))
     session = edited(graph)
     assert fit_session_weights(session, task)  # something was reset or dropped
+
+
+def test_a_run_that_ends_on_a_partial_batch_saves_a_file_that_reopens_and_resumes(tmp_path):
+    # 160 training samples in batches of 48: every epoch ends on a batch of 16
+    from playground.session.new import new_session
+
+    session, _ = new_session("mlp", overrides=["n_samples=200", "config.batch_size=48", "config.epochs=2"])
+    trainer = session.make_trainer()
+    trainer.run(raise_errors=True)
+    assert trainer.data.n % 48 and trainer.data.pos <= trainer.data.n
+    session.capture(trainer)
+    path = tmp_path / "partial.playground"
+    save_session(session, str(path))
+    reopened = load_session(str(path))  # was refused: "the saved training state is damaged"
+    assert reopened.trainer_state is not None
+    import dataclasses
+
+    reopened.config = dataclasses.replace(reopened.config, epochs=3)  # one epoch more
+    resumed = reopened.make_trainer()
+    resumed.run(raise_errors=True)
+    assert resumed.epoch == 3 and resumed.step == trainer.step + trainer.data.steps_per_epoch
+
+
+def test_a_file_saved_with_the_end_of_a_partial_batch_as_its_position_still_opens(tmp_path):
+    # files written before the position was clamped hold up to n + batch - 1 there
+    from playground.session.new import new_session
+
+    session, _ = new_session("mlp", overrides=["n_samples=200", "config.batch_size=48", "config.epochs=1"])
+    trainer = session.make_trainer()
+    trainer.run(raise_errors=True)
+    session.capture(trainer)
+    assert session.trainer_state is not None and session.trainer_state["sampler"]["perm"] is None
+    session.trainer_state["sampler"]["pos"] = trainer.data.n + 32
+    path = tmp_path / "old.playground"
+    save_session(session, str(path))
+    assert load_session(str(path)).trainer_state is not None
