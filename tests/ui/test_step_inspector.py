@@ -88,7 +88,7 @@ def test_a_click_on_the_boundary_view_chooses_the_point(answers, qtbot, open_win
     x, y = inspector.state.choice.values
     assert x == pytest.approx(0.5, abs=0.03) and y == pytest.approx(-0.25, abs=0.03)
     assert inspector.picker.currentIndex() == 1  # the Point tab shows it
-    assert inspector.picker.x.value() == pytest.approx(x, abs=1e-3)
+    assert inspector.picker.x_spin.value() == pytest.approx(x, abs=1e-3)
     assert torch.equal(inspector.state.inspection.output, network_output(w, torch.tensor([[x, y]])))
 
 

@@ -7,6 +7,8 @@ typed text cannot be read; checking the choice against the network is the state'
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -49,6 +52,7 @@ class InputPicker(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _named(self, "Input choice", "How to choose the input: a dataset sample, a point, tokens or a drawing")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.bundle: DataBundle | None = None
         self._split = "val"
         self._index = 0
@@ -67,17 +71,17 @@ class InputPicker(QTabWidget):
         form.addRow("Sample", self.sample)
         form.addRow("Target", self.sample_target)
         # a point
-        self.x = QDoubleSpinBox()
-        self.y = QDoubleSpinBox()
-        for spin, name in ((self.x, "x₁"), (self.y, "x₂")):
+        self.x_spin = QDoubleSpinBox()
+        self.y_spin = QDoubleSpinBox()
+        for spin, name in ((self.x_spin, "x₁"), (self.y_spin, "x₂")):
             spin.setRange(-1000.0, 1000.0)
             spin.setDecimals(3)
             spin.setSingleStep(0.1)
             _named(spin, f"Point {name}", f"The point's {name} coordinate (or click on the decision boundary view)")
         point_page = QWidget()
         form = QFormLayout(point_page)
-        form.addRow("x₁", self.x)
-        form.addRow("x₂", self.y)
+        form.addRow("x₁", self.x_spin)
+        form.addRow("x₂", self.y_spin)
         form.addRow(QLabel("Or click a point on the Decision boundary view."))
         # tokens
         self.tokens = QLineEdit()
@@ -101,21 +105,21 @@ class InputPicker(QTabWidget):
         self.copy_sample = QPushButton("Copy sample")
         _named(self.copy_sample, "Copy sample to drawing", "Start the drawing from the chosen dataset sample")
         image_page = QWidget()
-        box = QHBoxLayout(image_page)
-        box.addWidget(self.pad)
+        side = QHBoxLayout(image_page)
+        side.addWidget(self.pad)
         buttons = QVBoxLayout()
         buttons.addWidget(self.clear_pad)
         buttons.addWidget(self.copy_sample)
         buttons.addStretch(1)
-        box.addLayout(buttons)
-        box.addStretch(1)
+        side.addLayout(buttons)
+        side.addStretch(1)
         for page, title in ((sample_page, "Sample"), (point_page, "Point"), (tokens_page, "Tokens"),
                             (image_page, "Draw")):
             self.addTab(page, title)
         self.split.currentIndexChanged.connect(self._split_changed)
         self.sample.valueChanged.connect(self._sample_changed)
-        self.x.valueChanged.connect(lambda v: self._point_changed(0, v))
-        self.y.valueChanged.connect(lambda v: self._point_changed(1, v))
+        self.x_spin.valueChanged.connect(lambda v: self._point_changed(0, v))
+        self.y_spin.valueChanged.connect(lambda v: self._point_changed(1, v))
         self.tokens.returnPressed.connect(self._tokens_entered)
         self.run_tokens.clicked.connect(self._tokens_entered)
         self.pad.drawn.connect(lambda rows: self.chosen.emit(InputChoice.image(rows)))
@@ -140,7 +144,7 @@ class InputPicker(QTabWidget):
             self.pad.set_size(*size, *value_range(bundle))
         self.setCurrentIndex(TABS.index(kind) if kind in TABS and self.isTabEnabled(TABS.index(kind)) else 0)
 
-    def _samples(self):
+    def _samples(self) -> tuple[Any, Any]:
         if self.bundle is None:
             return None, None
         if self._split == "train":
@@ -189,7 +193,7 @@ class InputPicker(QTabWidget):
     def set_point(self, x: float, y: float) -> None:
         """A point chosen elsewhere (a click on the boundary view): shown here, then run once."""
         self._point = [float(x), float(y)]
-        for spin, v in ((self.x, x), (self.y, y)):
+        for spin, v in ((self.x_spin, x), (self.y_spin, y)):
             spin.blockSignals(True)
             spin.setValue(v)
             spin.blockSignals(False)
@@ -209,10 +213,9 @@ class InputPicker(QTabWidget):
     def _copy_sample(self) -> None:
         x, _ = self._samples()
         index = self._index
-        if x is None or not 0 <= index < len(x) or image_size(self.bundle.task) is None:
+        size = image_size(self.bundle.task) if self.bundle is not None else None
+        if x is None or not 0 <= index < len(x) or size is None:
             return
-        size = image_size(self.bundle.task)
-        assert size is not None
         rows = x[index].reshape(*size).tolist()
         self.pad.set_rows(rows)
         self.chosen.emit(InputChoice.image(rows))

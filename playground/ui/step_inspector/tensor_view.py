@@ -33,6 +33,14 @@ def cell_text(value: float, integer: bool) -> str:
     return str(int(value)) if integer else f"{value:.4g}"
 
 
+def legend_text(low: float, high: float, cmap: str, tiled: bool) -> str:
+    if cmap == "diverging":
+        colours = f"orange {low:.3g} · white 0 · blue {high:.3g}"
+    else:
+        colours = f"dark purple {low:.3g} · green · yellow {high:.3g}"
+    return f"Colours: {colours}" + ("; the leading axis (channels, heads) side by side" if tiled else "")
+
+
 class TensorView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +60,9 @@ class TensorView(QWidget):
         self.numbers.setAccessibleName("Tensor values")
         self.numbers.setToolTip("The values of a small tensor (rows × columns; channels or heads side by side)")
         self.heatmap = Heatmap()
+        self.legend = QLabel()
+        self.legend.setAccessibleName("Heatmap colours")
+        self.legend.setToolTip("What the heatmap's colours stand for")
         self.pages = QStackedWidget()
         self.pages.addWidget(self.numbers)
         self.pages.addWidget(self.heatmap)
@@ -60,6 +71,7 @@ class TensorView(QWidget):
         for widget in (self.title, self.note, self.stats):
             layout.addWidget(widget)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.legend)
         self.step: InspectStep | None = None
 
     @property
@@ -74,6 +86,7 @@ class TensorView(QWidget):
             self.stats.setText("")
             self.numbers.clear()
             self.heatmap.set_values(np.zeros((0, 0)))
+            self.legend.setText("")
             return
         kind = "part of the block above" if step.type == "part" else step.type
         self.title.setText(f"{step.label}  ({kind})")
@@ -87,6 +100,7 @@ class TensorView(QWidget):
         else:
             self.heatmap.set_values(grid)
             self.pages.setCurrentWidget(self.heatmap)
+        self.legend.setText("" if step.small else legend_text(*self.heatmap.levels, step.tensor.ndim > 2))
 
     def _fill_numbers(self, grid: np.ndarray, integer: bool) -> None:
         rows, cols = grid.shape

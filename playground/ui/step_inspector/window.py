@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -46,6 +47,8 @@ class StepInspectorWindow(QWidget):
         self.steps.setToolTip("Every block in the order the network runs them; an attention block opens "
                               "into Q, K, V, scores, softmax, weighted sum, add & norm and the FFN")
         self.steps.setRootIsDecorated(True)
+        for column in range(3):  # parts have long names: the columns follow the open rows
+            self.steps.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.previous = QPushButton("◀ Previous")
         self.previous.setShortcut(QKeySequence("Alt+Left"))
         self.next = QPushButton("Next ▶")
@@ -78,7 +81,7 @@ class StepInspectorWindow(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.tensor)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 560])
+        splitter.setSizes([470, 690])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
@@ -158,8 +161,6 @@ class StepInspectorWindow(QWidget):
                 else:
                     parent.addChild(item)
                 self._items.append(item)
-            for column in range(3):
-                self.steps.resizeColumnToContents(column)
             choice = self.state.choice.describe() if self.state.choice is not None else ""
             said = f" → {inspection.prediction}" if inspection.prediction else ""
             notes = "".join(f"; {n}" for n in inspection.notes)
@@ -170,8 +171,9 @@ class StepInspectorWindow(QWidget):
     def _moved(self, index: int) -> None:
         if 0 <= index < len(self._items):
             item = self._items[index]
-            if item.parent() is not None:
-                item.parent().setExpanded(True)
+            parent = item.parent()
+            if parent is not None:
+                parent.setExpanded(True)
             self.steps.blockSignals(True)
             self.steps.setCurrentItem(item)
             self.steps.blockSignals(False)
