@@ -9,6 +9,7 @@ the network hands its Output block, is ``model(input)`` itself. The input is cho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -275,7 +276,8 @@ def _name(k: int, names: list[Any]) -> str:
 # ----------------------------------------------------------------------------- for heatmaps
 def as_grid(tensor: torch.Tensor) -> np.ndarray:
     """A 2-D float array to draw a tensor as one heatmap: a vector is one row, a matrix itself, and
-    higher ranks tile their leading axes (channels, heads) side by side with a blank (NaN) column."""
+    higher ranks tile their leading axes (channels, heads) in a near-square grid of tiles, left to
+    right then top to bottom, with a blank (NaN) line between tiles."""
     array = tensor.detach().cpu().to(torch.float64).numpy()
     if array.ndim == 0:
         return array.reshape(1, 1)
@@ -283,11 +285,12 @@ def as_grid(tensor: torch.Tensor) -> np.ndarray:
         return array.reshape(1, -1)
     if array.ndim == 2:
         return array
-    array = array.reshape(-1, *array.shape[-2:])
-    gap = np.full((array.shape[1], 1), np.nan)
-    tiles: list[np.ndarray] = []
-    for index, tile in enumerate(array):
-        if index:
-            tiles.append(gap)
-        tiles.append(tile)
-    return np.concatenate(tiles, axis=1)
+    tiles = array.reshape(-1, *array.shape[-2:])
+    count, height, width = tiles.shape
+    cols = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / cols)
+    grid = np.full((rows * (height + 1) - 1, cols * (width + 1) - 1), np.nan)
+    for index, tile in enumerate(tiles):
+        r, c = divmod(index, cols)
+        grid[r * (height + 1):r * (height + 1) + height, c * (width + 1):c * (width + 1) + width] = tile
+    return grid

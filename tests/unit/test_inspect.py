@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -174,8 +175,11 @@ def test_the_json_and_the_table_carry_every_step(trained):
     assert data["prediction"].startswith("class ")
     table = inspection.table()
     assert all(s.label in table for s in inspection.steps) and "prediction: class" in table
-    grid = as_grid(inspection.steps[1].tensor)
-    assert grid.shape == (8, 8 * 8 + 7)  # eight channels side by side, a blank column between
+    conv1 = inspection.steps[1].tensor
+    grid = as_grid(conv1)  # eight 8×8 channels in three rows of three tiles, a blank line between
+    assert grid.shape == (3 * 8 + 2, 3 * 8 + 2)
+    assert np.array_equal(grid[:8, 9:17], conv1[1].numpy()) and np.array_equal(grid[9:17, :8], conv1[3].numpy())
+    assert np.isnan(grid[8]).all() and np.isnan(grid[18:, 18:]).all()  # the gaps and the ninth, empty tile
 
 
 BAD = [

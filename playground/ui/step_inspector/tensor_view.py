@@ -38,7 +38,7 @@ def legend_text(low: float, high: float, cmap: str, tiled: bool) -> str:
         colours = f"orange {low:.3g} · white 0 · blue {high:.3g}"
     else:
         colours = f"dark purple {low:.3g} · green · yellow {high:.3g}"
-    return f"Colours: {colours}" + ("; the leading axis (channels, heads) side by side" if tiled else "")
+    return f"Colours: {colours}" + ("; one tile per channel or head, left to right, top to bottom" if tiled else "")
 
 
 class TensorView(QWidget):
@@ -58,7 +58,7 @@ class TensorView(QWidget):
         self.numbers = QTableWidget()
         self.numbers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.numbers.setAccessibleName("Tensor values")
-        self.numbers.setToolTip("The values of a small tensor (rows × columns; channels or heads side by side)")
+        self.numbers.setToolTip("The values of a small tensor (rows × columns; channels or heads as tiles)")
         self.heatmap = Heatmap()
         self.legend = QLabel()
         self.legend.setAccessibleName("Heatmap colours")
@@ -95,6 +95,8 @@ class TensorView(QWidget):
         self.stats.setText(stats_line(step))
         grid = as_grid(step.tensor)
         if step.small:
+            if step.tensor.ndim <= 1:
+                grid = grid.reshape(-1, 1)  # a small vector reads best as a column, one value per row
             self._fill_numbers(grid, not step.tensor.is_floating_point())
             self.pages.setCurrentWidget(self.numbers)
         else:
@@ -107,6 +109,9 @@ class TensorView(QWidget):
         self.numbers.clear()
         self.numbers.setRowCount(rows)
         self.numbers.setColumnCount(cols)
+        # indices as torch counts them (Qt's default headers start at 1)
+        self.numbers.setVerticalHeaderLabels([str(r) for r in range(rows)])
+        self.numbers.setHorizontalHeaderLabels([str(c) for c in range(cols)])
         for r in range(rows):
             for c in range(cols):
                 item = QTableWidgetItem(cell_text(float(grid[r, c]), integer))
