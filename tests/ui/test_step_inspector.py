@@ -18,6 +18,7 @@ from playground.analysis.inspect_input import InputChoice
 from playground.session import save_session
 from playground.session.model import Session
 from playground.session.new import new_session
+from playground.ui.step_inspector.menu import open_step_inspector
 from playground.ui.views.boundary_view import BoundaryView
 
 # Reduced runs (marked): trained weights in seconds; the inspector's checks do not need accuracy.
@@ -179,3 +180,15 @@ def test_every_control_has_a_name_and_a_tooltip(answers, qtbot, open_window, ses
     assert not missing
     for widget in (inspector.steps, inspector.picker, inspector.picker.pad, inspector.tensor.heatmap):
         assert widget.accessibleName() and widget.toolTip()
+
+
+def test_an_untrained_network_is_an_inline_message_that_training_clears(answers, qtbot, open_window):
+    w = open_window("mlp")  # the template, untrained
+    inspector = open_step_inspector(w)
+    assert inspector.state.inspection is None and inspector.message.isVisible()
+    assert inspector.message.text() == "the network is untrained: press Start (or Step) to train it, then inspect"
+    assert inspector.steps.topLevelItemCount() == 0 and not inspector.next.isEnabled()
+    assert w.controller.step(3)
+    qtbot.waitUntil(lambda: inspector.state.inspection is not None, timeout=15000)  # paused: run on its weights
+    assert not inspector.message.isVisible() and inspector.steps.topLevelItemCount() == 8
+    assert torch.equal(inspector.state.inspection.output, network_output(w, w.workspace.bundle.x_val[:1]))

@@ -84,6 +84,10 @@ class InspectorState:
             self.error = str(err)
             self.changed.emit()
             return False
+        except RuntimeError as err:  # torch refusing this network on this input: say so, keep the app going
+            self.error = f"the network cannot run on this input: {str(err).splitlines()[0]}"
+            self.changed.emit()
+            return False
         before = len(self.flat)
         self.inspection, self.error, self.where = inspection, "", source.where
         if len(self.flat) != before:  # another network: start at its input; else stay on the same block
