@@ -7,8 +7,5 @@ The work is ``playground.analysis.inspect``; ``state.InspectorState`` (Qt-free) 
 chosen and shown, and the widgets only show and edit it.
 """
 
-from playground.ui.step_inspector.menu import add_actions
-from playground.ui.step_inspector.state import InspectorState, NetworkSource
-from playground.ui.step_inspector.window import StepInspectorWindow
-
-__all__ = ["InspectorState", "NetworkSource", "StepInspectorWindow", "add_actions"]
+# Nothing is imported here: the Analyze menu loads only ``menu`` while the window is built (the
+# window, its state and the analysis code load when the inspector is first opened).
