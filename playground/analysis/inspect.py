@@ -113,10 +113,11 @@ class Inspection:
     steps: list[InspectStep]
     prediction: str = ""
     notes: list[str] = field(default_factory=list)
+    returned: torch.Tensor | None = None  # set when ``steps`` is cut down (``only``)
 
     @property
     def output(self) -> torch.Tensor:
-        return self.steps[-1].tensor
+        return self.steps[-1].tensor if self.returned is None else self.returned
 
     def flat(self) -> list[tuple[int, InspectStep]]:
         """Every step with its attention parts after it, as (depth, step): depth 1 for a part."""
@@ -131,6 +132,17 @@ class Inspection:
             if s.label == label:
                 return s
         raise KeyError(label)
+
+    def only(self, label: str) -> Inspection:
+        """The same inspection cut down to one block (its parts kept); InspectInputError naming the
+        blocks there are when no step has that label."""
+        from playground.analysis.inspect_input import InspectInputError
+
+        kept = [s for s in self.steps if s.label == label]
+        if not kept:
+            known = ", ".join(s.label for s in self.steps)
+            raise InspectInputError(f"no block labelled {label!r} (blocks: {known})")
+        return Inspection(self.choice, kept, self.prediction, list(self.notes), self.steps[-1].tensor)
 
     def to_dict(self, values_limit: int = VALUES_LIMIT) -> dict[str, Any]:
         return {"input": self.choice.to_dict(), "prediction": self.prediction, "notes": list(self.notes),

@@ -37,6 +37,7 @@ def register(sub: Any) -> None:
     which.add_argument("--sample", type=int, metavar="N", help="a dataset sample by index")
     p.add_argument("--split", choices=("train", "val"), default="val",
                    help="which part of the dataset --sample counts in (default: val)")
+    p.add_argument("--block", metavar="LABEL", help="show only this block (with its attention parts) and its values")
     p.add_argument("--no-lesions", action="store_true", help="leave out the lesions saved in the session")
     p.add_argument("--json", action="store_true",
                    help="print JSON: every step's statistics and its values (up to 4,096 numbers per tensor)")
@@ -59,5 +60,27 @@ def run(args: argparse.Namespace) -> int:
     except (InspectInputError, LesionError) as err:
         where = "--input" if args.input is not None else "--sample"
         raise CliError(f"{where}: {err}", EXIT_USAGE) from None
-    print(json.dumps(inspection.to_dict(), indent=1) if args.json else inspection.table())
+    if args.block is not None:
+        try:
+            inspection = inspection.only(args.block)
+        except InspectInputError as err:
+            raise CliError(f"--block: {err}", EXIT_USAGE) from None
+    if args.json:
+        print(json.dumps(inspection.to_dict(), indent=1))
+        return 0
+    print(inspection.table())
+    if args.block is not None:
+        for step in (*inspection.steps, *inspection.steps[0].parts):
+            print(f"\n{step.label} {list(step.tensor.shape)}:\n{values_text(step.tensor)}")
     return 0
+
+
+def values_text(tensor: Any) -> str:
+    """A tensor's numbers in full, rows on their own lines (--block asks for one block's values)."""
+    import sys
+
+    import numpy as np
+
+    array = tensor.detach().cpu().numpy()
+    return np.array2string(array, precision=4, suppress_small=True, max_line_width=110,
+                           threshold=sys.maxsize, floatmode="maxprec")

@@ -74,3 +74,20 @@ def test_an_untrained_session_asks_for_training_first(capsys, tmp_path):
     capsys.readouterr()
     code, _out, err = run(capsys, "inspect", str(path), "--sample", "0")
     assert code == 1 and "untrained: train it first" in err and len(err.splitlines()) == 1
+
+
+def test_block_shows_one_block_with_its_values_and_an_unknown_label_lists_the_blocks(capsys, trained_mlp):
+    code, out, _ = run(capsys, "inspect", str(trained_mlp), "--input", "0.5 -0.2", "--block", "tanh1")
+    assert code == 0
+    rows = [line.split()[1] for line in out.splitlines()[3:] if line[:1].isdigit()]
+    assert rows == ["tanh1"]
+    values = out.split("tanh1 [16]:\n", 1)[1]
+    numbers = [float(v) for v in values.replace("[", " ").replace("]", " ").split()]
+    assert len(numbers) == 16 and all(-1 <= v <= 1 for v in numbers)
+    code, out, _ = run(capsys, "inspect", str(trained_mlp), "--sample", "0", "--block", "tanh1", "--json")
+    data = json.loads(out)
+    assert [s["label"] for s in data["steps"]] == ["tanh1"] and len(data["output"]) == 2
+    code, out, err = run(capsys, "inspect", str(trained_mlp), "--sample", "0", "--block", "fc9")
+    assert (code, out) == (2, "")
+    assert err == ("playground: --block: no block labelled 'fc9' (blocks: input, features, fc1, tanh1, fc2, "
+                   "tanh2, head, output)\n")
