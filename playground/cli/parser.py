@@ -12,10 +12,12 @@ from typing import NoReturn
 
 from playground import __version__
 from playground.cli import check, experiment, export, history, lesion, new, prune, summary, sweep, train
+from playground.cli import inspect as inspect_command
 from playground.cli import list as list_command
 from playground.cli.errors import EXIT_USAGE, CliError
 
-COMMAND_MODULES = (list_command, new, check, train, export, history, summary, lesion, prune, sweep, experiment)
+COMMAND_MODULES = (list_command, new, check, train, export, history, summary, inspect_command, lesion, prune, sweep,
+                   experiment)
 
 
 class ArgParser(argparse.ArgumentParser):

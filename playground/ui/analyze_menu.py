@@ -25,6 +25,8 @@ def _contributors() -> list[Contributor]:
     """Imported here, when the menu is built, so that a tool's module loads with the window."""
     found: list[Contributor] = []
     # one line per tool: ``from playground.ui.X import add_actions as x; found.append(x)``
+    from playground.ui.step_inspector.menu import add_actions as step_inspector
+    found.append(step_inspector)
     return found
 
 

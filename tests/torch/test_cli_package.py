@@ -73,7 +73,7 @@ def test_no_lazy_imports_back_into_the_cli_and_no_cycles():
 
 def test_commands_come_from_the_parser():
     assert cli.COMMANDS == command_names(build_parser())
-    assert set(cli.COMMANDS) == {"list", "new", "check", "train", "export", "history", "summary",
+    assert set(cli.COMMANDS) == {"list", "new", "check", "train", "export", "history", "summary", "inspect",
                                  "lesion", "prune", "sweep", "experiment"}
     for module in COMMAND_MODULES:
         assert callable(module.register) and callable(module.run)

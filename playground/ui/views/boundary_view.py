@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from playground.train.snapshots import BoundarySnapshot
@@ -54,6 +54,7 @@ def _fingerprint(values: Any) -> tuple:
 
 class BoundaryView(ViewPanel):
     title = "Decision boundary"
+    point_clicked = Signal(float, float)  # data coordinates of a left click (not a drag) on the plane
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +102,13 @@ class BoundaryView(ViewPanel):
         self._shown: tuple = ()
         self.show_test.toggled.connect(self.test_points.setVisible)
         self.discrete.toggled.connect(self.redraw)
+        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+
+    def _clicked(self, event: Any) -> None:
+        # pyqtgraph reports a click only when the mouse did not move as far as a drag
+        if event.button() == Qt.MouseButton.LeftButton and self.plot.vb.sceneBoundingRect().contains(event.scenePos()):
+            point = self.plot.vb.mapSceneToView(event.scenePos())
+            self.point_clicked.emit(float(point.x()), float(point.y()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.Resize:
