@@ -1,0 +1,115 @@
+"""The Compare Runs window with real widgets (offscreen) and real training on small settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
+
+from playground.experiments.compare import Comparison
+from playground.ui.compare.results_table import spread_text
+from playground.ui.compare.window import CompareWindow
+from playground.ui.views.boundary_view import BoundaryView
+
+STEPS = 80
+
+
+def _train_menu(window) -> QMenu:
+    return next(a.menu() for a in window.menuBar().actions() if a.text() == "&Train")
+
+
+@pytest.fixture
+def compare(open_window, qtbot):
+    window = open_window("mlp")
+    window.workspace.choose_dataset("spirals", {**window.workspace.dataset_params, "n_samples": 200})
+    action = next(a for a in _train_menu(window).actions() if a.objectName() == "action_compare_runs")
+    action.trigger()
+    win = window.compare_windows.windows[-1]
+    assert isinstance(win, CompareWindow)
+    qtbot.addWidget(win)
+    win.seeds.setValue(3)
+    win.steps.setValue(STEPS)
+    return window, win
+
+
+def _run(win, qtbot) -> None:
+    assert win.start()
+    qtbot.waitUntil(lambda: not win.is_running(), timeout=120_000)
+
+
+def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compare, qtbot):
+    window, win = compare
+    win.variants.add_button.click()
+    win.variants.set_cell(2, 0, "narrow")
+    win.variants.set_cell(2, 1, "fc1.out_features=4, lr=0.05")
+    assert win.specs[2].changes == ["fc1.out_features=4", "lr=0.05"]
+    _run(win, qtbot)
+    results = win.comparison.results
+    assert [r.name for r in results] == ["as it is", "lr × 3", "narrow"]
+    # the bands: every seed's curve lies inside its variant's band, and the line is the mean
+    assert len(win.band.bands) == 3
+    for band, result in zip(win.band.bands, results, strict=True):
+        _, low = band.low.getOriginalDataset()
+        _, high = band.high.getOriginalDataset()
+        _, mean = band.mean.getOriginalDataset()
+        curves = result.curves()
+        assert curves.shape == (3, STEPS)
+        assert (low <= curves + 1e-12).all() and (curves <= high + 1e-12).all()
+        assert np.allclose(mean, curves.mean(0))
+        assert isinstance(band.fill, type(band.fill)) and band.fill.curves == [band.low, band.high]
+    # the table: the core's numbers, one row per variant
+    table = win.table
+    assert table.rowCount() == 3
+    for row, result in enumerate(results):
+        assert table.item(row, table.column("Variant")).text() == result.name
+        accuracy = result.final("val_accuracy")
+        cell = table.item(row, table.column("Val accuracy"))
+        assert cell.text() == spread_text(accuracy) and cell.data(Qt.ItemDataRole.UserRole) == accuracy["mean"]
+        assert table.item(row, table.column("Params")).data(Qt.ItemDataRole.UserRole) == result.params
+        assert table.item(row, table.column("MACs")).data(Qt.ItemDataRole.UserRole) == result.macs
+        assert table.item(row, table.column("Time (s)")).text() == f"{result.seconds:.2f}"
+    assert results[2].params < results[0].params
+    table.sortItems(table.column("Params"), Qt.SortOrder.AscendingOrder)  # numbers sort as numbers
+    assert table.item(0, table.column("Variant")).text() == "narrow"
+    # saved with the session: the workspace holds the comparison, and it reopens in a new window
+    assert window.workspace.variants == win.comparison.to_session()
+    again = CompareWindow(window.workspace)
+    qtbot.addWidget(again)
+    assert again.table.rowCount() == 3 and [s.name for s in again.specs] == [r.name for r in results]
+    assert np.array_equal(Comparison.from_session(window.workspace.variants).results[1].curves(),
+                          results[1].curves())
+
+
+def test_two_runs_side_by_side_show_the_chosen_step(compare, qtbot):
+    _window, win = compare
+    win.seeds.setValue(2)
+    _run(win, qtbot)
+    side = win.side
+    win.tabs.setCurrentWidget(side)
+    assert len(side.runs) == 4
+    side.choose(("as it is", 0), ("lr × 3", 1))
+    side.show_button.click()
+    qtbot.waitUntil(lambda: len(side.shown) == 2, timeout=120_000)
+    assert all(isinstance(v, BoundaryView) for v in side.views)
+    assert side.slider.maximum() == STEPS
+    for step in (STEPS, 30, 5):
+        side.slider.setValue(step)
+        for view, key in zip(side.views, side.shown, strict=True):
+            recorded = side.records[key][0].snapshot_at("boundary", step)
+            assert recorded is not None and recorded[0] <= step
+            assert view.pinned_step == step and view.step == recorded[0]
+        assert f"step {step}:" in side.step_label.text()
+    # the two sides are different runs: their boundaries differ at the end
+    side.slider.setValue(STEPS)
+    left, right = (v.data["output"] for v in side.views)
+    assert not np.allclose(left, right)
+
+
+def test_a_bad_variant_is_said_in_the_window_and_nothing_trains(compare, qtbot):
+    window, win = compare
+    win.variants.set_cell(1, 1, "data.noise=0.5")
+    assert win.start()
+    qtbot.waitUntil(lambda: not win.is_running(), timeout=60_000)
+    assert "variant 'lr × 3'" in win.message.text() and "same data" in win.message.text()
+    assert win.comparison.results == [] and window.workspace.variants == []
