@@ -106,18 +106,18 @@ class SweepWindow(QDialog):
         plot_layout = QVBoxLayout(plot_box)
         plot_layout.setContentsMargins(0, 0, 0, 0)
         choose = QHBoxLayout()
-        self.metric = QComboBox()
+        self.metric_choice = QComboBox()
         for key, text in METRICS.items():
-            self.metric.addItem(text, key)
-        self.metric.setAccessibleName("Metric on the y axis")
-        self.metric.setToolTip("The metric the scatter shows")
+            self.metric_choice.addItem(text, key)
+        self.metric_choice.setAccessibleName("Metric on the y axis")
+        self.metric_choice.setToolTip("The metric the scatter shows")
         self.parameter = QComboBox()
         self.parameter.setAccessibleName("Parameter on the x axis")
         self.parameter.setToolTip("The grid parameter the scatter is drawn against")
         self.log_x = QCheckBox("log x")
         self.log_x.setAccessibleName("Logarithmic parameter axis")
         self.log_x.setToolTip("Draw the parameter on a logarithmic axis (on by itself for rates)")
-        for label, widget in (("Metric", self.metric), ("against", self.parameter)):
+        for label, widget in (("Metric", self.metric_choice), ("against", self.parameter)):
             choose.addWidget(QLabel(label))
             choose.addWidget(widget)
         choose.addWidget(self.log_x)
@@ -143,7 +143,7 @@ class SweepWindow(QDialog):
         self.job.finished.connect(self._finished)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.job.stop)
-        self.metric.currentIndexChanged.connect(self.draw)
+        self.metric_choice.currentIndexChanged.connect(self.draw)
         self.parameter.currentIndexChanged.connect(self._parameter_changed)
         self.log_x.toggled.connect(self.draw)
 
@@ -248,7 +248,7 @@ class SweepWindow(QDialog):
     def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the scatter shows: (x, y) of every run, and (x, y) of the mean at each value
         (x is the value, or its position in the grid for values that are not numbers)."""
-        key, metric = self.parameter.currentText(), self.metric.currentData()
+        key, metric = self.parameter.currentText(), self.metric_choice.currentData()
         if self.result is None or not key:
             return (np.empty(0),) * 4  # type: ignore[return-value]
         values = dict(self.grid)[key]
@@ -279,7 +279,7 @@ class SweepWindow(QDialog):
         axis = self.plot.getAxis("bottom")
         axis.setTicks(None if _numeric(values) else [[(float(i), str(v)) for i, v in enumerate(values)]])
         self.plot.setLabel("bottom", key)
-        self.plot.setLabel("left", self.metric.currentText())
+        self.plot.setLabel("left", self.metric_choice.currentText())
         self.plot.enableAutoRange()
 
     def closeEvent(self, event: QCloseEvent) -> None:
