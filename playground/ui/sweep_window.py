@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from playground.experiments.sweep import Grid, SweepResult, parse_grid, plan, run_sweep
 from playground.session.errors import SessionError
-from playground.ui.compare.results_table import NumberItem
+from playground.ui.compare.plot_theme import apply_theme
+from playground.ui.compare.results_table import NumberItem, mean_std_text
 from playground.ui.compare.worker import BackgroundJob
 from playground.workspace.model import Workspace
 
@@ -126,6 +127,7 @@ class SweepWindow(QDialog):
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setAccessibleName("Metric against parameter")
         self.plot_widget.setToolTip("Every run is a dot; the line joins the means over seeds")
+        apply_theme(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.runs_item = pg.PlotDataItem(pen=None, symbol="o", symbolSize=8, symbolPen=pg.mkPen("#1f77b4"),
@@ -226,7 +228,7 @@ class SweepWindow(QDialog):
                 cells.append(NumberItem(f"{value:g}", float(value)) if _numeric([value]) else QTableWidgetItem(str(value)))
             for metric in METRICS:
                 mean, std = entry[metric], entry[f"{metric}_std"]
-                text = "–" if math.isnan(mean) else f"{mean:.4g} ± {std:.2g}"
+                text = "–" if math.isnan(mean) else mean_std_text(mean, std)
                 cells.append(NumberItem(text, mean))
             cells += [NumberItem(str(entry["seeds"]), entry["seeds"]), NumberItem(str(entry["diverged"]),
                                                                                   entry["diverged"])]
@@ -277,7 +279,12 @@ class SweepWindow(QDialog):
         self.runs_item.setData(x, y)
         self.mean_item.setData(mean_x, mean_y)
         axis = self.plot.getAxis("bottom")
-        axis.setTicks(None if _numeric(values) else [[(float(i), str(v)) for i, v in enumerate(values)]])
+        if not _numeric(values):  # names at their positions in the grid
+            axis.setTicks([[(float(i), str(v)) for i, v in enumerate(values)]])
+        elif log:  # the grid's own values (pyqtgraph's minor log labels run into each other)
+            axis.setTicks([[(math.log10(v), f"{v:g}") for v in sorted(values)]])
+        else:
+            axis.setTicks(None)
         self.plot.setLabel("bottom", key)
         self.plot.setLabel("left", self.metric_choice.currentText())
         self.plot.enableAutoRange()

@@ -50,14 +50,18 @@ def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compa
     # the bands: every seed's curve lies inside its variant's band, and the line is the mean
     assert len(win.band.bands) == 3
     for band, result in zip(win.band.bands, results, strict=True):
-        _, low = band.low.getOriginalDataset()
-        _, high = band.high.getOriginalDataset()
-        _, mean = band.mean.getOriginalDataset()
+        # the plot's log axis: what is drawn is log10 of the losses
+        low, high, mean = (10 ** item.getOriginalDataset()[1] for item in (band.low, band.high, band.mean))
         curves = result.curves()
         assert curves.shape == (3, STEPS)
-        assert (low <= curves + 1e-12).all() and (curves <= high + 1e-12).all()
+        assert (low <= curves * (1 + 1e-9)).all() and (curves <= high * (1 + 1e-9)).all()
         assert np.allclose(mean, curves.mean(0))
+        assert np.allclose(band.values[2], low) and np.allclose(band.values[3], high)
         assert isinstance(band.fill, type(band.fill)) and band.fill.curves == [band.low, band.high]
+    win.band.log_y.setChecked(False)  # a linear axis draws the losses themselves
+    for band, result in zip(win.band.bands, results, strict=True):
+        low, high = band.low.getOriginalDataset()[1], band.high.getOriginalDataset()[1]
+        assert (low <= result.curves()).all() and (result.curves() <= high).all()
     # the table: the core's numbers, one row per variant
     table = win.table
     assert table.rowCount() == 3

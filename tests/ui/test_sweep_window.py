@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from playground.ui.compare.results_table import mean_std_text
 from playground.ui.sweep_window import SweepWindow
 
 
@@ -40,7 +41,7 @@ def test_a_sweep_fills_the_table_and_the_scatter(sweep, qtbot):
         assert table.item(row, 0).data(Qt.ItemDataRole.UserRole) == entry["lr"]
         assert table.item(row, 1).data(Qt.ItemDataRole.UserRole) == entry["fc1.out_features"]
         assert table.item(row, acc).data(Qt.ItemDataRole.UserRole) == entry["val_accuracy"]
-        assert table.item(row, acc).text() == f"{entry['val_accuracy']:.4g} ± {entry['val_accuracy_std']:.2g}"
+        assert table.item(row, acc).text() == mean_std_text(entry["val_accuracy"], entry["val_accuracy_std"])
     table.sortItems(acc, Qt.SortOrder.DescendingOrder)
     ranked = [table.item(r, acc).data(Qt.ItemDataRole.UserRole) for r in range(6)]
     assert ranked == sorted((e["val_accuracy"] for e in summary), reverse=True)

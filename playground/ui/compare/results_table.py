@@ -38,10 +38,15 @@ class NumberItem(QTableWidgetItem):
         return a < b
 
 
-def spread_text(stats: dict[str, float], digits: int = 4) -> str:
-    if not stats["n"]:
-        return "–"
-    return f"{stats['mean']:.{digits}g} ± {stats['std']:.2g}"
+def mean_std_text(mean: float, std: float) -> str:
+    """``0.7 ± 0.028``; a spread that is only rounding (equal values) reads 0."""
+    if std <= 1e-9 * max(abs(mean), 1e-300):
+        std = 0.0
+    return f"{mean:.4g} ± {std:.2g}"
+
+
+def spread_text(stats: dict[str, float]) -> str:
+    return mean_std_text(stats["mean"], stats["std"]) if stats["n"] else "–"
 
 
 def count_text(n: int) -> str:

@@ -214,7 +214,10 @@ class CompareWindow(QDialog):
         self._show(comparison)
 
     def _recorded(self, result: object) -> None:
-        for key, buffer, context in result:  # type: ignore[attr-defined]
+        records = list(result)  # type: ignore[call-overload]
+        self.progress.setValue(self.progress.maximum())
+        self.message.setText("recorded " + " and ".join(f"{n} · seed {s}" for (n, s), _, _ in records))
+        for key, buffer, context in records:
             self.side.add_record(key, buffer, context)
 
     def _show(self, comparison: Comparison) -> None:
