@@ -34,6 +34,7 @@ from playground.train.metrics import MetricsBuffer
 MAX_VARIANTS = 16
 MAX_SEEDS = 64
 MAX_STEPS = 100_000
+MAX_POINTS = 10_000_000  # losses kept in all (80 MB): the curves of every seed of every variant
 METRICS = ("train_loss", "val_loss", "val_accuracy")
 Progress = Callable[[int, int, str], None]
 
@@ -177,6 +178,9 @@ def plan_comparison(graph: Graph, config: TrainConfig, dataset: str, bundle: Any
         raise SettingError(f"seeds {seeds}: give 1 to {MAX_SEEDS} seeds")
     if not 1 <= steps <= MAX_STEPS:
         raise SettingError(f"steps {steps}: give 1 to {MAX_STEPS:,} steps")
+    if len(variants) * seeds * steps > MAX_POINTS:
+        raise SettingError(f"{len(variants)} variants × {seeds} seeds × {steps:,} steps keep too many losses "
+                           f"(at most {MAX_POINTS:,}); give fewer seeds or steps")
     names = [v.name.strip() for v in variants]
     for i, name in enumerate(names):
         if not name:

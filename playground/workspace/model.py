@@ -43,7 +43,7 @@ class Workspace:
     * ``dataset_changed(bundle)``: a person chose other data (``dataset_failed(message)`` if it
       could not be made; the last good data stays);
     * ``config_changed(fields)``: the training settings that just changed, by name;
-    * ``runs_changed(runs)``, ``viewed_step_changed(step)``, ``modified_changed(bool)``,
+    * ``runs_changed(runs)``, ``variants_changed(variants)``, ``viewed_step_changed(step)``, ``modified_changed(bool)``,
       ``path_changed(path)``.
     """
 

@@ -90,7 +90,8 @@ def test_bad_comparisons_are_refused_before_training(spiral):
                                       ([VariantSpec("a"), VariantSpec("a")], 1, 10, "two variants are called"),
                                       ([VariantSpec(" ")], 1, 10, "no name"),
                                       ([VariantSpec("a")], 0, 10, "seeds 0"),
-                                      ([VariantSpec("a")], 1, 0, "steps 0")):
+                                      ([VariantSpec("a")], 1, 0, "steps 0"),
+                                      ([VariantSpec("a"), VariantSpec("b")], 64, 100_000, "too many losses")):
         with pytest.raises(SettingError, match=says):
             _plan(spiral, specs, seeds, steps)
 
