@@ -7,6 +7,7 @@ A bad grid is said in the window, in one line, before anything trains."""
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -176,7 +177,7 @@ class SweepWindow(QDialog):
             grid = parse_grid(lines)
             groups = plan(session, grid, seeds)  # every setting checked before any training
         except SessionError as err:
-            self.message.setText(f"<span style='color:#c03030'>{err.message}</span>")
+            self.message.setText(f"<span style='color:#c03030'>{html.escape(err.message, quote=False)}</span>")
             return False
         self.grid = grid
         self.message.setText(f"Training {len(groups) * seeds} runs…")
@@ -197,7 +198,7 @@ class SweepWindow(QDialog):
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         if error or not isinstance(result, SweepResult):
-            self.message.setText(f"<span style='color:#c03030'>The sweep failed: {error}</span>")
+            self.message.setText(f"<span style='color:#c03030'>The sweep failed: {html.escape(error, quote=False)}</span>")
             return
         self.result = result
         engines = ", ".join(sorted({row.engine for row in result.rows}))

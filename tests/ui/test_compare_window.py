@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from playground.experiments.compare import Comparison
+from playground.session.fileformat import load_session, save_session
 from playground.ui.compare.results_table import spread_text
 from playground.ui.compare.window import CompareWindow
 from playground.ui.views.boundary_view import BoundaryView
@@ -38,7 +39,7 @@ def _run(win, qtbot) -> None:
     qtbot.waitUntil(lambda: not win.is_running(), timeout=120_000)
 
 
-def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compare, qtbot):
+def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compare, qtbot, tmp_path):
     window, win = compare
     win.variants.add_button.click()
     win.variants.set_cell(2, 0, "narrow")
@@ -83,6 +84,14 @@ def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compa
     assert again.table.rowCount() == 3 and [s.name for s in again.specs] == [r.name for r in results]
     assert np.array_equal(Comparison.from_session(window.workspace.variants).results[1].curves(),
                           results[1].curves())
+    path = tmp_path / "compared.playground"
+    save_session(window.workspace.to_session(), str(path))  # what File → Save writes
+    assert load_session(str(path)).variants == window.workspace.variants
+    # another piece of work comes in: the window shows its (empty) comparison
+    blank = window.workspace.to_session()
+    blank.variants = []
+    window.workspace.load(blank, window.workspace.bundle)
+    assert win.table.rowCount() == 0 and [s.name for s in win.specs] == ["as it is", "lr × 3"]
 
 
 def test_two_runs_side_by_side_show_the_chosen_step(compare, qtbot):

@@ -7,6 +7,7 @@ is saved with the session and shown again when the window opens on it."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -121,6 +122,7 @@ class CompareWindow(QDialog):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.job.stop)
         self.side.wanted.connect(self.record)
+        workspace.loaded.connect(self._reloaded)  # another session: show its comparison, if any
         self._show(self.comparison)
 
     def _defaults(self) -> list[VariantSpec]:
@@ -161,6 +163,9 @@ class CompareWindow(QDialog):
             return
         ws = self.workspace
         graph, config, dataset, bundle = ws.document.graph.copy(), ws.config, ws.dataset, ws.bundle
+        if bundle is None:
+            self.side.step_label.setText("Choose a dataset first: the runs are recorded on its data.")
+            return
         by_name = {r.name: r for r in self.comparison.results}
         planned, theme = dict(self.planned), current_theme()
 
@@ -200,7 +205,7 @@ class CompareWindow(QDialog):
 
     def _trained(self, result: object) -> None:
         if isinstance(result, str):
-            self.message.setText(f"<span style='color:#c03030'>{result}</span>")
+            self.message.setText(f"<span style='color:#c03030'>{html.escape(result, quote=False)}</span>")
             return
         planned, comparison = result  # type: ignore[misc]
         self.planned = {p.spec.name: p for p in planned}
@@ -225,9 +230,21 @@ class CompareWindow(QDialog):
         self.table.show_results(comparison.results)
         self.side.set_runs([(r.name, run.seed) for r in comparison.results for run in r.runs])
 
+    def _reloaded(self) -> None:
+        if self.job.is_running():
+            self.job.wait()  # its result belongs to the work that was replaced
+        self.comparison = Comparison.from_session(self.workspace.variants)
+        self.planned = {}
+        self.side.records.clear()
+        self.specs[:] = [VariantSpec(r.name, list(r.changes)) for r in self.comparison.results] or self._defaults()
+        self.variants.show_specs()
+        self.message.setText("")
+        self._show(self.comparison)
+
     def is_running(self) -> bool:
         return self.job.is_running()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.workspace.loaded.disconnect(self._reloaded)
         self.job.wait()
         super().closeEvent(event)
