@@ -126,3 +126,18 @@ def test_a_bad_variant_is_said_in_the_window_and_nothing_trains(compare, qtbot):
     qtbot.waitUntil(lambda: not win.is_running(), timeout=60_000)
     assert "variant 'lr × 3'" in win.message.text() and "same data" in win.message.text()
     assert win.comparison.results == [] and window.workspace.variants == []
+
+
+def test_stop_before_a_variant_finishes_keeps_the_last_comparison(compare, qtbot):
+    window, win = compare
+    win.seeds.setValue(1)
+    win.steps.setValue(20)
+    _run(win, qtbot)
+    kept = window.workspace.variants
+    assert len(kept) == 2
+    win.steps.setValue(50_000)
+    assert win.start()
+    win.stop_button.click()
+    qtbot.waitUntil(lambda: not win.is_running(), timeout=120_000)
+    assert "not trained: as it is, lr × 3" in win.message.text()
+    assert window.workspace.variants == kept and win.table.rowCount() == 2

@@ -208,6 +208,9 @@ class CompareWindow(QDialog):
             self.message.setText(f"<span style='color:#c03030'>{html.escape(result, quote=False)}</span>")
             return
         planned, comparison = result  # type: ignore[misc]
+        if not comparison.results:  # stopped before a variant finished: the last comparison stays
+            self.message.setText(f"Stopped before any variant finished; not trained: {', '.join(comparison.skipped)}")
+            return
         self.planned = {p.spec.name: p for p in planned}
         self.comparison = comparison
         self.workspace.set_variants(comparison.to_session())
