@@ -141,3 +141,40 @@ def test_stop_before_a_variant_finishes_keeps_the_last_comparison(compare, qtbot
     qtbot.waitUntil(lambda: not win.is_running(), timeout=120_000)
     assert "not trained: as it is, lr × 3" in win.message.text()
     assert window.workspace.variants == kept and win.table.rowCount() == 2
+
+
+def test_every_control_of_both_windows_has_a_name_and_a_tooltip(compare, qtbot):
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QScrollBar,
+        QTabBar,
+    )
+
+    from playground.ui.sweep_window import SweepWindow
+
+    window, win = compare
+    sweep = SweepWindow(window.workspace)
+    qtbot.addWidget(sweep)
+    missing, checked = [], 0
+    for shown in (win, sweep):
+        controls = [w for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QAbstractSlider, QLineEdit)
+                    for w in shown.findChildren(kind)]
+        for control in controls:
+            part, internal = control, False
+            while part is not None and part is not shown:
+                # Qt's own parts: a spin box's editor, a table's corner button, a scroll bar
+                internal |= part is not control and isinstance(part, (QComboBox, QAbstractSpinBox, QAbstractItemView, QTabBar))
+                part = part.parentWidget()
+            if internal or isinstance(control, QScrollBar) or control.objectName().startswith("qt_"):
+                continue
+            checked += 1
+            name = QAccessible.queryAccessibleInterface(control).text(QAccessible.Text.Name)
+            if not name or not control.toolTip():
+                missing.append(f"{type(control).__name__} {name!r}")
+    assert missing == [] and checked >= 20
