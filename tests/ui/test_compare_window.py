@@ -95,7 +95,7 @@ def test_compare_trains_variants_draws_bands_and_a_table_equal_to_the_core(compa
 
 
 def test_two_runs_side_by_side_show_the_chosen_step(compare, qtbot):
-    _window, win = compare
+    window, win = compare
     win.seeds.setValue(2)
     _run(win, qtbot)
     side = win.side
@@ -117,6 +117,17 @@ def test_two_runs_side_by_side_show_the_chosen_step(compare, qtbot):
     side.slider.setValue(STEPS)
     left, right = (v.data["output"] for v in side.views)
     assert not np.allclose(left, right)
+    assert "recorded as it is · seed 0 and lr × 3 · seed 1" in win.message.text()
+    assert "differently" not in win.message.text()  # the replays are the compared runs
+    # reopened from the session after the network was edited: the replay says it is not the same run
+    graph = window.workspace.document.graph
+    graph.set_param(graph.node_by_label("fc1").id, "out_features", 5)
+    again = CompareWindow(window.workspace)
+    qtbot.addWidget(again)
+    again.side.choose(("as it is", 0), ("as it is", 1))
+    again.side.request()
+    qtbot.waitUntil(lambda: len(again.side.shown) == 2, timeout=120_000)
+    assert "trained differently this time" in again.message.text()
 
 
 def test_a_bad_variant_is_said_in_the_window_and_nothing_trains(compare, qtbot):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -30,6 +31,7 @@ from playground.experiments.compare import (
     MAX_STEPS,
     Comparison,
     PlannedVariant,
+    VariantResult,
     VariantSpec,
     plan_comparison,
     plan_variant,
@@ -37,6 +39,7 @@ from playground.experiments.compare import (
     run_comparison,
 )
 from playground.session.errors import SessionError
+from playground.train.metrics import MetricsBuffer
 from playground.ui.compare.band_plot import BandPlot
 from playground.ui.compare.results_table import ResultsTable
 from playground.ui.compare.side_by_side import RunKey, SideBySide
@@ -56,6 +59,15 @@ def _spin(low: int, high: int, value: int, name: str, tip: str) -> QSpinBox:
     spin.setAccessibleName(name)
     spin.setToolTip(tip)
     return spin
+
+
+def same_run(buffer: MetricsBuffer, result: VariantResult, seed: int) -> bool:
+    """Whether a recorded run's losses are the compared run's (the replay is the same run)."""
+    run = next((r for r in result.runs if r.seed == seed), None)
+    steps, values = buffer.series("train/loss")  # thinned on a long run: compared at its steps
+    if run is None or not len(steps) or int(steps[-1]) != len(run.losses):
+        return False
+    return bool(np.allclose(values, run.losses[steps.astype(int) - 1], rtol=1e-3, atol=1e-5, equal_nan=True))
 
 
 class CompareWindow(QDialog):
@@ -179,7 +191,8 @@ class CompareWindow(QDialog):
                     plan = plan_variant(graph, config, dataset, bundle, VariantSpec(name, result.changes),
                                         len(result.runs), result.steps, result.seeds)
                 context = ViewContext(graph=plan.graph, task=bundle.task, bundle=bundle, theme=theme)
-                out.append(((name, seed), record_run(plan, bundle, seed), context))
+                buffer = record_run(plan, bundle, seed)
+                out.append(((name, seed), buffer, context, same_run(buffer, by_name[name], seed)))
             return out
 
         self._finish = self._recorded
@@ -224,8 +237,13 @@ class CompareWindow(QDialog):
     def _recorded(self, result: object) -> None:
         records = list(result)  # type: ignore[call-overload]
         self.progress.setValue(self.progress.maximum())
-        self.message.setText("recorded " + " and ".join(f"{n} · seed {s}" for (n, s), _, _ in records))
-        for key, buffer, context in records:
+        text = "recorded " + " and ".join(f"{n} · seed {s}" for (n, s), _, _, _ in records)
+        differ = [f"{n} · seed {s}" for (n, s), _, _, same in records if not same]
+        if differ:  # e.g. the network was edited after the comparison was saved
+            text += (f"; <span style='color:#c03030'>{html.escape(', '.join(differ), quote=False)} trained "
+                     "differently this time (the network or settings changed since the comparison)</span>")
+        self.message.setText(text)
+        for key, buffer, context, _same in records:
             self.side.add_record(key, buffer, context)
 
     def _show(self, comparison: Comparison) -> None:
