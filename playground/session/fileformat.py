@@ -31,7 +31,7 @@ import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import analysis_part, archive, limits, skeleton
+from playground.session import analysis_part, archive, limits, skeleton, variants_part
 from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
@@ -136,6 +136,10 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     if analysis is not None:
         parts["analysis"] = analysis
     binaries.update(analysis_binaries)
+    variants, variants_binaries = variants_part.encode(session)
+    if variants is not None:
+        parts["variants"] = variants
+    binaries.update(variants_binaries)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
         if state is None:
             continue
@@ -297,6 +301,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
     check_weights(session)
     check_training_state(session)
     analysis_part.decode(reader, session)
+    variants_part.decode(reader, session)
     return session
 
 

@@ -56,6 +56,9 @@ class Session:
     lesions: list[dict[str, Any]] = field(default_factory=list)
     masks: dict[str, torch.Tensor] | None = None
     rewind_weights: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)
+    # playground.experiments.compare (session/variants_part.py): compared variants, each with its
+    # name, changes, seeds and per seed its history
+    variants: list[dict[str, Any]] = field(default_factory=list)
     app_version: str = __version__
     schema: int = SCHEMA_VERSION
     warnings: list[str] = field(default_factory=list)  # not saved: what loading had to tell

@@ -16,6 +16,7 @@ from shiboken6 import isValid
 from playground.graph.templates import TEMPLATES
 from playground.ui.analyze_menu import build_analyze_menu
 from playground.ui.canvas import GraphCanvasView
+from playground.ui.compare.menu import add_train_actions
 from playground.ui.document import Document
 from playground.ui.examples_menu import ExampleStories
 from playground.ui.experiments_menu import ExperimentsMenu
@@ -154,6 +155,7 @@ class WindowActions:
         self.view_menu.addSeparator()
         train = bar.addMenu("&Train")
         train.addActions([self.start, self.step, self.stop, self.reset])
+        add_train_actions(train, self.window)  # Compare Runs…, Sweep… (ui/compare)
         self.experiments = ExperimentsMenu(self.window)
         bar.addMenu(self.experiments.menu)
         bar.addMenu(build_analyze_menu(self.window))  # type: ignore[arg-type]

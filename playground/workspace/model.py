@@ -43,7 +43,7 @@ class Workspace:
     * ``dataset_changed(bundle)``: a person chose other data (``dataset_failed(message)`` if it
       could not be made; the last good data stays);
     * ``config_changed(fields)``: the training settings that just changed, by name;
-    * ``runs_changed(runs)``, ``viewed_step_changed(step)``, ``modified_changed(bool)``,
+    * ``runs_changed(runs)``, ``variants_changed(variants)``, ``viewed_step_changed(step)``, ``modified_changed(bool)``,
       ``path_changed(path)``.
     """
 
@@ -63,6 +63,8 @@ class Workspace:
         self.config = TrainConfig()
         self.training = TrainingState()
         self.runs: list[dict[str, Any]] = []
+        self.variants: list[dict[str, Any]] = []  # compared variants (experiments.compare), saved along
+        self.variants_changed = Signal()
         self.viewed_step: int | None = None
         self.notes = ""
         self.ui_state: dict[str, Any] = {}
@@ -87,6 +89,7 @@ class Workspace:
                                       trainer_state=session.trainer_state, history=dict(session.history),
                                       record=session.record)
         self.runs = _kept_runs(session.runs)
+        self.variants = copy.deepcopy(session.variants)
         self.notes = session.notes
         self.ui_state = dict(session.ui_state or {})
         step = self.ui_state.get("viewed_step")
@@ -112,6 +115,7 @@ class Workspace:
                           optimizer_state=state.optimizer_state, trainer_state=state.trainer_state,
                           history=copy.deepcopy(state.history), record=state.record, runs=copy.deepcopy(self.runs),
                           notes=self.notes, ui_state=ui_state)
+        session.variants = copy.deepcopy(self.variants)
         if self.bundle is not None and embeds_data(self.dataset):
             session.embed_bundle(self.bundle)  # the file may move; the table travels with the session
         return session
@@ -161,6 +165,12 @@ class Workspace:
     def set_runs(self, runs: list[dict[str, Any]]) -> None:
         self.runs = _kept_runs(runs)
         self.runs_changed.emit(list(self.runs))
+
+    def set_variants(self, variants: list[dict[str, Any]]) -> None:
+        """The compared variants (``Comparison.to_session()``), saved with the work."""
+        self.variants = copy.deepcopy(variants)
+        self.mark_modified()
+        self.variants_changed.emit(list(self.variants))
 
     def next_run_number(self) -> int:
         return int(self.runs[-1].get("number", len(self.runs))) + 1 if self.runs else 1
