@@ -27,8 +27,6 @@ def add_lesion_entries(menu: QMenu, lesions: LesionController, node_id: str, typ
     _entry(sub, lesions, Lesion("bypass", node_id), "Bypass (identity)",
            "The block passes its input through unchanged")
     noun = lesions.unit_noun(node_id)
-    if noun == "units" and node.type.startswith("Conv"):
-        noun = "channels"
     chooser = sub.addAction(f"Zero {noun}…", lambda: ask_units(lesions, node_id, noun))
     chooser.setToolTip(f"Choose {noun} of this block whose output reads zero")
     if lesions.trainer() is None:

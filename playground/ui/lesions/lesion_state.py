@@ -60,7 +60,8 @@ class LesionController(QObject):
         self._handle: LesionHandle | None = None
         self._hooked: Trainer | None = None
         self.workspace.lesions_changed.connect(lambda _lesions: self.apply())
-        self.workspace.loaded.connect(self.apply)
+        # a file's record already shows its lesions: opening it records nothing
+        self.workspace.loaded.connect(lambda: self.apply(record=False))
         self.controller.state_changed.connect(self._state_changed)
 
     # ----------------------------------------------------------------- reading
@@ -81,10 +82,13 @@ class LesionController(QObject):
         return trainer
 
     def unit_noun(self, node_id: str) -> str:
+        """"heads" (attention), "channels" (convolutions) or "units": what zero_units chooses from."""
         trainer = self.trainer()
-        if trainer is not None and attention_modules(trainer.model.node_module(node_id)):
+        if trainer is not None and node_id in trainer.model.node_names and attention_modules(
+                trainer.model.node_module(node_id)):
             return "heads"
-        return "units"
+        node = self.workspace.document.graph.nodes.get(node_id)
+        return "channels" if node is not None and node.type.startswith("Conv") else "units"
 
     def unit_count(self, node_id: str) -> int:
         trainer = self.trainer()
@@ -170,13 +174,19 @@ class LesionController(QObject):
         self._show(kept, trainer)
         self.applied.emit()
 
+    def record_now(self) -> bool:
+        """One record pass of the live network as it is (e.g. just pruned); False if untrained."""
+        trainer = self.trainer(build=False)
+        if trainer is None or trainer.step == 0 or (self.controller.is_running() and trainer.state == "running"):
+            return False
+        record_frame(trainer)
+        return True
+
     def _show(self, kept: list[Lesion], trainer: Trainer | None) -> None:
         by_node = {x.node_id: x for x in kept}
         for node_id, block in self.window.canvas.graph_scene.blocks.items():
             lesion = by_node.get(node_id)
-            noun = "heads" if lesion is not None and trainer is not None and attention_modules(
-                trainer.model.node_module(node_id)) else "units"
-            block.set_lesion(describe(lesion, noun) if lesion is not None else None)
+            block.set_lesion(describe(lesion, self.unit_noun(node_id)) if lesion is not None else None)
         dock = self.window.docks.get("readout")
         if dock is not None:
             dock.setWindowTitle(f"{READOUT_TITLE} — lesioned ({len(kept)} block{'s' * (len(kept) != 1)})"
@@ -198,6 +208,7 @@ def record_frame(trainer: Trainer) -> None:
     model.eval()
     try:
         with torch.no_grad():
+            assert trainer.buffer is not None
             trainer.prober.record(model, trainer.data, trainer.step, trainer.buffer, {}, None)
     finally:
         model.train(was_training)

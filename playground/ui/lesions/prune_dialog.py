@@ -93,6 +93,8 @@ class PruneDialog(QDialog):
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "sparsity (share of weights removed)")
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
         self.line = self.plot.plot([], [], pen=pg.mkPen(120, 60, 170, width=2), symbol="o", symbolSize=7,
                                    symbolBrush=pg.mkBrush(120, 60, 170))
         buttons = QHBoxLayout()
@@ -218,6 +220,7 @@ class PruneDialog(QDialog):
         pruned = self.result.session
         pruned.ui_state = dict(self.dense_session.ui_state)
         ws.load(pruned, bundle=ws.bundle, path=ws.path, modified=True)
+        self._record()
         self.apply_button.setEnabled(False)
         self.restore_button.setEnabled(True)
         self.say(f"Applied: {self.result.sparsity:.0%} of the weights are zero and stay zero while training; "
@@ -229,10 +232,17 @@ class PruneDialog(QDialog):
             return
         ws = self.main.workspace
         ws.load(self.dense_session, bundle=ws.bundle, path=ws.path, modified=True)
+        self._record()
         self.dense_session = None
         self.restore_button.setEnabled(False)
         self.apply_button.setEnabled(self.result is not None)
         self.say("The dense network is back")
+
+    def _record(self) -> None:
+        """The views show the network now in force, at once (one record pass at the current step)."""
+        from playground.ui.lesions import lesion_controller
+
+        lesion_controller(self.main).record_now()
 
     def closeEvent(self, event: Any) -> None:
         self.job.shutdown()

@@ -100,6 +100,7 @@ class LesionTableWindow(QWidget):
         self.plot.setToolTip("One bar per block, largest drop first; click a bar to select the block")
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(y=True, alpha=0.3)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(120, 60, 170))
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
