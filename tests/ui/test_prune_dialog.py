@@ -39,7 +39,7 @@ def test_bad_settings_are_refused_inline_and_nothing_changes(open_window, qtbot,
         dialog.rewind_step.setValue(value)
     assert not dialog.run()
     assert message in dialog.message.text()
-    assert not dialog.job.is_running() and dialog.result is None and not dialog.apply_button.isEnabled()
+    assert not dialog.job.is_running() and dialog.outcome is None and not dialog.apply_button.isEnabled()
     assert window.workspace.masks is None and not window.workspace.is_modified()
     assert all(torch.equal(weights[k], v) for k, v in window.controller.weights().items())
 
@@ -51,8 +51,8 @@ def test_iterative_pruning_draws_the_curve_and_the_applied_masks_are_kept(open_w
     dialog.rounds.setValue(3)
     dialog.steps.setValue(30)
     assert dialog.run()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=120_000)
-    curve = dialog.result.curve
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=120_000)
+    curve = dialog.outcome.curve
     assert [p.round for p in curve] == [0, 1, 2, 3]
     sparsities = [p.sparsity for p in curve]
     assert sparsities == sorted(sparsities) and sparsities[0] == 0.0
@@ -65,7 +65,7 @@ def test_iterative_pruning_draws_the_curve_and_the_applied_masks_are_kept(open_w
 
     assert dialog.apply()
     masks = window.workspace.masks
-    assert masks is not None and set(masks) == set(dialog.result.session.masks)
+    assert masks is not None and set(masks) == set(dialog.outcome.session.masks)
     weights = window.controller.weights()
     assert all(torch.all(weights[k][~m] == 0) for k, m in masks.items())
     assert window.workspace.is_modified()

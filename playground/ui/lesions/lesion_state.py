@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import torch
 from PySide6.QtCore import QObject, Signal
 
-from playground.analysis.lesions import Lesion, LesionError, LesionHandle, apply_lesions, check_lesion, unit_count
+from playground.analysis.lesions import (
+    Lesion,
+    LesionError,
+    LesionHandle,
+    apply_lesions,
+    check_lesion,
+    unit_count,
+)
 from playground.analysis.lesions import _attention_modules as attention_modules
 from playground.train.trainer import Trainer
 from playground.ui.undo import LesionCommand

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
 from playground.analysis.prune import CurvePoint, PruneResult, check_rewind, prune_session, trained_steps
@@ -39,7 +38,7 @@ REWIND_CHOICES = ("none", "init (step 0)", "step k")
 
 
 class PruneDialog(QDialog):
-    """``result``: the last finished pruning (None before one); ``curve``: its points so far."""
+    """``outcome``: the last finished pruning (None before one); ``curve``: its points so far."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -49,7 +48,7 @@ class PruneDialog(QDialog):
         self.setAccessibleName("Prune the trained network")
         self.setToolTip("Remove the smallest weights or units of the trained network and see what it costs")
         self.setModal(False)
-        self.result: PruneResult | None = None
+        self.outcome: PruneResult | None = None
         self.curve: list[CurvePoint] = []
         self.dense_session: Session | None = None  # what "Restore the dense network" puts back
         self.job = BackgroundJob(self)
@@ -165,7 +164,7 @@ class PruneDialog(QDialog):
             self.say(f"Cannot prune: {err}", error=True)
             return False
         self.curve = []
-        self.result = None
+        self.outcome = None
         self.line.setData([], [])
         self.apply_button.setEnabled(False)
         self.prune_button.setEnabled(False)
@@ -192,7 +191,7 @@ class PruneDialog(QDialog):
             self.plot.setLabel("left", curve[0].metric)
 
     def _done(self, result: PruneResult) -> None:
-        self.result = result
+        self.outcome = result
         self.curve = list(result.curve)
         self._draw(self.curve)
         self.prune_button.setEnabled(True)
@@ -212,18 +211,18 @@ class PruneDialog(QDialog):
     # --------------------------------------------------------------- apply
     def apply(self) -> bool:
         """Load the pruned weights and masks into the Workspace (training state and history kept)."""
-        if self.result is None:
+        if self.outcome is None:
             return False
         ws = self.main.workspace
         self.main.controller.store_training()
         self.dense_session = ws.to_session()
-        pruned = self.result.session
+        pruned = self.outcome.session
         pruned.ui_state = dict(self.dense_session.ui_state)
         ws.load(pruned, bundle=ws.bundle, path=ws.path, modified=True)
         self._record()
         self.apply_button.setEnabled(False)
         self.restore_button.setEnabled(True)
-        self.say(f"Applied: {self.result.sparsity:.0%} of the weights are zero and stay zero while training; "
+        self.say(f"Applied: {self.outcome.sparsity:.0%} of the weights are zero and stay zero while training; "
                  "saving keeps the masks")
         return True
 
@@ -235,7 +234,7 @@ class PruneDialog(QDialog):
         self._record()
         self.dense_session = None
         self.restore_button.setEnabled(False)
-        self.apply_button.setEnabled(self.result is not None)
+        self.apply_button.setEnabled(self.outcome is not None)
         self.say("The dense network is back")
 
     def _record(self) -> None:

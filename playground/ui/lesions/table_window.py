@@ -182,7 +182,7 @@ class LesionTableWindow(QWidget):
     # ----------------------------------------------------------------- click
     def _clicked(self, event: Any) -> None:
         point = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos())
-        index = int(round(point.x()))
+        index = round(point.x())
         if 0 <= index < len(self.rows) and abs(point.x() - index) <= 0.35:  # on the bar's width
             self.select_bar(index)
 
