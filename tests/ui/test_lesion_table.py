@@ -33,10 +33,11 @@ def test_the_bars_are_the_sorted_drops_and_a_click_selects_the_block(open_window
     assert table.table.item(0, 5).text() == f"{expected[0].drop:+.4f}"
     assert table.progress.value() == table.progress.maximum() == len(expected)
 
+    assert table.bar_positions()[0] == len(expected) - 1  # the largest drop on top
     # a real click in the middle of the second bar
     index = 1
     vb = table.plot.getPlotItem().vb
-    scene_point = vb.mapViewToScene(QPointF(index, table.rows[index].drop / 2))
+    scene_point = vb.mapViewToScene(QPointF(table.rows[index].drop / 2, table.bar_positions()[index]))
     widget_point = table.plot.mapFromScene(scene_point)
     qtbot.mouseClick(table.plot.viewport(), Qt.MouseButton.LeftButton, pos=widget_point)
     qtbot.waitUntil(lambda: window.canvas.selected_node_ids() == [table.rows[index].node_id], timeout=2000)
@@ -49,3 +50,26 @@ def test_an_untrained_network_gets_a_message_instead_of_a_table(open_window):
     table = window.findChild(LesionTableWindow)
     assert "untrained" in table.status.text()
     assert table.rows == [] and table.bar_heights() == []
+
+
+def test_stop_ends_a_background_job_and_says_so(qtbot):
+    from playground.ui.lesions.background import BackgroundJob, Stopped
+
+    job = BackgroundJob()
+    seen: list[object] = []
+    job.progress.connect(seen.append)
+    job.failed.connect(seen.append)
+    job.done.connect(seen.append)
+
+    def work(report, stopped):
+        report("started")
+        while not stopped():
+            pass
+        raise Stopped
+
+    assert job.start(work)
+    assert not job.start(work)  # one at a time
+    qtbot.waitUntil(lambda: seen == ["started"], timeout=5000)
+    job.stop()
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
+    assert seen == ["started", "Stopped"]

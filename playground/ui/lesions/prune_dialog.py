@@ -189,6 +189,10 @@ class PruneDialog(QDialog):
         self.line.setData([p.sparsity for p in curve], [p.value for p in curve])
         if curve:
             self.plot.setLabel("left", curve[0].metric)
+        if curve and curve[0].metric == "val/accuracy":  # a fraction: the axis never passes 1
+            low = min(p.value for p in curve)
+            self.plot.setYRange(max(0.0, min(low - 0.05, 0.5)), 1.02, padding=0)
+            self.plot.setXRange(0.0, 1.0, padding=0.02)
 
     def _done(self, result: PruneResult) -> None:
         self.outcome = result

@@ -1,6 +1,7 @@
 """Analyze ▸ Lesion table…: every single-block lesion of the trained network, each block's drop
-on the main validation metric as a sorted bar chart with the numbers beside it. Clicking a bar
-selects its block on the canvas.
+on the main validation metric as a sorted bar chart (horizontal bars, largest drop on top, so
+every block's label can be read) with the numbers beneath. Clicking a bar selects its block on
+the canvas.
 
 The rows are ``analysis.lesion_table``'s (the same lesions, scores and drops), computed here
 one lesion at a time on a worker thread so that progress shows and Stop works.
@@ -99,9 +100,9 @@ class LesionTableWindow(QWidget):
         self.plot.setAccessibleName("Lesion drops bar chart")
         self.plot.setToolTip("One bar per block, largest drop first; click a bar to select the block")
         self.plot.setMenuEnabled(False)
-        self.plot.showGrid(y=True, alpha=0.3)
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(120, 60, 170))
+        self.plot.showGrid(x=True, alpha=0.3)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.7, brush=pg.mkBrush(120, 60, 170))
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         splitter.addWidget(self.plot)
@@ -158,15 +159,17 @@ class LesionTableWindow(QWidget):
             self.status.setText("No block of this network can be lesioned alone")
         else:
             metric = self.rows[0].metric
-            word = "accuracy (fraction)" if metric == "val/accuracy" else "loss"
-            self.status.setText(f"{len(self.rows)} lesions; drop = validation {word} lost (intact "
-                                f"{self.rows[0].before:.4g}); worse is higher")
-            self.plot.setLabel("left", f"drop in {metric}")
-        heights = np.array([r.drop for r in self.rows], dtype=float)
-        self.bars.setOpts(x=np.arange(len(heights)), height=heights, width=0.7)
-        ticks = [(i, r.block) for i, r in enumerate(self.rows)]
-        self.plot.getAxis("bottom").setTicks([ticks])
-        self.plot.setXRange(-0.6, max(len(heights) - 0.4, 0.4))
+            accuracy = metric == "val/accuracy"
+            intact = f"{self.rows[0].before:.1%}" if accuracy else f"{self.rows[0].before:.4g}"
+            word = "accuracy lost (a fraction)" if accuracy else "loss gained"
+            self.status.setText(f"{len(self.rows)} single-block lesions of the intact network ({metric} "
+                                f"{intact}); drop = validation {word}, worse is longer")
+            self.plot.setLabel("bottom", f"drop in {metric}")
+        drops = np.array([r.drop for r in self.rows], dtype=float)
+        self.bars.setOpts(x0=np.zeros(len(drops)), y=self.bar_positions(), width=drops, height=0.7)
+        ticks = [(float(y), r.block) for y, r in zip(self.bar_positions(), self.rows, strict=True)]
+        self.plot.getAxis("left").setTicks([ticks])
+        self.plot.setYRange(-0.6, max(len(drops) - 0.4, 0.4))
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
             cells = [r.block, KIND_WORDS.get(r.kind, r.kind), r.metric, f"{r.before:.4f}", f"{r.after:.4f}",
@@ -174,16 +177,24 @@ class LesionTableWindow(QWidget):
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
 
+    def bar_positions(self) -> np.ndarray:
+        """Where each row's bar sits on the chart's vertical axis: the first (largest) on top."""
+        return np.arange(len(self.rows))[::-1].astype(float)
+
     def bar_heights(self) -> list[float]:
-        """The bars' heights as drawn, left to right."""
-        heights = self.bars.opts.get("height")
-        return [float(h) for h in heights] if heights is not None else []
+        """The bars' lengths (the drops) as drawn, top to bottom."""
+        widths = self.bars.opts.get("width")
+        if widths is None or np.ndim(widths) == 0:
+            return []
+        order = np.argsort(-np.asarray(self.bars.opts["y"], dtype=float), kind="stable")
+        return [float(widths[i]) for i in order]
 
     # ----------------------------------------------------------------- click
     def _clicked(self, event: Any) -> None:
         point = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos())
-        index = round(point.x())
-        if 0 <= index < len(self.rows) and abs(point.x() - index) <= 0.35:  # on the bar's width
+        position = round(point.y())
+        index = len(self.rows) - 1 - position
+        if 0 <= index < len(self.rows) and abs(point.y() - position) <= 0.35:  # on the bar's thickness
             self.select_bar(index)
 
     def select_bar(self, index: int) -> None:
