@@ -1,6 +1,8 @@
-"""Lesions and pruning in the app (layer: ui). The lesion state on the live network and its
-canvas entries (``lesion_state``, ``block_menu``), the lesion table window and the Prune dialog;
-the Analyze menu's entries come from ``add_actions`` (contract 1)."""
+"""Lesions and pruning in the app. Layer: ui (may import everything below, Qt and pyqtgraph).
+
+The lesion state on the live network and its canvas entries (``lesion_state``, ``block_menu``),
+the lesion table window and the Prune dialog; the Analyze menu's entries come from
+``add_actions`` (contract 1)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from playground.ui.canvas.context_menu import add_block_entries
 from playground.ui.lesions.block_menu import add_lesion_entries
-from playground.ui.lesions.lesion_state import LesionController
+from playground.ui.lesions.lesion_state import LesionController, lesion_controller
 
 if TYPE_CHECKING:
     from playground.ui.lesions.prune_dialog import PruneDialog
@@ -18,11 +20,7 @@ if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
 
 
-def lesion_controller(window: MainWindow) -> LesionController:
-    """The window's lesion state (made with its Analyze menu)."""
-    found = window.findChild(LesionController)
-    assert found is not None, "the Analyze menu makes it"
-    return found
+__all__ = ["LesionController", "add_actions", "lesion_controller", "open_lesion_table", "open_prune_dialog"]
 
 
 def add_actions(menu: QMenu, window: MainWindow) -> None:

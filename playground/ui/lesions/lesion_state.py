@@ -206,6 +206,13 @@ class LesionController(QObject):
             self.message.emit("Lesioned network: " + ", ".join(p for p in parts if p))
 
 
+def lesion_controller(window: MainWindow) -> LesionController:
+    """The window's lesion state (made with its Analyze menu)."""
+    found = window.findChild(LesionController)
+    assert found is not None, "the Analyze menu makes it"
+    return found
+
+
 def record_frame(trainer: Trainer) -> None:
     """One record pass of the trainer's network as it is now (lesions included) at its step,
     with the trainer's own probes: what a scheduled record pass writes, minus the training

@@ -29,6 +29,7 @@ from playground.analysis.prune import CurvePoint, PruneResult, check_rewind, pru
 from playground.analysis.pruning import PruneError, check_sparsity
 from playground.session.model import Session
 from playground.ui.lesions.background import BackgroundJob, Stopped
+from playground.ui.lesions.lesion_state import lesion_controller
 from playground.ui.lesions.session_snapshot import trained_snapshot
 
 if TYPE_CHECKING:
@@ -243,8 +244,6 @@ class PruneDialog(QDialog):
 
     def _record(self) -> None:
         """The views show the network now in force, at once (one record pass at the current step)."""
-        from playground.ui.lesions import lesion_controller
-
         lesion_controller(self.main).record_now()
 
     def closeEvent(self, event: Any) -> None:
