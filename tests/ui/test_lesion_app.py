@@ -155,3 +155,20 @@ def test_cut_branch_is_saved_with_the_session_and_reopens_lesioned(open_window, 
     assert again.canvas.block_item(add).lesion == "residual branch cut (the Add keeps only its skip input)"
     qtbot.waitUntil(lambda: again.readout.text_of("val/accuracy")[0] == expected, timeout=3000)
     assert "lesioned" in again.docks["readout"].windowTitle()
+
+
+def test_a_lesion_toggled_while_training_runs_comes_off_cleanly(open_window, qtbot):
+    window = _opened(open_window, qtbot, "mlp")
+    window.workspace.update_config(until_stopped=True, pace="fastest")
+    fc2 = _node(window, "fc2")
+    assert window.controller.start()
+    qtbot.waitUntil(lambda: window.controller.state == "running", timeout=10_000)
+    lesions = lesion_controller(window)
+    assert lesions.toggle(Lesion("bypass", fc2))
+    module = window.controller.trainer.model.node_module(fc2)
+    assert len(module._forward_hooks) == 1  # paused, hooked once, training on with the lesion
+    qtbot.waitUntil(lambda: window.controller.state == "running", timeout=10_000)
+    lesions.remove(fc2)
+    assert len(module._forward_hooks) == 0
+    window.controller.stop()
+    assert window.workspace.lesions == [] and window.canvas.block_item(fc2).lesion is None

@@ -66,6 +66,7 @@ class LesionController(QObject):
         self.controller = window.controller
         self._handle: LesionHandle | None = None
         self._hooked: Trainer | None = None
+        self._applying = False  # pausing inside apply() changes state: no second apply() then
         self.workspace.lesions_changed.connect(lambda _lesions: self.apply())
         # a file's record already shows its lesions: opening it records nothing
         self.workspace.loaded.connect(lambda: self.apply(record=False))
@@ -147,22 +148,32 @@ class LesionController(QObject):
     # ------------------------------------------------------------ the network
     def _state_changed(self, _state: str) -> None:
         trainer = self.controller.trainer
-        if trainer is not None and trainer is not self._hooked and self.workspace.lesions:
+        if not self._applying and trainer is not None and trainer is not self._hooked and self.workspace.lesions:
             self.apply(record=False)  # a trainer built afresh: it trains the lesioned network too
 
     def apply(self, record: bool = True) -> None:
         """Hook the Workspace's lesions onto the live network and record one frame of it."""
+        if self._applying:
+            return
+        self._applying = True
+        try:
+            self._apply(record)
+        finally:
+            self._applying = False
+
+    def _apply(self, record: bool) -> None:
+        lesions = self.lesions()
+        trainer = self.trainer(build=bool(lesions))
+        # no forward pass may be under way while hooks change: a running trainer pauses first
+        running = trainer is not None and self.controller.is_running() and trainer.state == "running"
+        if running and not self.controller.pause(wait=PAUSE_WAIT_S):
+            self.message.emit("Training did not pause in time: the lesions apply from its next step")
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
         self._hooked = None
-        lesions = self.lesions()
-        trainer = self.trainer(build=bool(lesions))
         kept: list[Lesion] = []
         if trainer is not None:
-            running = self.controller.is_running() and trainer.state == "running"
-            if running and not self.controller.pause(wait=PAUSE_WAIT_S):
-                self.message.emit("The lesions wait for training to pause")
             graph = self.workspace.document.graph
             for lesion in lesions:
                 try:
