@@ -27,6 +27,8 @@ def _contributors() -> list[Contributor]:
     # one line per tool: ``from playground.ui.X import add_actions as x; found.append(x)``
     from playground.ui.step_inspector.menu import add_actions as step_inspector
     found.append(step_inspector)
+    from playground.ui.lesions import add_actions as lesions
+    found.append(lesions)
     return found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from playground.compile.masks import masked
 from playground.data import DataBundle
 from playground.graph.observer import Signal
 from playground.session.model import Session
@@ -44,7 +45,8 @@ class Workspace:
       could not be made; the last good data stays);
     * ``config_changed(fields)``: the training settings that just changed, by name;
     * ``runs_changed(runs)``, ``variants_changed(variants)``, ``viewed_step_changed(step)``, ``modified_changed(bool)``,
-      ``path_changed(path)``.
+      ``path_changed(path)``;
+    * ``lesions_changed(lesions)``: the lesions in force changed (``set_lesions``).
     """
 
     def __init__(self, document: Document | None = None) -> None:
@@ -56,6 +58,7 @@ class Workspace:
         self.viewed_step_changed = Signal()
         self.modified_changed = Signal()
         self.path_changed = Signal()
+        self.lesions_changed = Signal()
         self.document = document if document is not None else Document()
         self.dataset = ""
         self.dataset_params: dict[str, Any] = {}
@@ -68,6 +71,10 @@ class Workspace:
         self.viewed_step: int | None = None
         self.notes = ""
         self.ui_state: dict[str, Any] = {}
+        # playground.analysis: lesions ({"kind", "node_id", "units"}), pruning masks, rewind points
+        self.lesions: list[dict[str, Any]] = []
+        self.masks: dict[str, torch.Tensor] | None = None
+        self.rewind_weights: dict[int, dict[str, torch.Tensor]] = {}
         self.path: str | None = None
         self._modified = False
         self.document.dirty_changed.connect(lambda _dirty: self.modified_changed.emit(self.is_modified()))
@@ -92,6 +99,9 @@ class Workspace:
         self.variants = copy.deepcopy(session.variants)
         self.notes = session.notes
         self.ui_state = dict(session.ui_state or {})
+        self.lesions = [dict(x) for x in session.lesions]
+        self.masks = dict(session.masks) if session.masks else None
+        self.rewind_weights = {step: dict(state) for step, state in session.rewind_weights.items()}
         step = self.ui_state.get("viewed_step")
         self.viewed_step = step if isinstance(step, int) and not isinstance(step, bool) else None
         self.path = path
@@ -116,6 +126,11 @@ class Workspace:
                           history=copy.deepcopy(state.history), record=state.record, runs=copy.deepcopy(self.runs),
                           notes=self.notes, ui_state=ui_state)
         session.variants = copy.deepcopy(self.variants)
+        session.lesions = copy.deepcopy(self.lesions)
+        session.masks = dict(self.masks) if self.masks else None
+        if session.masks and session.weights is not None:  # an optimizer step moved pruned weights: zeros
+            session.weights = masked(session.weights, session.masks)
+        session.rewind_weights = {step: dict(state) for step, state in self.rewind_weights.items()}
         if self.bundle is not None and embeds_data(self.dataset):
             session.embed_bundle(self.bundle)  # the file may move; the table travels with the session
         return session
@@ -184,6 +199,16 @@ class Workspace:
     def set_view(self, **entries: Any) -> None:
         """How the work is shown (viewport, open views, theme): saved with it, not a modification."""
         self.ui_state.update(entries)
+
+    # ------------------------------------------------------------- analysis
+    def set_lesions(self, lesions: list[dict[str, Any]]) -> None:
+        """The lesions in force (``playground.analysis.lesions.Lesion.to_dict`` form), announced by
+        ``lesions_changed``; checking that the network allows them is the caller's part."""
+        lesions = [dict(x) for x in lesions]
+        if lesions != self.lesions:
+            self.lesions = lesions
+            self.mark_modified()
+            self.lesions_changed.emit([dict(x) for x in lesions])
 
     # ------------------------------------------------------------ save state
     def is_modified(self) -> bool:

@@ -53,6 +53,7 @@ from playground.ui.canvas.block_look import (  # noqa: F401 (re-exported: other 
     BADGE_COLORS,
     CATEGORY_COLORS,
     HEADER,
+    LESION_BADGE_RECT,
     OVERVIEW_BODY,
     OVERVIEW_ZOOM,
     READABLE_ZOOM,
@@ -70,6 +71,7 @@ from playground.ui.canvas.block_look import (  # noqa: F401 (re-exported: other 
     _rounded,
     _summary,
     _Texts,
+    paint_lesion_badge,
     set_block_look,
 )
 
@@ -85,6 +87,7 @@ class BlockItem(QGraphicsItem):
         self.edges: list[EdgeItem] = []
         self.groups: list[GroupItem] = []
         self._diagnostics: tuple[tuple[str, str], ...] = ()
+        self._lesion: str | None = None  # what is lesioned (the lesion badge's tooltip), None: intact
         self._thumbnail: QImage | None = None
         self._thumb_size = THUMB
         self._unit_param = unit_param(spec)
@@ -153,6 +156,18 @@ class BlockItem(QGraphicsItem):
             self._update_tooltip()
             self.redraw()
 
+    def set_lesion(self, description: str | None) -> None:
+        """Show the lesion badge (top-left corner) saying ``description``; None removes it."""
+        if description != self._lesion:
+            self.prepareGeometryChange()
+            self._lesion = description
+            self._update_tooltip()
+            self.redraw()
+
+    @property
+    def lesion(self) -> str | None:
+        return self._lesion
+
     @property
     def badge(self) -> str | None:
         """"error", "warning" or None: what the badge shows."""
@@ -202,6 +217,8 @@ class BlockItem(QGraphicsItem):
         """"badge", "unit_minus", "unit_plus", "layer_plus", "thumbnail" or None at block point ``local``."""
         if self.badge is not None and (local - _BADGE_CENTER).manhattanLength() <= _BADGE * 1.5:
             return "badge"
+        if self._lesion is not None and local.manhattanLength() <= _BADGE * 1.5:
+            return "lesion"
         for name, rect in self.button_rects().items():
             if rect.contains(local):
                 return name
@@ -216,6 +233,8 @@ class BlockItem(QGraphicsItem):
         if region == "badge":
             text = "\n".join(f"{'Error' if s == 'error' else 'Warning'}: {m}" for s, m in self._diagnostics)
             return text, QRectF(_BADGE_RECT)
+        if region == "lesion" and self._lesion is not None:
+            return f"Lesioned: {self._lesion}", QRectF(LESION_BADGE_RECT)
         if region in controls.BUTTON_GLYPHS and self._units is not None:
             return controls.button_tooltip(region, self.units_word, self._units), self.button_rects()[region]
         if region == "thumbnail" and self._thumbnail is not None:
@@ -266,13 +285,15 @@ class BlockItem(QGraphicsItem):
         return WIDTH, self._height
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-2, -_BADGE - 2, WIDTH + _BADGE + 4, self._height + _BADGE + 4)
+        return QRectF(-_BADGE - 2, -_BADGE - 2, WIDTH + 2 * _BADGE + 4, self._height + _BADGE + 4)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(QRectF(0, 0, WIDTH, self._height), 6, 6)
         if self.badge is not None:  # the badge sticks out of the corner: pointing at it is pointing here
             path.addEllipse(_BADGE_CENTER, _BADGE + 2, _BADGE + 2)
+        if self._lesion is not None:
+            path.addEllipse(QPointF(0, 0), _BADGE + 2, _BADGE + 2)
         return path
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
@@ -293,6 +314,8 @@ class BlockItem(QGraphicsItem):
         else:
             lines.append("Unknown block type: it cannot be compiled")
         lines += [f"{s}: {m}" for s, m in self._diagnostics]
+        if self._lesion is not None:
+            lines.append(f"Lesioned: {self._lesion}")
         self.setToolTip("\n".join(lines))
 
     def set_overview(self, overview: bool) -> None:
@@ -385,3 +408,5 @@ class BlockItem(QGraphicsItem):
             painter.setPen(Qt.GlobalColor.white if badge == "error" else Qt.GlobalColor.black)
             painter.setFont(fonts["title"])
             painter.drawText(_BADGE_RECT, Qt.AlignmentFlag.AlignCenter, "!")
+        if self._lesion is not None:
+            paint_lesion_badge(painter)

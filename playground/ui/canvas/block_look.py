@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QStaticText
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem
 
 from playground.graph.spec import BlockSpec
@@ -51,6 +51,8 @@ _HEADER_FOOT = QRectF(0.5, HEADER - 6, WIDTH - 1, 5.5)
 _HEADER_TEXT = QRectF(8, 0, WIDTH - 16, HEADER)
 _BADGE_CENTER = QPointF(WIDTH, 0)
 _BADGE_RECT = QRectF(WIDTH - _BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)
+LESION_BADGE_RECT = QRectF(-_BADGE, -_BADGE, 2 * _BADGE, 2 * _BADGE)  # the top-left corner
+_LESION_BRUSH = QBrush(QColor(120, 60, 170))  # a colour no problem badge uses
 # Body colours (light, dark): the shared brushes/pens above are recoloured in place, so every
 # block and its laid-out text follow a theme switch without rebuilding anything.
 _LOOKS = {
@@ -129,3 +131,13 @@ def _summary(spec: BlockSpec | None, params: dict[str, Any]) -> str:
             value = "×".join(str(v) for v in value)
         parts.append(f"{p.name}={value}")
     return ", ".join(parts)
+
+
+def paint_lesion_badge(painter: QPainter) -> None:
+    """The lesion badge: a purple disc with a slash, on the block's top-left corner."""
+    painter.setPen(_OUTLINE)
+    painter.setBrush(_LESION_BRUSH)
+    painter.drawEllipse(LESION_BADGE_RECT)
+    painter.setPen(QPen(QColor(255, 255, 255), 1.8))
+    r = _BADGE * 0.45
+    painter.drawLine(QPointF(-r, r), QPointF(r, -r))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint
@@ -14,6 +16,16 @@ from playground.ui.canvas.interactions import topmost_item
 
 if TYPE_CHECKING:
     from playground.ui.canvas.view import GraphCanvasView
+
+
+# Entries other tools add to a block's menu, per canvas: fn(menu, node_id, block type)
+BlockEntries = Callable[[QMenu, str, str], None]
+_BLOCK_ENTRIES: weakref.WeakKeyDictionary[GraphCanvasView, list[BlockEntries]] = weakref.WeakKeyDictionary()
+
+
+def add_block_entries(view: GraphCanvasView, entries: BlockEntries) -> None:
+    """Let ``entries`` add to the right-click menu of every block on ``view`` (e.g. the lesions)."""
+    _BLOCK_ENTRIES.setdefault(view, []).append(entries)
 
 
 def build_context_menu(view: GraphCanvasView, view_pos: QPoint) -> QMenu:
@@ -38,6 +50,9 @@ def build_context_menu(view: GraphCanvasView, view_pos: QPoint) -> QMenu:
         menu.addAction(f"Remove one of the {word} (−)", lambda: view.change_units(block.node_id, -1))
         menu.addAction("Add a layer after this one", lambda: view.add_layer(block.node_id))
         menu.addSeparator()
+    if block is not None:
+        for entries in _BLOCK_ENTRIES.get(view, []):
+            entries(menu, block.node_id, block.type_name)
     menu.addAction("Add block… (/ or Ctrl+K)", lambda: view.open_add_popup(view_pos))
     menu.addAction("Paste here", lambda: view.paste(view_pos))
     menu.addSeparator()
