@@ -33,7 +33,7 @@ class WrongExamples:
         wrong = predicted.reshape(-1) != truth.reshape(-1)
         confidence = torch.where(wrong, confidence, torch.full_like(confidence, -1.0))
         index = torch.arange(offset, offset + len(confidence), device=out.device)
-        parts = (confidence, index, truth.reshape(-1).long(), predicted.reshape(-1).long())
+        parts: tuple[torch.Tensor, ...] = (confidence, index, truth.reshape(-1).long(), predicted.reshape(-1).long())
         if self._best is not None:
             parts = tuple(torch.cat([a, b]) for a, b in zip(self._best, parts, strict=True))
         order = torch.sort(parts[0], descending=True, stable=True).indices[:self.limit]

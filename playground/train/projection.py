@@ -203,9 +203,9 @@ class Projector:
             previous = torch.zeros_like(coords)
             known = torch.zeros(len(nids), dtype=torch.bool)
             for j, nid in enumerate(nids):
-                last = self._previous.get(nid)
-                if last is not None and last.shape == coords[j].shape:
-                    previous[j], known[j] = last, True
+                before = self._previous.get(nid)
+                if before is not None and before.shape == coords[j].shape:
+                    previous[j], known[j] = before, True
             coords = align(coords, previous, known)
             shares = variance.cpu().tolist()
             for j, nid in enumerate(nids):
