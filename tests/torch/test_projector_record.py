@@ -4,6 +4,8 @@ showing the classes of a trained spiral MLP pulled apart."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -81,7 +83,7 @@ def test_successive_planes_are_turned_to_match_so_the_animation_does_not_flip(ru
     a, _ = runs
     history = a.buffer.snapshot_history("projection")
     hidden = next(iter(history[-1][1]["blocks"]))
-    for (_, x), (_, y) in zip(history, history[1:], strict=False):
+    for (_, x), (_, y) in itertools.pairwise(history):
         p, q = x["blocks"][hidden]["points"], y["blocks"][hidden]["points"]
         assert float((p * q).sum()) >= 0.0  # a flipped axis would make this negative
 
@@ -99,6 +101,7 @@ def test_the_plane_is_the_principal_plane():
     w_coords, w_shares = wide_plane(wide)
     u, s, _ = torch.linalg.svd(wide - wide.mean(0), full_matrices=False)
     np.testing.assert_allclose(w_coords[0].abs().numpy(), (u[:, :2] * s[:2]).abs().numpy(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(w_shares[0].numpy(), (s[:2] ** 2 / (s**2).sum()).numpy(), rtol=1e-4)
     # padding narrower blocks with zero features keeps their planes
     padded = torch.cat([x[:, :2], torch.zeros(200, 3)], 1)
     np.testing.assert_allclose(principal_planes(padded[None])[0][0].abs().numpy(),
