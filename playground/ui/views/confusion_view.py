@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget, QWidget
 
 from playground.analysis.confusion import Confusion, WrongExample
 from playground.ui.views.boundary_view import BoundaryView
@@ -26,7 +26,7 @@ from playground.ui.views.mistakes_gallery import MistakesGallery
 from playground.ui.views.view_panel import ViewPanel
 
 MAX_TEXT_CLASSES = 12  # beyond this, numbers in the cells would not be readable
-TABLES_HEIGHT = 190
+TABLES_MIN_HEIGHT = 110
 
 
 def recorded_confusion(snap: object) -> Confusion | None:
@@ -70,8 +70,17 @@ class ConfusionView(ViewPanel):
         self.tables.setToolTip("Per-class precision, recall and F1; the most confidently wrong validation examples")
         self.tables.addTab(self.class_table, "Per class")
         self.tables.addTab(self.gallery, "Most confident mistakes")
-        self.tables.setMaximumHeight(TABLES_HEIGHT)
-        self.body.addWidget(self.tables)
+        # the matrix above, the tables below, the share between them the person's to choose
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.body.removeWidget(self.graphics)
+        self.split.addWidget(self.graphics)
+        self.split.addWidget(self.tables)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([300, 200])
+        self.split.setChildrenCollapsible(False)
+        self.tables.setMinimumHeight(TABLES_MIN_HEIGHT)
+        self.body.addWidget(self.split, 1)
         self.given: Confusion | None = None
         self.shown: Confusion | None = None
         self.normalise.toggled.connect(lambda _on: self._draw_matrix())

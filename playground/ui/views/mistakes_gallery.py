@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from playground.analysis.confusion import WrongExample
-from playground.ui.views.colormaps import array_to_qimage
 
 COLUMNS = ("sample", "input", "true", "predicted", "confidence")
 PICTURE = 40  # px
@@ -35,6 +34,15 @@ def describe_input(bundle: Any, index: int) -> tuple[str, np.ndarray | None]:
     values = x.reshape(-1).tolist()
     text = ", ".join(f"{v:.2f}" for v in values[:4]) + (", …" if len(values) > 4 else "")
     return f"({text})", None
+
+
+def grey_image(picture: np.ndarray) -> QImage:
+    """(H, W) values as a grey picture, darkest at the minimum, as the dataset preview draws digits."""
+    low, high = float(picture.min()), float(picture.max())
+    scaled = np.clip((picture - low) / ((high - low) or 1.0) * 255, 0, 255).astype(np.uint8)
+    scaled = np.ascontiguousarray(scaled)
+    height, width = scaled.shape
+    return QImage(scaled.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
 
 
 class MistakesGallery(QTableWidget):
@@ -67,13 +75,13 @@ class MistakesGallery(QTableWidget):
                 self.setItem(row, col, item)
             if picture is not None:
                 has_pictures = True
-                low, high = float(picture.min()), float(picture.max())
-                image = array_to_qimage(picture, low, high, "sequential")
-                pixmap = QPixmap.fromImage(image).scaled(PICTURE, PICTURE, Qt.AspectRatioMode.KeepAspectRatio,
+                pixmap = QPixmap.fromImage(grey_image(picture)).scaled(PICTURE, PICTURE, Qt.AspectRatioMode.KeepAspectRatio,
                                                          Qt.TransformationMode.FastTransformation)
                 self.item(row, 1).setIcon(QIcon(pixmap))
         self.verticalHeader().setDefaultSectionSize(PICTURE + 4 if has_pictures else self.fontMetrics().height() + 8)
 
     @staticmethod
     def _name(c: int, names: list[str] | None) -> str:
-        return f"{names[c]} ({c})" if names and 0 <= c < len(names) else str(c)
+        if names and 0 <= c < len(names) and str(names[c]) != str(c):
+            return f"{names[c]} ({c})"
+        return str(c)

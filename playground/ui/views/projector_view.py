@@ -26,6 +26,8 @@ from playground.ui.views.colormaps import class_color, lookup_table
 from playground.ui.views.export import write_csv
 from playground.ui.views.view_panel import ViewPanel
 
+MAX_LEGEND = 16
+
 
 class ProjectorView(ViewPanel):
     title = "Projector"
@@ -46,6 +48,9 @@ class ProjectorView(ViewPanel):
         self.plot.hideButtons()
         self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#303030", width=0.6))
         self.plot.addItem(self.scatter)
+        self.legend = pg.LegendItem(labelTextSize="8pt", offset=(-4, 4))
+        self.legend.setParentItem(self.plot.vb)
+        self._legend_of: tuple = ()
         self.chosen: str | None = None  # node id the person picked (kept while the list changes)
         self.shown: ProjectedPoints | None = None
         self._blocks: dict[str, str] = {}
@@ -92,6 +97,7 @@ class ProjectorView(ViewPanel):
             return
         points = shown.points.astype(np.float64)
         self.scatter.setData(points[:, 0], points[:, 1], brush=self._brushes(shown))
+        self._update_legend(shown)
         share = shown.variance[0] + shown.variance[1]
         text = f"{shown.label} at step {shown.step}: {len(points)} validation samples; the plane keeps {share:.0%} of the variance"
         if shown.classes:
@@ -100,6 +106,21 @@ class ProjectorView(ViewPanel):
         # symmetric about the centre with a margin, so the cloud keeps its place while it moves
         span = float(np.abs(points).max()) * 1.1 or 1.0
         self.plot.setRange(xRange=(-span, span), yRange=(-span, span), padding=0)
+
+    def _update_legend(self, shown: ProjectedPoints) -> None:
+        """One entry per class present (by its name where the dataset has names), up to MAX_LEGEND."""
+        bundle = self.context.bundle if self.context is not None else None
+        names = (getattr(bundle, "meta", {}) or {}).get("class_names") if bundle is not None else None
+        present = tuple(int(c) for c in np.unique(shown.targets)) if shown.classes else ()
+        key = (present, tuple(names or ()))
+        if key == self._legend_of:
+            return
+        self._legend_of = key
+        self.legend.clear()
+        for c in present[:MAX_LEGEND]:
+            sample = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(*class_color(c)), pen=pg.mkPen("#303030", width=0.6))
+            self.legend.addItem(sample, str(names[c]) if names and c < len(names) else f"class {c}")
+        self.legend.setVisible(bool(present))
 
     def _brushes(self, shown: ProjectedPoints) -> list[Any]:
         targets = np.asarray(shown.targets)

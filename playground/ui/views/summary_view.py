@@ -47,8 +47,10 @@ class SummaryView(ViewPanel):
                               "and activation memory per sample (forward, and kept for training); totals last")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take the spare width
+        self.controls.addStretch(1)
         self.body.addWidget(self.table, 1)
         self.graphics.setVisible(False)  # a table, no plot
         self.summary: Summary | None = None
