@@ -25,6 +25,7 @@ def _contributors() -> list[Contributor]:
     """Imported here, when the menu is built, so that a tool's module loads with the window."""
     found: list[Contributor] = []
     # one line per tool: ``from playground.ui.X import add_actions as x; found.append(x)``
+    from playground.ui.summary_window import add_actions as projector; found.append(projector)  # noqa: E702, I001
     return found
 
 

@@ -1,9 +1,12 @@
-"""The model summary in the app: the Summary panel's table and the Inspector's cost rows show
-exactly what ``analysis.summary.model_summary`` counts, and follow the graph when it changes."""
+"""The model summary in the app: the Summary panel's table (Analyze ▸ Model summary…) and the
+Inspector's cost rows show exactly what ``analysis.summary.model_summary`` counts, and follow the
+graph when it changes."""
 
 from __future__ import annotations
 
 import csv
+
+from PySide6.QtWidgets import QMenu
 
 from playground.analysis.summary import _bytes, model_summary
 from playground.graph.builder import GraphBuilder
@@ -13,7 +16,8 @@ from playground.graph.spec import TaskSpec, format_shape
 from playground.train import MetricsBuffer
 from playground.ui.document import Document
 from playground.ui.inspector import Inspector
-from playground.ui.views import ALL_VIEWS, ViewContext
+from playground.ui.summary_window import SummaryWindow
+from playground.ui.views import ViewContext
 from playground.ui.views.summary_view import SummaryView
 
 TASK = TaskSpec("classification", (1, 8, 8), num_classes=3)
@@ -31,7 +35,6 @@ def cells(view: SummaryView) -> list[list[str]]:
 
 
 def test_the_summary_panel_shows_the_summary_and_its_totals(view_of, tmp_path):
-    assert SummaryView in ALL_VIEWS
     graph = cnn()
     view = view_of(SummaryView)
     view.refresh(MetricsBuffer(), ViewContext(graph=graph, task=TASK))
@@ -88,3 +91,24 @@ def test_the_inspector_shows_the_blocks_cost_from_the_summary(qtbot):
     qtbot.waitUntil(lambda: f"MACs per sample: {six.macs:,}" in inspector.cost.text(), timeout=2000)
     doc.set_task(None)
     qtbot.waitUntil(lambda: not inspector.cost.isVisible(), timeout=2000)
+
+
+def test_analyze_model_summary_opens_a_window_that_follows_the_document(open_window, qtbot):
+    w = open_window("mlp")
+    menu = w.findChild(QMenu, "analyze_menu")
+    entry = next(a for a in menu.actions() if a.text() == "Model summary…")
+    assert entry.toolTip()
+    entry.trigger()
+    summary = w.findChild(SummaryWindow)
+    assert summary is not None and summary.isVisible()
+    graph, task = w.document.graph, w.document.task
+    qtbot.waitUntil(lambda: cells(summary.view)[-1][3] == f"{model_summary(graph, task).params:,}", timeout=3000)
+    fc1 = graph.node_by_label("fc1")
+    w.document.push(SetParam(fc1.id, "out_features", 24))
+    wanted = model_summary(graph, task)
+    qtbot.waitUntil(lambda: cells(summary.view)[-1][3] == f"{wanted.params:,}", timeout=3000)
+    assert [row[0] for row in cells(summary.view)][:-1] == [r.label for r in wanted.rows]
+    projector = next(a for a in menu.actions() if a.text() == "Projector")
+    projector.trigger()
+    dock = next(d for d, v in w.views if v.title == "Projector")
+    qtbot.waitUntil(dock.isVisible, timeout=2000)

@@ -47,9 +47,6 @@ VIEW_DESCRIPTIONS: dict[str, str] = {
     "ProjectorView": (
         "A block's activations on the validation samples, on their two principal axes (PCA), coloured "
         "by class, at the step the timeline shows. Look for: the classes pulling apart as it trains."),
-    "SummaryView": (
-        "The network's cost per block: output shape, parameters, multiply–accumulates and activation "
-        "memory per sample, and the totals. Look for: the blocks that dominate the cost."),
 }
 
 

@@ -38,9 +38,12 @@ class ProjectorView(ViewPanel):
         self.block.setAccessibleName("Projector: block")
         self.block.setToolTip("The block whose activations on the validation samples are projected "
                               "onto their two principal axes")
-        self.block.setMinimumContentsLength(10)
-        self.add_control("block", self.block)
-        self.controls.addStretch(1)
+        # narrow by itself (long names are elided), so "All views" can fit it beside the others
+        self.block.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.block.setMinimumContentsLength(2)
+        self.block.setMaximumWidth(260)
+        self.controls.addWidget(self.block, 1)  # grows with the room it has, up to 260 px
+        self.controls.addStretch(2)
         self.plot = self.graphics.addPlot()
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "principal axis 1")
