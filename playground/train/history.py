@@ -24,7 +24,8 @@ import numpy as np
 
 from playground.train.metrics import MetricsBuffer
 
-ARRAY_KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "similarity", "confusion")
+ARRAY_KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "similarity", "confusion",
+               "projection")
 META_KEYS = ("singular_values", "tau_steps", "a0", "predicted_half_rise_steps", "t0", "method")
 
 

@@ -31,6 +31,8 @@ import torch
 from playground.compile.blocks.base import block_for, unit_axis
 from playground.compile.compiler import CompiledModel
 from playground.train.metrics import MetricsBuffer
+from playground.train.mistakes import WrongExamples
+from playground.train.projection import Projector
 from playground.train.snapshots import (
     CONFUSION_CLASSES,
     ActivationRecord,
@@ -188,6 +190,7 @@ class Prober:
             count = min(PROBE_SAMPLES, len(source))
             self.tokens = [[str(vocab[i]) if 0 <= i < len(vocab) else "?" for i in row]
                            for row in source[:count].reshape(count, -1).tolist()]
+        self.projector = Projector(model, bundle, labels)  # the "projection" kind, from the validation pass
         self.planar = tuple(bundle.task.input_shape) == (2,) and bundle.x_train.dtype.is_floating_point
         self.grid: torch.Tensor | None = None
         if self.planar:
@@ -225,7 +228,9 @@ class Prober:
         attention and, for 2-D inputs, boundary and unit maps (model in eval mode, no grad).
         Returns the scalars recorded."""
         scalars = dict(extra)
-        captured, maps, confusion = self._validation(model, data, scalars)
+        with self.projector.collect(model):
+            captured, maps, confusion = self._validation(model, data, scalars)
+        self.projector.record(step, buffer)
         right = data.loss.correct(*last_batch) if last_batch is not None else None
         if right is not None:
             scalars["train/accuracy"] = float(right[0]) / max(right[1], 1)
@@ -240,7 +245,7 @@ class Prober:
         if maps:
             buffer.put_snapshot("attention", step, self._attention(maps))
         if confusion is not None:
-            buffer.put_snapshot("confusion", step, {"counts": confusion})
+            buffer.put_snapshot("confusion", step, confusion)
         if self.grid is not None:
             self._plane(model, step, buffer)
         return scalars
@@ -258,15 +263,17 @@ class Prober:
             model.record_attention(False)
 
     def _validation(self, model: CompiledModel, data: Any, scalars: dict[str, float]
-                    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], np.ndarray | None]:
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, np.ndarray] | None]:
         """Validation loss and accuracy, with the probe batch (its first rows) tapped on the way,
-        and for classifiers the confusion counts from the same outputs (no extra forward pass)."""
+        and for classifiers the confusion counts and the most confidently wrong examples from the
+        same outputs (no extra forward pass)."""
         x, y = data.xv, data.yv
         n = len(x)
         if not self.from_val or n == 0:
             return (*self._tapped_forward(model, self.x_stats)[1:], None)
         classes = self._confusion_classes(data)
         counts = torch.zeros(classes * classes, dtype=torch.long, device=x.device) if classes else None
+        wrong = WrongExamples()
         loss_sum = torch.zeros((), device=x.device)
         right = torch.zeros((), device=x.device)
         judged = 0
@@ -293,12 +300,14 @@ class Prober:
                 predicted = (out.reshape(-1) > 0).long() if data.loss.name == "bce" else out.argmax(-1)
                 truth = yb.reshape(-1).long()
                 counts += torch.bincount(truth * classes + predicted.reshape(-1), minlength=classes * classes)
+                wrong.add(out, truth, predicted, a, data.loss.name == "bce")
             a = b
         loss_value, right_value = torch.stack([loss_sum, right.float()]).tolist()
         scalars["val/loss"] = loss_value / n
         if judged:
             scalars["val/accuracy"] = right_value / judged
-        confusion = counts.reshape(classes, classes).cpu().numpy() if counts is not None else None
+        confusion = None if counts is None else {"counts": counts.reshape(classes, classes).cpu().numpy(),
+                                                 **wrong.arrays()}
         return captured, maps, confusion
 
     @staticmethod

@@ -26,6 +26,9 @@ similarity     items × items matrix                                 items² × 
                                                                     ≤ 64 items ⇒ 16 KB)
 confusion      validation counts, true class × predicted class      CONFUSION_CLASSES² × 8
                (classifiers of ≤ CONFUSION_CLASSES classes)         = 32 KB
+               and the ≤ 16 most confidently wrong examples         + 448 B
+projection     per block (first 32): its first ≤ 256 validation     32 × 256 × 2 × 4 = 64 KB
+               samples on its principal plane (train.projection)
 =============  ===================================================  ==========================
 
 So each kind's history is bounded by 264 × its entry size: about 25 MB for activations and less
@@ -51,7 +54,8 @@ BOUNDARY_BYTES = BOUNDARY_RES**2 * 16 * 4  # 64 KB: grids this small are kept wh
 ATTN_VALUES = 16_384
 
 CONFUSION_CLASSES = 64  # above this a confusion matrix is not recorded (nor readable)
-KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "modes", "similarity", "confusion")
+KINDS = ("weights", "grads", "activations", "attention", "boundary", "units", "modes", "similarity", "confusion",
+         "projection")
 
 
 class Histogram(TypedDict):
@@ -111,6 +115,11 @@ class SimilaritySnapshot(TypedDict):
 
 class ConfusionSnapshot(TypedDict):
     counts: np.ndarray  # (classes, classes) int64: row = true class, column = predicted class
+    # the most confidently wrong validation examples, most confident first (playground.train.mistakes)
+    wrong_index: NotRequired[np.ndarray]  # (≤ 16,) int64 validation rows
+    wrong_true: NotRequired[np.ndarray]
+    wrong_predicted: NotRequired[np.ndarray]
+    wrong_confidence: NotRequired[np.ndarray]  # float32 probability of the wrong answer
 
 
 def _histograms(snap: HistogramSnapshot) -> HistogramSnapshot:

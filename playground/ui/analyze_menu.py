@@ -24,11 +24,13 @@ Contributor = Callable[[QMenu, "MainWindow"], None]
 def _contributors() -> list[Contributor]:
     """Imported here, when the menu is built, so that a tool's module loads with the window."""
     found: list[Contributor] = []
-    # one line per tool: ``from playground.ui.X import add_actions as x; found.append(x)``
+    # per tool: ``from playground.ui.X import add_actions as x`` and ``found.append(x)``
     from playground.ui.step_inspector.menu import add_actions as step_inspector
     found.append(step_inspector)
     from playground.ui.lesions import add_actions as lesions
     found.append(lesions)
+    from playground.ui.summary_window import add_actions as summary_and_projector
+    found.append(summary_and_projector)
     return found
 
 

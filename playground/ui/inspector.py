@@ -1,4 +1,6 @@
-"""The inspector: edit the selected block's name and parameters; see its size and output shape.
+"""The inspector: edit the selected block's name and parameters; see its size and output shape,
+and its cost from the model summary (``playground.analysis.summary``): parameters (trainable or
+not), multiply–accumulates and activation memory per sample (forward, and for training).
 
 Every change is one undoable edit pushed through the Document; the widgets
 follow the model (so undo/redo shows up here too) and never hold state of their own.
@@ -11,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from playground.analysis.summary import Summary, SummaryRow, model_summary
+from playground.analysis.summary import _bytes as format_bytes  # the CLI table's units, shared
 from playground.compile.blocks.base import params_with_defaults
 from playground.compile.shapes import block_for
 from playground.graph.edits import RenameNode, SetParam
@@ -49,6 +53,12 @@ class Inspector(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.info = QLabel(self)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cost = QLabel(self)
+        self.cost.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cost.setToolTip("From the model summary: the block's parameters, its multiply–accumulates for one "
+                             "sample, and the memory of its outputs for one sample (forward) and of what "
+                             "training keeps for the backward pass")
+        self._summary: tuple[object, Summary | None] | None = None  # (the report it is of, summary)
         self.problems = QLabel(self)
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(_ERROR_STYLE)
@@ -56,7 +66,7 @@ class Inspector(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(_ERROR_STYLE)
         layout = QVBoxLayout(self)
-        for w in (self.title, self.description, self.label_edit, self.form_host, self.info,
+        for w in (self.title, self.description, self.label_edit, self.form_host, self.info, self.cost,
                   self.problems, self.error):
             layout.addWidget(w)
         layout.addStretch(1)
@@ -73,7 +83,7 @@ class Inspector(QWidget):
         self._clear_form()
         self.error.clear()
         has = node is not None
-        for w in (self.label_edit, self.form_host, self.info):
+        for w in (self.label_edit, self.form_host, self.info, self.cost):
             w.setVisible(has)
         if node is None:
             self.title.setText("No block selected")
@@ -183,8 +193,30 @@ class Inspector(QWidget):
             return
         self.info.setText(f"Parameters: {self._param_count(node, report)}\n"
                           f"Output: {self._output_text(node, report)}")
+        row = self.summary_row(node.id)
+        self.cost.setText("" if row is None else
+                          f"Trainable: {row.trainable:,} of {row.params:,} parameters\n"
+                          f"MACs per sample: {row.macs:,}\n"
+                          f"Activations per sample: {format_bytes(row.activation_bytes)} forward, "
+                          f"{format_bytes(row.train_activation_bytes)} for training")
+        self.cost.setVisible(row is not None)
         mine = [d.message for d in report.diagnostics if d.node_id == node.id]
         self.problems.setText("\n".join(mine))
+
+    def summary_row(self, node_id: str) -> SummaryRow | None:
+        """The block's row of the network's summary (None: no dataset, or the network does not
+        build). Worked out once per shape report, i.e. once per edit, when a block is shown."""
+        report = self.document.report
+        if self._summary is None or self._summary[0] is not report:
+            summary = None
+            if self.document.task is not None and not report.errors:
+                try:
+                    summary = model_summary(self.document.graph, self.document.task)
+                except Exception:  # the problems line says why the network does not build
+                    summary = None
+            self._summary = (report, summary)
+        summary = self._summary[1]
+        return next((r for r in summary.rows if r.node_id == node_id), None) if summary else None
 
     def _param_count(self, node: Node, report: ShapeReport) -> str:
         block = block_for(node.type)

@@ -44,6 +44,9 @@ VIEW_DESCRIPTIONS: dict[str, str] = {
     "ConfusionView": (
         "For classifiers: how often each true class (row) is predicted as each class (column), with "
         "precision and recall per class. Look for: the classes the network mixes up."),
+    "ProjectorView": (
+        "A block's activations on the validation samples, on their two principal axes (PCA), coloured "
+        "by class, at the step the timeline shows. Look for: the classes pulling apart as it trains."),
 }
 
 

@@ -14,10 +14,12 @@ from playground.ui.views.confusion_view import ConfusionView
 from playground.ui.views.curves_view import CurvesView
 from playground.ui.views.dynamics_view import DynamicsView
 from playground.ui.views.histogram_view import HistogramView
+from playground.ui.views.projector_view import ProjectorView
 from playground.ui.views.thumbnails import unit_thumbnails
 
 ALL_VIEWS: list[type[ViewBase]] = [CurvesView, HistogramView, BoundaryView, ActivationsView, AttentionView,
                                    DynamicsView, ConfusionView]
+ALL_VIEWS.append(ProjectorView)  # projector: the representation projector
 
 __all__ = ["ALL_VIEWS", "ActivationsView", "AttentionView", "BoundaryView", "CurvesView", "DynamicsView",
            "HistogramView", "ViewBase", "ViewContext", "unit_thumbnails"]

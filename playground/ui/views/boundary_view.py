@@ -84,6 +84,8 @@ class BoundaryView(ViewPanel):
         self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=1.5), brush=grey, name="test")
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
+        self.highlighted = pg.ScatterPlotItem(size=15, pen=pg.mkPen("#d0342c", width=2.5), brush=None, symbol="o")
+        self.plot.addItem(self.highlighted)  # rings around points others point at (confusion's worst mistakes)
         self.legend = pg.LegendItem(labelTextSize="8pt")
         self.legend.setParentItem(self.plot)
         self.legend.addItem(self.train_points, "train")
@@ -109,6 +111,11 @@ class BoundaryView(ViewPanel):
         if event.button() == Qt.MouseButton.LeftButton and self.plot.vb.sceneBoundingRect().contains(event.scenePos()):
             point = self.plot.vb.mapSceneToView(event.scenePos())
             self.point_clicked.emit(float(point.x()), float(point.y()))
+
+    def highlight_points(self, points: list[tuple[float, float]] | None) -> None:
+        """Ring these data points (None or []: none) until the next call."""
+        xy = np.asarray(points or [], dtype=np.float64).reshape(-1, 2)
+        self.highlighted.setData(xy[:, 0], xy[:, 1])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.Resize:

@@ -1,9 +1,12 @@
 """ConfusionView: the validation confusion matrix of a classifier (rows: true class, columns:
-predicted), as counts or row shares, with per-class precision, recall and F1 below.
+predicted), as counts or row shares; below it a table of per-class precision, recall and F1 and
+a gallery of the most confidently wrong validation examples (for 2-D data they are also ringed
+on the decision boundary, ``BoundaryView.highlight_points``).
 
 What it draws comes from ``playground.analysis.confusion``: handed over with
-``set_confusion`` (the app computes it from the trained network), or read from a recorded
-"confusion" snapshot (``{"counts": C×C array}``) when the training record has one.
+``set_confusion``, or read from the recorded "confusion" snapshot at the timeline's step
+(``{"counts": C×C array, "wrong_index", "wrong_true", "wrong_predicted", "wrong_confidence"}``,
+``playground.train.snapshots.ConfusionSnapshot``), so the mistakes follow the timeline too.
 """
 
 from __future__ import annotations
@@ -11,15 +14,30 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget, QWidget
 
-from playground.analysis.confusion import Confusion
+from playground.analysis.confusion import Confusion, WrongExample
+from playground.ui.views.boundary_view import BoundaryView
+from playground.ui.views.class_metrics_table import ClassMetricsTable
 from playground.ui.views.colormaps import sequential
 from playground.ui.views.export import write_csv
+from playground.ui.views.mistakes_gallery import MistakesGallery
 from playground.ui.views.view_panel import ViewPanel
 
 MAX_TEXT_CLASSES = 12  # beyond this, numbers in the cells would not be readable
+TABLES_MIN_HEIGHT = 110
+
+
+def recorded_confusion(snap: object) -> Confusion | None:
+    """The Confusion of a recorded "confusion" snapshot (None: not one)."""
+    counts = snap.get("counts") if isinstance(snap, dict) else None
+    if counts is None:
+        return None
+    columns = [np.asarray(snap.get(k, []), dtype=np.float64).reshape(-1)  # type: ignore[union-attr]
+               for k in ("wrong_index", "wrong_true", "wrong_predicted", "wrong_confidence")]
+    wrong = [WrongExample(int(i), None, int(t), int(p), float(c)) for i, t, p, c in zip(*columns, strict=False)]
+    return Confusion(torch.as_tensor(np.asarray(counts), dtype=torch.long), wrong)
 
 
 class ConfusionView(ViewPanel):
@@ -45,6 +63,24 @@ class ConfusionView(ViewPanel):
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=sequential(), interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.texts: list[pg.TextItem] = []
+        self.class_table = ClassMetricsTable()
+        self.gallery = MistakesGallery()
+        self.tables = QTabWidget()
+        self.tables.setAccessibleName("Confusion: per-class scores and mistakes")
+        self.tables.setToolTip("Per-class precision, recall and F1; the most confidently wrong validation examples")
+        self.tables.addTab(self.class_table, "Per class")
+        self.tables.addTab(self.gallery, "Most confident mistakes")
+        # the matrix above, the tables below, the share between them the person's to choose
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.body.removeWidget(self.graphics)
+        self.split.addWidget(self.graphics)
+        self.split.addWidget(self.tables)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([300, 200])
+        self.split.setChildrenCollapsible(False)
+        self.tables.setMinimumHeight(TABLES_MIN_HEIGHT)
+        self.body.addWidget(self.split, 1)
         self.given: Confusion | None = None
         self.shown: Confusion | None = None
         self.normalise.toggled.connect(lambda _on: self._draw_matrix())
@@ -64,9 +100,7 @@ class ConfusionView(ViewPanel):
             snap = self.buffer.snapshot_at("confusion", self.pinned_step)
         else:
             snap = self.buffer.snapshot("confusion")
-        counts = snap[1].get("counts") if snap is not None and isinstance(snap[1], dict) else None
-        self._show(Confusion(torch.as_tensor(np.asarray(counts), dtype=torch.long), [])
-                   if counts is not None else None)
+        self._show(recorded_confusion(snap[1]) if snap is not None else None)
 
     def _show(self, result: Confusion | None) -> None:
         self.shown = result
@@ -75,6 +109,10 @@ class ConfusionView(ViewPanel):
                            "mistakes show here (rows: true class, columns: predicted).")
             self.image.clear()
             self._clear_texts()
+            self.tables.setVisible(False)
+            self.class_table.set_confusion(None)
+            self.gallery.set_examples([], None)
+            self._highlight([])
             return
         f1 = result.f1
         worst = int(torch.argmin(f1))
@@ -82,6 +120,20 @@ class ConfusionView(ViewPanel):
                        f"macro F1 {float(f1.mean()):.3f}; weakest class {worst} "
                        f"(precision {float(result.precision[worst]):.2f}, recall {float(result.recall[worst]):.2f})")
         self._draw_matrix()
+        bundle = self.context.bundle if self.context is not None else None
+        names = (getattr(bundle, "meta", {}) or {}).get("class_names") if bundle is not None else None
+        self.tables.setVisible(True)
+        self.class_table.set_confusion(result, names)
+        self.gallery.set_examples(result.wrong, bundle, names)
+        self.tables.setTabText(1, f"Most confident mistakes ({len(result.wrong)})")
+        planar = bundle is not None and tuple(bundle.task.input_shape) == (2,) and bundle.x_val.dtype.is_floating_point
+        self._highlight([tuple(map(float, bundle.x_val[w.index].tolist())) for w in result.wrong
+                         if w.index < len(bundle.x_val)] if planar else [])
+
+    def _highlight(self, points: list) -> None:
+        """Ring the mistakes on the window's decision boundary, where there is one."""
+        for boundary in self.window().findChildren(BoundaryView) if self.window() is not self else []:
+            boundary.highlight_points(points or None)
 
     def _clear_texts(self) -> None:
         for t in self.texts:
