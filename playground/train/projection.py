@@ -60,13 +60,34 @@ class ProjectionSnapshot(TypedDict):
     blocks: dict[str, ProjectedBlock]
 
 
+def symmetric_eigh(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``torch.linalg.eigh`` of the (batched) symmetric ``m`` that never fails the record: LAPACK
+    gives up on some ill-conditioned products, so those are retried in float64 with a tiny ridge
+    (1e-9 of their mean diagonal), and a product that still fails, or has no finite entries,
+    gets zero eigenvalues and the unit axes (a plane at the origin)."""
+    try:
+        return torch.linalg.eigh(m)
+    except torch.linalg.LinAlgError:
+        pass
+    m64 = m.double()
+    ridge = m64.diagonal(dim1=-2, dim2=-1).abs().mean(-1).clamp_min(1e-30) * 1e-9
+    eye = torch.eye(m.shape[-1], dtype=torch.float64, device=m.device)
+    try:
+        values, vectors = torch.linalg.eigh(m64 + ridge[..., None, None] * eye)
+        return values.to(m.dtype), vectors.to(m.dtype)
+    except torch.linalg.LinAlgError:
+        return (torch.zeros(m.shape[:-1], dtype=m.dtype, device=m.device),
+                eye.to(m.dtype).expand(m.shape).clone())
+
+
 def principal_planes(xs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The rows of each block in ``xs`` (B, n, D) on their two principal axes: (B, n, 2)
     coordinates and (B, 2) shares of each block's total variance along them (zeros where the
     rows do not vary). Blocks narrower than D are padded with zero features, which adds only
     zero eigenvalues, so any number of blocks take one batched eigendecomposition."""
+    xs = torch.nan_to_num(xs, nan=0.0, posinf=0.0, neginf=0.0)  # a diverged block: at the origin
     xs = xs - xs.mean(1, keepdim=True)
-    values, vectors = torch.linalg.eigh(xs.transpose(1, 2) @ xs)
+    values, vectors = symmetric_eigh(xs.transpose(1, 2) @ xs)
     coords = xs @ vectors[:, :, -2:].flip(2)
     totals = xs.square().sum((1, 2))
     shares = values[:, -2:].flip(1).clamp_min(0) / totals.clamp_min(1e-30)[:, None]
@@ -77,8 +98,9 @@ def principal_planes(xs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def wide_plane(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """As ``principal_planes`` for one block with more features than samples (n, D): from the
     samples × samples product, whose eigenvectors scaled by √λ are the coordinates."""
+    x = torch.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
     xc = x - x.mean(0, keepdim=True)
-    values, vectors = torch.linalg.eigh(xc @ xc.T)
+    values, vectors = symmetric_eigh(xc @ xc.T)
     top = values[-2:].flip(0).clamp_min(0)
     total = xc.square().sum()
     if float(total) <= 1e-20:

@@ -121,3 +121,20 @@ def test_it_survives_export_and_import():
     for nid, rec in a[1]["blocks"].items():
         np.testing.assert_array_equal(rec["points"], b[1]["blocks"][nid]["points"])
     np.testing.assert_array_equal(a[1]["targets"], b[1]["targets"])
+
+
+def test_a_block_linalg_cannot_decompose_never_stops_the_record():
+    # LAPACK's eigh gives up on some products (it raised inside a real training run); the record
+    # must go on, with that block at the origin
+    import torch
+
+    from playground.train.projection import principal_planes, symmetric_eigh
+
+    values, vectors = symmetric_eigh(torch.full((2, 3, 3), float("nan")))
+    assert torch.equal(values, torch.zeros(2, 3)) and torch.equal(vectors[0], torch.eye(3))
+    xs = torch.randn(3, 40, 5, generator=torch.Generator().manual_seed(0))
+    xs[1, 7, 2] = float("inf")  # a diverged block beside two healthy ones
+    points, shares = principal_planes(xs)
+    assert torch.isfinite(points).all() and torch.isfinite(shares).all()
+    healthy, _ = principal_planes(xs[[0, 2]])
+    torch.testing.assert_close(points[[0, 2]].abs(), healthy.abs())
