@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from playground.analysis.confusion import Confusion
+from playground.train.metrics import MetricsBuffer
 from playground.ui.views.colormaps import sequential
 from playground.ui.views.export import write_csv
 from playground.ui.views.view_panel import ViewPanel
@@ -53,6 +54,10 @@ class ConfusionView(ViewPanel):
         """Show ``result`` (None: nothing) now."""
         self.given = result
         self._show(result)
+
+    def draw_key(self, buffer: MetricsBuffer) -> object | None:
+        snap = buffer.snapshot_at("confusion", self.pinned_step)  # a new matrix, not every step, redraws
+        return id(buffer), id(self.given), None if snap is None else (snap[0], id(snap[1]))
 
     def draw(self) -> None:
         if self.given is not None:
