@@ -313,10 +313,10 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 def tensors_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
-    # the safetensors layout, copied in slices so a save on a writer thread never stalls the window
+    # the safetensors layout, copied by torch without the GIL so a save on a writer thread never stalls the window
     from playground.session.tensor_bytes import safetensors_bytes
 
-    return safetensors_bytes(tensors)  # type: ignore[return-value]  # a bytearray: zip members take it as is
+    return safetensors_bytes(tensors)  # type: ignore[return-value]  # a memoryview: zip members take it as is
 
 
 def json_bytes(obj: Any) -> bytes:
