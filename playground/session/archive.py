@@ -154,14 +154,15 @@ class SafeZipReader:
         with self.open_bounded(name) as fh:
             header, base = _st_header(fh, name)
             fh.skip_to(base)
-            buf = fh.read_rest()
+            buf = fh.read_rest_tensor().numpy()
         out: dict[str, torch.Tensor] = {}
         for key, (dtype, shape, start, _end) in header.items():
             count = math.prod(shape)
             if count == 0:
                 out[key] = torch.empty(shape, dtype=dtype)
                 continue
-            # views into one buffer: the weights cost their size once, not twice
+            # views into one buffer (each its own storage from its first byte, as torch expects of
+            # e.g. a generator state): the weights cost their size once, not twice
             out[key] = torch.frombuffer(buf, dtype=dtype, count=count, offset=start).reshape(shape)
         return out
 
@@ -207,10 +208,20 @@ class BoundedReader:
 
     def read_rest(self) -> bytearray:
         buf = bytearray(self.size - self.pos)
-        view = memoryview(buf)
+        self._fill(memoryview(buf))
+        return buf  # reading to the end verified the CRC
+
+    def read_rest_tensor(self) -> torch.Tensor:
+        """The rest as a uint8 tensor: read into uninitialised memory (a bytearray is zero-filled
+        first, 100 MB of tensors for nothing), and the tensors are views into it."""
+        buf = torch.empty(self.size - self.pos, dtype=torch.uint8)
+        self._fill(memoryview(buf.numpy()))  # type: ignore[arg-type]  # an ndarray is a buffer
+        return buf
+
+    def _fill(self, view: memoryview) -> None:
         at = 0
-        while at < len(buf):
-            chunk = self._take(min(_CHUNK, len(buf) - at))
+        while at < len(view):
+            chunk = self._take(min(_CHUNK, len(view) - at))
             if not chunk:
                 raise ValueError(f"member {self.name!r} is truncated")
             view[at:at + len(chunk)] = chunk
@@ -218,7 +229,6 @@ class BoundedReader:
         if self._take(1):  # a lying header: more data than declared
             raise ValueError(f"member {self.name!r} is larger than declared")
         self.pos = self.size
-        return buf  # reading to the end verified the CRC
 
 
 _ST_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
@@ -313,10 +323,10 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 def tensors_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
-    # the safetensors layout, copied in slices so a save on a writer thread never stalls the window
+    # the safetensors layout, copied by torch without the GIL so a save on a writer thread never stalls the window
     from playground.session.tensor_bytes import safetensors_bytes
 
-    return safetensors_bytes(tensors)  # type: ignore[return-value]  # a bytearray: zip members take it as is
+    return safetensors_bytes(tensors)  # type: ignore[return-value]  # a memoryview: zip members take it as is
 
 
 def json_bytes(obj: Any) -> bytes:

@@ -32,7 +32,7 @@ def encode(obj: Any, prefix: str) -> tuple[Any, dict[str, torch.Tensor], dict[st
             raise ValueError("state is nested too deeply to save")
         if isinstance(x, torch.Tensor):
             key = f"{prefix}{len(tensors)}"
-            tensors[key] = x.detach().cpu().contiguous().clone()
+            tensors[key] = x.detach().cpu().contiguous()  # no clone: saving copies it into the file's bytes next
             return {"$tensor": key}
         if isinstance(x, np.ndarray):
             key = f"{prefix}{len(arrays)}"

@@ -36,6 +36,7 @@ from playground.train.schedule import CAPACITY, EXTRAS, KindStore, stride_at
 from playground.train.snapshots import history_entry, nbytes
 
 DEFAULT_CAPACITY = 20_000
+PER_STEP_SERIES = "train/loss"  # written every step (add_points), not on the record schedule
 SNAPSHOT_HISTORY = CAPACITY + EXTRAS  # entries per kind, at most (kept for callers that read it)
 
 
@@ -151,6 +152,9 @@ class MetricsBuffer:
                                         "device": "cpu", "message": ""}
         self._t0 = time.time()
         self.version = 0  # bumped on every write; consumers skip redraws when unchanged
+        # bumped on every write that can change which steps the record holds: everything but the
+        # per-step train/loss (the timeline's positions are rebuilt only when it moves)
+        self.record_version = 0
 
     # ------------------------------------------------------------- writers
     def add_scalars(self, step: int, values: dict[str, float]) -> None:
@@ -162,6 +166,8 @@ class MetricsBuffer:
                     series = self._series[name] = _Series(self._capacity)
                 series.add(int(step), float(value), wall)
             self.version += 1
+            if set(values) != {PER_STEP_SERIES}:
+                self.record_version += 1
 
     def add_points(self, name: str, steps: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray) -> None:
         """Append many points of one series under a single lock (the trainer's flush)."""
@@ -173,6 +179,8 @@ class MetricsBuffer:
             series.add_many(np.asarray(steps, dtype=np.int64).reshape(-1),
                             np.asarray(values, dtype=np.float64).reshape(-1), wall)
             self.version += 1
+            if name != PER_STEP_SERIES:
+                self.record_version += 1
 
     def record_scalars(self, step: int, values: dict[str, float]) -> None:
         """Recorded scalars (validation, accuracies, gradient norms, lr, epoch) at a scheduled step.
@@ -190,6 +198,7 @@ class MetricsBuffer:
                         store.load([(int(a), (float(b), float(c))) for a, b, c in zip(steps, vals, walls, strict=True)])
                 store.add(int(step), (float(value), wall))
             self.version += 1
+            self.record_version += 1
 
     def put_snapshot(self, kind: str, step: int, data: Any, keep_history: bool = True) -> None:
         """Store ``data`` as the newest snapshot of ``kind`` and its bounded form in the kind's history.
@@ -203,6 +212,7 @@ class MetricsBuffer:
                 store = self._stores[kind] = KindStore()
             store.add(int(step), entry)
             self.version += 1
+            self.record_version += 1
 
     def truncate(self, last: int) -> None:
         """Forget everything recorded after step ``last`` (a run restored to its last good step)."""
@@ -219,6 +229,7 @@ class MetricsBuffer:
                     else:
                         self._snapshots[kind] = latest
             self.version += 1
+            self.record_version += 1
 
     def post(self, kind: str, message: str, step: int = 0) -> None:
         with self._lock:
@@ -238,6 +249,7 @@ class MetricsBuffer:
             self._recorded.clear()
             self._t0 = time.time()
             self.version += 1
+            self.record_version += 1
 
     # ------------------------------------------------------------- readers
     def series_names(self) -> list[str]:
@@ -261,6 +273,21 @@ class MetricsBuffer:
             if cols is None:
                 return np.empty(0), np.empty(0)
             return cols[0].astype(np.float64), cols[1].copy()
+
+    def latest(self, name: str, step: int | None = None) -> tuple[int, float] | None:
+        """(step, value) of the last point of series ``name`` at or before ``step`` (None: the very
+        last), or None; a binary search, with no copy of the series (the readout asks every tick)."""
+        with self._lock:
+            s = self._series.get(name)
+            if s is not None:
+                steps = s.steps[: s.n]
+                i = s.n if step is None else int(np.searchsorted(steps, step, side="right"))
+                return (int(steps[i - 1]), float(s.values[i - 1])) if i else None
+            store = self._recorded.get(name)
+            if store is None:
+                return None
+            i = len(store.steps) if step is None else bisect.bisect_right(store.steps, step)
+            return (int(store.steps[i - 1]), float(store.items[i - 1][0])) if i else None
 
     def series_wall(self, name: str) -> np.ndarray:
         """Seconds since the buffer started, aligned with ``series(name)``."""
@@ -349,7 +376,7 @@ class MetricsBuffer:
                 steps = cols.get("steps", [])
                 values = cols.get("values", [])
                 wall = cols.get("wall", [0.0] * len(steps))
-                if name != "train/loss" and _on_schedule(steps):
+                if name != PER_STEP_SERIES and _on_schedule(steps):
                     store: KindStore[tuple[float, float]] = KindStore()
                     store.load([(int(a), (float(b), float(c))) for a, b, c in zip(steps, values, wall, strict=False)])
                     self._recorded[name] = store
@@ -358,6 +385,7 @@ class MetricsBuffer:
                 s.load(steps, values, wall, int((cols.get("stride") or [1])[0]))
                 self._series[name] = s
             self.version += 1
+            self.record_version += 1
 
     def export_record(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Every snapshot kind's history as (JSON-safe meta, flat numeric arrays); see record_io."""
@@ -385,6 +413,7 @@ class MetricsBuffer:
                 if latest is not None:
                     self._snapshots[kind] = latest
             self.version += 1
+            self.record_version += 1
 
 
 def _on_schedule(steps: Sequence[float]) -> bool:

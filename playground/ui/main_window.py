@@ -11,6 +11,7 @@ data changed.
 from __future__ import annotations
 
 import os
+import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.train.metrics import MetricsBuffer
 from playground.ui.actions import WindowActions
 from playground.ui.canvas import GraphCanvasView
 from playground.ui.change_prompts import KEEP, RESET, ChangePrompts
@@ -41,7 +43,7 @@ from playground.ui.timeline import TimelineBar, timeline_steps
 from playground.ui.training_controller import TrainingController
 from playground.ui.training_panel import TrainingPanel
 from playground.ui.view_state import ViewState
-from playground.ui.views import ALL_VIEWS, CurvesView, ViewBase, ViewContext, unit_thumbnails
+from playground.ui.views import ALL_VIEWS, CurvesView, ViewBase, ViewContext, unit_thumbnails, view_panel
 from playground.ui.views.base import on_screen
 from playground.workspace import Workspace
 
@@ -52,6 +54,9 @@ __all__ = ["KEEP", "LAYOUT_VERSION", "RESET", "MainWindow"]
 class MainWindow(QMainWindow):
     """``settings`` defaults to the app's QSettings; tests pass a private ini file.
     ``autosave=False`` keeps the window from writing autosaves (e.g. benchmarks)."""
+
+    _seen_record: tuple[int, int] = (0, -1)  # (buffer, record_version) the timeline and heatmaps show
+    _thumbnails_due = False  # the record moved: the blocks' heatmaps wait for the drawing budget
 
     def __init__(self, settings: QSettings | None = None, autosave: bool = True,
                  parent: QWidget | None = None) -> None:
@@ -228,16 +233,32 @@ class MainWindow(QMainWindow):
             for event in buffer.drain_events():
                 if event.kind in ("error", "warning"):
                     self.show_message(event.message, 15000)
-            self.timeline.set_steps(timeline_steps(buffer))
-            thumbs = unit_thumbnails(buffer, self.workspace.viewed_step)
-            key = tuple((nid, image.cacheKey()) for nid, image in thumbs.items())
-            if key != self._thumbnail_key:  # new probe data: repaint the blocks' heatmaps once
-                self._thumbnail_key = key
-                self.canvas.set_thumbnails(thumbs)
+            record = (id(buffer), buffer.record_version)  # read before the record is: a write meanwhile shows next tick
+            if record != self._seen_record:  # the per-step loss alone moves neither the timeline nor the heatmaps
+                self._seen_record = record
+                self.timeline.set_steps(timeline_steps(buffer))
+                self._thumbnails_due = True
+        if self._thumbnails_due:
+            self._refresh_thumbnails(buffer)
         self.refresh_views()
         self._autosave_ticks += 1
         if self._autosave_ticks % 30 == 0:
             self.file_ops.tick_autosave()
+
+    def _refresh_thumbnails(self, buffer: MetricsBuffer) -> None:
+        """New probe data for the blocks' heatmaps: drawn under the views' shared budget (they
+        cost the training thread the same GIL), so while the budget is spent they wait for a later
+        tick, and the newest data is always the one drawn."""
+        if view_panel.BUDGET.wait(view_panel.BUDGET.share_for(view_panel.BUSY_BUDGET)) > 0:
+            return
+        started = time.thread_time()
+        self._thumbnails_due = False
+        thumbs = unit_thumbnails(buffer, self.workspace.viewed_step)
+        key = tuple((nid, image.cacheKey()) for nid, image in thumbs.items())
+        if key != self._thumbnail_key:  # new probe data: repaint the blocks' heatmaps once
+            self._thumbnail_key = key
+            self.canvas.set_thumbnails(thumbs)
+        view_panel.BUDGET.charge(time.thread_time() - started)
 
     def _show_step(self, step: int | None) -> None:
         """The timeline chose a step (None: live): every view and the canvas heatmaps show it."""

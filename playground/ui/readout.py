@@ -28,13 +28,7 @@ NUMBER_PT = 20
 
 def latest_at(buffer: MetricsBuffer, name: str, step: int | None = None) -> tuple[int, float] | None:
     """(step, value) of the last point of ``name`` at or before ``step`` (None: the very last)."""
-    steps, values = buffer.series(name)
-    if step is not None:
-        keep = int(np.searchsorted(steps, step, side="right"))
-        steps, values = steps[:keep], values[:keep]
-    if steps.size == 0:
-        return None
-    return int(steps[-1]), float(values[-1])
+    return buffer.latest(name, step)
 
 
 def format_value(name: str, value: float) -> str:
@@ -94,6 +88,7 @@ class TrainingReadout(QWidget):
         self.setToolTip("The latest recorded loss and accuracy, each with the step it was recorded at")
         self.pinned_step: int | None = None
         self.buffer: MetricsBuffer | None = None
+        self._shown: tuple = ()  # what the cells show: labels are set only when it changes
         self.cells = {name: _Cell(name, caption, meaning) for name, caption, meaning in CELLS}
         grid = QGridLayout(self)
         grid.setContentsMargins(4, 2, 4, 2)
@@ -110,6 +105,10 @@ class TrainingReadout(QWidget):
     def show_buffer(self, buffer: MetricsBuffer) -> None:
         self.buffer = buffer
         points = {name: latest_at(buffer, name, self.pinned_step) for name in self.cells}
+        shown = tuple(points.values())
+        if shown == self._shown:  # the tick calls this whenever the buffer changed: mostly the same
+            return
+        self._shown = shown
         trained = any(point is not None for point in points.values())
         for name, cell in self.cells.items():
             cell.show_point(points[name], trained)

@@ -28,3 +28,22 @@ def test_automatic_collection_is_off_and_the_gui_timer_collects(qtbot):
     worker.join()
     gc.collect()  # what the GUI timer does
     assert freed_on and set(freed_on) == {threading.main_thread().name}
+
+
+def test_the_oldest_generation_is_collected_once_it_grew_by_a_quarter(qapp):
+    """Python's own rule for a full collection (each one holds the GIL for a large heap's length)."""
+    collector = GuiThreadCollector(interval_ms=60_000)
+    collector.timer.stop()
+    try:
+        collector.threshold = (-1, -1, -1)  # every generation due at once
+        gc.collect()
+        held = len(gc.get_objects(2))
+        collector.oldest = held
+        assert collector.collect() == 1  # the oldest generation has not grown: only the younger ones
+        keep = [[i] for i in range(held // 4 + 1000)]  # long-lived objects: they reach the oldest generation
+        gc.collect(1)
+        assert collector.collect() == 2
+        assert collector.oldest >= held + len(keep)  # counted again after the full collection
+        assert collector.collect() == 1
+    finally:
+        collector.threshold = gc.get_threshold()

@@ -184,3 +184,35 @@ def test_timeline_alone_dragging_to_the_end_is_live(qtbot):
     assert timeline.slider.value() == 5  # live follows the latest
     assert all(w.accessibleName() and w.toolTip() for w in (timeline.live, timeline.replay, timeline.speed,
                                                               timeline.slider))
+
+
+def test_the_tick_follows_the_record_and_heatmaps_wait_for_the_drawing_budget(qtbot, open_window, monkeypatch):
+    """New per-step loss alone moves neither the timeline nor the heatmaps; new probe data shows on
+    the blocks once the views' shared budget allows, and then it is the newest data."""
+    from playground.ui.views import view_panel
+
+    w = open_window("mlp")
+    buffer = w.controller.buffer
+    g = np.linspace(-1, 1, 64)
+    xx, yy = np.meshgrid(g, g)
+    node = next(nid for nid, node in w.document.graph.nodes.items() if node.type == "Linear")
+    buffer.put_snapshot("units", 0, {node: np.stack([xx, yy]).astype(np.float32)})
+    w._tick()
+    assert w.timeline.steps == [0] and thumbnails_of(w)[node] == unit_thumbnails(buffer)[node]
+    rebuilt: list[int] = []
+    monkeypatch.setattr("playground.ui.main_window.timeline_steps", lambda b: rebuilt.append(1) or timeline_steps(b))
+    buffer.add_points("train/loss", [1, 2, 3], [0.5, 0.4, 0.3])
+    w._tick()
+    assert not rebuilt  # the loss of every step is no timeline position
+    spent = view_panel.DrawBudget()
+    spent.charge(1000.0)  # far over any share: drawing must wait
+    monkeypatch.setattr(view_panel, "BUDGET", spent)
+    monkeypatch.setattr(view_panel.DrawBudget, "share_for", lambda self, share: share)  # as while a run goes
+    for step in (4, 8):
+        buffer.put_snapshot("units", step, {node: np.stack([xx * step, -yy]).astype(np.float32)})
+        w._tick()
+    assert w.timeline.steps == [0, 4, 8] and rebuilt
+    assert thumbnails_of(w)[node] == unit_thumbnails(buffer, 0)[node]  # still the old picture
+    monkeypatch.setattr(view_panel, "BUDGET", view_panel.DrawBudget())  # the budget has room again
+    w._tick()
+    assert thumbnails_of(w)[node] == unit_thumbnails(buffer, 8)[node] != unit_thumbnails(buffer, 0)[node]

@@ -43,3 +43,38 @@ def test_views_over_budget_defer_and_then_take_turns(qtbot, monkeypatch):
     shared.spent = 0.0  # budget free again: the deferred redraws catch up with the new point
     qtbot.waitUntil(lambda: all(v.draw_count >= 2 for v in views), timeout=8000)
     assert all(len(v.curves["train/loss"].getOriginalDataset()[0]) == 51 for v in views)
+
+
+def test_a_view_whose_data_did_not_change_draws_nothing_while_the_buffer_moves(qtbot):
+    """The confusion matrix is recorded on the record's schedule, the buffer changes every step:
+    refreshes in between leave the picture as it is, and a new matrix, a pinned step and the
+    row-shares switch each show at once."""
+    import numpy as np
+
+    from playground.ui.views.confusion_view import ConfusionView
+
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.show()
+    buffer = MetricsBuffer()
+    context = ViewContext(Graph())
+    buffer.put_snapshot("confusion", 0, {"counts": np.array([[5, 1], [2, 4]])})
+    view.refresh(buffer, context)
+    drawn = view.draw_count
+    for step in range(1, 20):  # the per-step loss moves the buffer, not the matrix
+        buffer.add_points("train/loss", [step], [1.0 / step])
+        view.refresh(buffer, context)
+    assert view.draw_count == drawn and view.shown is not None and int(view.shown.counts[0, 0]) == 5
+    buffer.put_snapshot("confusion", 20, {"counts": np.array([[6, 0], [1, 5]])})
+    view.refresh(buffer, context)
+    assert view.draw_count == drawn + 1 and int(view.shown.counts[0, 0]) == 6
+    view.show_step(0)
+    assert int(view.shown.counts[0, 0]) == 5
+    view.refresh(buffer, context)  # pinned: still the matrix of step 0
+    assert int(view.shown.counts[0, 0]) == 5
+    view.show_step(None)
+    view.refresh(buffer, context)
+    assert int(view.shown.counts[0, 0]) == 6
+    before = view.image.image.copy()
+    view.normalise.setChecked(False)  # counts instead of shares: drawn at once
+    assert not np.array_equal(before, view.image.image)

@@ -114,6 +114,26 @@ def test_unit_thumbnails_tile_units_per_node(qapp) -> None:
     assert unit_thumbnails(buffer)["n3"].size() == thumbs["n3"].size()
 
 
+@pytest.mark.filterwarnings("ignore:All-NaN slice")
+def test_unit_heatmap_matches_the_canvas_tagging_and_reads_units_with_nan(qapp) -> None:
+    """The one-pass heatmap is the picture and hover readout ``tag_tiled_units`` gives, NaN included."""
+    from playground.ui.canvas.block_controls import UNIT_GRID_KEY, tag_tiled_units, unit_grid
+    from playground.ui.views.colormaps import array_to_qimage
+    from playground.ui.views.thumbnails import MAX_TILES, tile_units, unit_image
+
+    rng = np.random.default_rng(3)
+    units = (rng.normal(size=(20, 64, 64)) * np.arange(1, 21)[:, None, None]).astype(np.float32)
+    units[2, 5, 7] = np.nan  # one NaN point: the range of the rest
+    units[4] = np.nan  # a dead unit: nothing to read
+    image = unit_image(units)
+    slow = tag_tiled_units(array_to_qimage(tile_units(units), -1.0, 1.0, "diverging"), units[:MAX_TILES])
+    assert image == slow and image.text(UNIT_GRID_KEY) == slow.text(UNIT_GRID_KEY)
+    grid = unit_grid(image)
+    assert grid is not None and len(grid.ranges) == MAX_TILES
+    assert grid.ranges[2] == (float(np.nanmin(units[2])), float(np.nanmax(units[2])))
+    assert np.isnan(grid.ranges[4][0]) and grid.ranges[0] == (float(units[0].min()), float(units[0].max()))
+
+
 def test_write_csv_reports_unwritable_path(tmp_path) -> None:
     with pytest.raises(ExportError, match="could not write the data to"):
         write_csv(tmp_path / "missing" / "x.csv", ("a",), [(1,)])

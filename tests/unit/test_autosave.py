@@ -164,3 +164,35 @@ def test_the_writer_saves_on_its_own_thread_and_reports_failures(folder, tmp_pat
     assert "cannot save" in str(failed.result(60))
     saver.close()
     assert find_recoverable() == []
+
+
+def test_a_written_snapshot_lets_its_tensors_go_on_the_writer_thread(tmp_path):
+    """A snapshot in a reference cycle would otherwise keep its tensors until a cycle collection,
+    which runs on the GUI thread; the file still holds them."""
+    import gc
+    import weakref
+
+    import torch
+
+    from playground.train import Trainer
+
+    snapshot = session("weights")
+    snapshot.weights = Trainer(snapshot.graph, snapshot.bundle(), snapshot.config).model.state_dict()
+    key = next(k for k in snapshot.weights if k.endswith("weight"))
+    weight = snapshot.weights[key]
+    want = weight.clone()
+    snapshot.cycle = snapshot  # type: ignore[attr-defined]  # what a graph's observers can make
+    gone = weakref.ref(weight)
+    del weight
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        writer = SessionWriter()
+        assert writer.submit(snapshot, str(tmp_path / "w.playground")).result(60) is None
+        assert gone() is None and snapshot.weights is None
+    finally:
+        if was:
+            gc.enable()
+    saved = load_session(str(tmp_path / "w.playground"))
+    assert torch.equal(saved.weights[key], want)
+    writer.close()

@@ -62,3 +62,37 @@ def test_agrees_with_the_history_it_keeps(steps: list[int], query: int) -> None:
     else:
         assert at is not None and at[0] == kept[-1] and float(at[1]["strength"][0]) == kept[-1]
     assert all(is_due(s) or s in steps for s, _ in history)
+
+
+@given(st.lists(st.integers(0, 5000), min_size=0, max_size=300, unique=True), st.integers(-5, 5200))
+def test_latest_is_the_last_point_of_the_series_at_or_before_a_step(steps: list[int], at: int) -> None:
+    """The readout's binary search agrees with reading the whole series, per-step and recorded alike."""
+    buffer = MetricsBuffer(capacity=64)  # small: the per-step series thins, as a long run's does
+    steps = sorted(steps)
+    buffer.add_points("train/loss", steps, [s / 7 for s in steps])
+    for s in steps:
+        buffer.record_scalars(s, {"val/loss": s / 3})
+    for name in ("train/loss", "val/loss", "never"):
+        xs, ys = buffer.series(name)
+        for step in (None, at):
+            keep = len(xs) if step is None else int(np.searchsorted(xs, step, side="right"))
+            want = (int(xs[keep - 1]), float(ys[keep - 1])) if keep else None
+            assert buffer.latest(name, step) == want
+
+
+def test_record_version_moves_with_the_record_and_not_with_the_per_step_loss() -> None:
+    """The timeline rebuilds its positions only when this moves: each write that can change the
+    recorded steps moves it, the loss written at every step does not."""
+    buffer = MetricsBuffer()
+    seen = buffer.record_version
+    buffer.add_points("train/loss", [0, 1, 2], [1.0, 0.9, 0.8])
+    buffer.add_scalars(3, {"train/loss": 0.7})
+    assert buffer.record_version == seen and buffer.version > 0
+    writes = (lambda: buffer.record_scalars(4, {"val/loss": 0.5}), lambda: buffer.put_snapshot("boundary", 4, boundary(0.1)),
+              lambda: buffer.add_scalars(5, {"lr": 0.1}), lambda: buffer.truncate(4),
+              lambda: buffer.import_history(buffer.export_history()), lambda: buffer.import_record(*buffer.export_record()),
+              buffer.clear)
+    for write in writes:
+        write()
+        assert buffer.record_version > seen
+        seen = buffer.record_version

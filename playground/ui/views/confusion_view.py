@@ -18,6 +18,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget, QWidget
 
 from playground.analysis.confusion import Confusion, WrongExample
+from playground.train.metrics import MetricsBuffer
 from playground.ui.views.boundary_view import BoundaryView
 from playground.ui.views.class_metrics_table import ClassMetricsTable
 from playground.ui.views.colormaps import sequential
@@ -89,6 +90,10 @@ class ConfusionView(ViewPanel):
         """Show ``result`` (None: nothing) now."""
         self.given = result
         self._show(result)
+
+    def draw_key(self, buffer: MetricsBuffer) -> object | None:
+        snap = buffer.snapshot_at("confusion", self.pinned_step)  # a new matrix, not every step, redraws
+        return id(buffer), id(self.given), None if snap is None else (snap[0], id(snap[1]))
 
     def draw(self) -> None:
         if self.given is not None:

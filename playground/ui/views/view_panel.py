@@ -111,6 +111,7 @@ class ViewPanel(ViewBase):
         self._next_draw = 0.0
         self._stale = False
         self._empty = False
+        self._drawn_key: object = None
         self._deferred = QTimer(self)
         self._deferred.setSingleShot(True)
         self._deferred.timeout.connect(self._catch_up)
@@ -135,6 +136,12 @@ class ViewPanel(ViewBase):
         self.buffer, self.context = buffer, context
         if context.theme != self.theme:
             self.set_theme(context.theme)
+        key = self.draw_key(buffer)
+        if key is not None:  # the buffer changes at every step; this view's data did not, maybe
+            key = (key, self.pinned_step, self.theme)
+            if key == self._drawn_key and not self._stale and self.draw_count:
+                return
+            self._drawn_key = key
         # a view's first picture comes at once, and so does a step chosen while it was tabbed behind
         if self.busy_budget is None or self.draw_count == 0 or self._stale:
             self._draw_timed()
@@ -146,6 +153,12 @@ class ViewPanel(ViewBase):
                 self._deferred.start(ms)
             return
         self._draw_timed()
+
+    def draw_key(self, buffer: MetricsBuffer) -> object | None:
+        """What this view's picture is drawn from, for a view that can tell cheaply (e.g. the step
+        and identity of the snapshot it shows); a refresh with the key of the last one draws
+        nothing. None (the default): every refresh draws (or folds into a deferred draw)."""
+        return None
 
     def _budget_wait(self) -> float:
         """Seconds until the shared budget lets this view draw. A view that shows only its
@@ -161,6 +174,10 @@ class ViewPanel(ViewBase):
         self._stale = False
         started = time.thread_time()
         self.draw()
+        # pyqtgraph fits auto-ranged plots to new data just before it paints; a range that moves
+        # during that paint asks for a second, full paint of the view. Fitting here, with the
+        # draw, makes one paint show it (the same work, done once)
+        self.graphics.scene().prepareForPaint()
         self.draw_count += 1
         BUDGET.charge(time.thread_time() - started)
         self._next_draw = time.perf_counter() + self.min_interval_s
