@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
+from playground.ui.views.pending import view_class_of
 
 PRESETS = ("Watch", "Build", "All views")
 CUSTOM = "custom"
@@ -56,6 +57,20 @@ CANVAS_RESERVE = 360  # width the canvas keeps in "All views"
 
 Area = Qt.DockWidgetArea
 V, H = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+
+
+def view_name(dock: QDockWidget) -> str:
+    """The class name of the view in ``dock``, built or still a PendingView placeholder."""
+    return view_class_of(dock.widget()).__name__
+
+
+def apply_view_minimum(view: QWidget) -> None:
+    """The smallest size at which ``view`` (or the placeholder standing in for it) stays readable."""
+    name = view_class_of(view).__name__
+    if name in MIN_VIEW_HEIGHT:
+        view.setMinimumHeight(MIN_VIEW_HEIGHT[name])
+    if name in MIN_VIEW_WIDTH:
+        view.setMinimumWidth(MIN_VIEW_WIDTH[name])
 
 
 def view_key(class_name: str) -> str:
@@ -96,21 +111,18 @@ class DockLayout(QObject):
     what is being worked on, for the output view."""
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget],
-                 task_and_graph: Callable[[], tuple[TaskSpec | None, Graph]]) -> None:
+                 task_and_graph: Callable[[], tuple[TaskSpec | None, Graph]],
+                 build: Callable[[QDockWidget], object] | None = None) -> None:
         super().__init__(window)
         self.window, self.docks, self.task_and_graph = window, docks, task_and_graph
+        self._build_view = build  # builds the view of a dock still holding a placeholder
         self.preset = "Watch"  # the last preset applied: its corners are in force
         self.custom = False  # the person moved, floated or closed a dock since
         self.output_key = ""  # the dock in Watch's output place
         self._applying = 0
         self.view_keys = [key for key in docks if key.startswith("view_")]
         for key in self.view_keys:
-            name = docks[key].widget().__class__.__name__
-            view = docks[key].widget()
-            if name in MIN_VIEW_HEIGHT:
-                view.setMinimumHeight(MIN_VIEW_HEIGHT[name])
-            if name in MIN_VIEW_WIDTH:
-                view.setMinimumWidth(MIN_VIEW_WIDTH[name])
+            apply_view_minimum(docks[key].widget())
         for dock in docks.values():
             dock.dockLocationChanged.connect(lambda _area: self._moved_by_person())
             dock.topLevelChanged.connect(lambda _floating: self._moved_by_person())
@@ -177,6 +189,7 @@ class DockLayout(QObject):
             if old is not None and old is not curves:
                 old.hide()
             new = docks[key]
+            self._built(key)
             if new is not curves:
                 w.splitDockWidget(docks["readout"], new, V)  # just below the readout: above the curves
                 new.show()
@@ -189,7 +202,7 @@ class DockLayout(QObject):
     def _fit_output(self, height: int) -> None:
         new, curves = self.docks[self.output_key], self.docks[view_key("CurvesView")]
         rest = new.height() + curves.height()
-        name = new.widget().__class__.__name__
+        name = view_name(new)
         height = max(height or rest // 2, MIN_VIEW_HEIGHT.get(name, 0) + 30 + WATCH_EXTRA.get(name, 0))
         self.window.resizeDocks([new, curves], [height, max(rest - height, 1)], V)
         self.window.resizeDocks([new], [self._right_width()], H)
@@ -223,11 +236,20 @@ class DockLayout(QObject):
     def _place(self, area: Area, first: str, *below: str) -> None:
         """``first`` in ``area``, then each of ``below`` under the one before, all shown."""
         w, docks = self.window, self.docks
+        self._built(first, *below)
         w.addDockWidget(area, docks[first])
         docks[first].show()
         for upper, lower in zip((first, *below), below, strict=False):
             w.splitDockWidget(docks[upper], docks[lower], V)
             docks[lower].show()
+
+    def _built(self, *keys: str) -> None:
+        """Build the views of ``keys`` that a preset is about to show, so that their sizes are
+        the real views' before the window lays the docks out."""
+        if self._build_view is not None:
+            for key in keys:
+                if key.startswith("view_"):
+                    self._build_view(self.docks[key])
 
     def _park(self, keys: list[str]) -> None:
         """Hidden, but in the right-hand column, where they appear when shown from the View menu."""
@@ -288,11 +310,11 @@ class DockLayout(QObject):
         return top, bottom, tabbed
 
     def _planned_width(self, key: str) -> int:
-        name = self.docks[key].widget().__class__.__name__
-        return max(self._min_width(key), PLANNED_WIDTH.get(name, 0))
+        return max(self._min_width(key), PLANNED_WIDTH.get(view_name(self.docks[key]), 0))
 
     def _all_views(self) -> None:
         w, docks = self.window, self.docks
+        self._built(*self.view_keys)  # every view is shown, and the rows are planned on their widths
         top, bottom, tabbed = self.grid_rows()
         # no readout here: two rows of views at their minimum heights fill a 1000 px window
         # (the curves carry the same numbers)
@@ -330,7 +352,7 @@ class DockLayout(QObject):
             if self.output_key == view_key("CurvesView"):
                 w.resizeDocks([docks["readout"], docks[keys[1]]], [READOUT_HEIGHT, height - READOUT_HEIGHT], V)
             else:
-                name = docks[self.output_key].widget().__class__.__name__
+                name = view_name(docks[self.output_key])
                 out = max(MIN_VIEW_HEIGHT.get(name, 300) + 30 + WATCH_EXTRA.get(name, 0), (height - READOUT_HEIGHT) // 2)
                 w.resizeDocks([docks[k] for k in keys], [READOUT_HEIGHT, out, height - READOUT_HEIGHT - out], V)
         elif self.preset == "Build":
