@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._autosave_ticks = 0
+        self._keep_recovery = False  # closing on a signal: ask nothing, keep the autosave
         self.dock_layout = DockLayout(self, self.docks, lambda: (self.document.task, self.document.graph),
                                       build=self._ensure_view)
         self.dock_layout.add_menu(self.window_actions.view_menu)
@@ -346,19 +347,30 @@ class MainWindow(QMainWindow):
         self.dock_layout.save(self.settings)
 
     # ---------------------------------------------------------------- close
+    def quit_keeping_recovery(self) -> None:
+        """Close as Quit does but ask nothing (SIGTERM, or Ctrl+C in the terminal): unsaved work and
+        a run's progress stay in the autosave, so the next launch offers to recover them."""
+        self._keep_recovery = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Pause training, offer to save, then stop and join the training thread."""
         ctl = self.controller
-        was_running = ctl.state == "running"
-        if was_running:
-            ctl.pause()
-        if not self.file_ops.maybe_save("close the window"):
+        if self._keep_recovery:
+            ctl.pause(wait=0.3)
+            self.file_ops.keep_for_recovery(timeout_s=0.5)
+        else:
+            was_running = ctl.state == "running"
             if was_running:
-                ctl.resume()
-            event.ignore()
-            return
+                ctl.pause()
+            if not self.file_ops.maybe_save("close the window"):
+                if was_running:
+                    ctl.resume()
+                event.ignore()
+                return
         ctl.shutdown()
         self._timer.stop()
         self.save_layout()
-        self.file_ops.close_autosave()
+        if not self._keep_recovery:
+            self.file_ops.close_autosave()  # a clean quit: nothing is left to recover
         event.accept()
