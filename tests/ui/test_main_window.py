@@ -359,3 +359,17 @@ def test_a_recovery_that_fails_says_why_and_can_be_discarded(env, qtbot, open_wi
     answers["Cannot recover"] = "Discard"
     assert not w2.file_ops.offer_recovery()
     assert not find_recoverable()  # discarded: never offered again
+
+
+def test_the_experiments_menu_fills_when_first_opened(env, qtbot, open_window):
+    from playground.experiments.registry import EXPERIMENTS
+
+    w = open_window("mlp")
+    menu = w.window_actions.experiments_menu
+    assert menu in [a.menu() for a in w.menuBar().actions()]
+    menu.popup(w.mapToGlobal(w.rect().center()))  # as a click on the menu bar opens it
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    names = {a.objectName() for a in menu.actions()}
+    assert {f"experiment_{name}" for name in EXPERIMENTS} <= names
+    assert all(a.toolTip() for a in menu.actions() if a.text())
+    menu.hide()
