@@ -54,6 +54,13 @@ LEFT_WIDTH = 330
 RIGHT_WIDTH = 480
 READOUT_HEIGHT = 110
 CANVAS_RESERVE = 360  # width the canvas keeps in "All views"
+# Small screens (1024 × 700, 800 × 600): Watch keeps the canvas at least CANVAS_MIN wide. The right
+# column keeps its width (the output map's 280 px); the left one narrows to what is left, down to
+# LEFT_MIN; where even that does not fit, the left column's panels become tabs behind the curves
+# in the right column.
+CANVAS_MIN = 300
+LEFT_MIN = 220
+COLUMN_FRAMES = 12  # the separators and dock frames between the canvas and the two columns
 
 Area = Qt.DockWidgetArea
 V, H = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
@@ -119,6 +126,7 @@ class DockLayout(QObject):
         self.preset = "Watch"  # the last preset applied: its corners are in force
         self.custom = False  # the person moved, floated or closed a dock since
         self.output_key = ""  # the dock in Watch's output place
+        self.watch_widths = (LEFT_WIDTH, RIGHT_WIDTH, False)  # Watch's (left, right, left folded right)
         self._applying = 0
         self.view_keys = [key for key in docks if key.startswith("view_")]
         for key in self.view_keys:
@@ -205,7 +213,7 @@ class DockLayout(QObject):
         name = view_name(new)
         height = max(height or rest // 2, MIN_VIEW_HEIGHT.get(name, 0) + 30 + WATCH_EXTRA.get(name, 0))
         self.window.resizeDocks([new, curves], [height, max(rest - height, 1)], V)
-        self.window.resizeDocks([new], [self._right_width()], H)
+        self.window.resizeDocks([new], [self.watch_plan()[1]], H)
 
     # ---------------------------------------------------------------- presets
     def apply(self, name: str) -> None:
@@ -265,16 +273,47 @@ class DockLayout(QObject):
         say) stay where their owner put them."""
         return {k: d for k, d in self.docks.items() if k in PANELS or k.startswith("view_")}
 
+    def watch_plan(self) -> tuple[int, int, bool]:
+        """(left width, right width, whether the left panels fold into the right column) of Watch
+        at the window's width: the canvas keeps CANVAS_MIN on a small screen."""
+        width, right = self.window.width(), self._right_width()
+        if width - LEFT_WIDTH - right - COLUMN_FRAMES >= CANVAS_MIN:
+            return LEFT_WIDTH, right, False
+        left = min(LEFT_WIDTH, width - right - CANVAS_MIN - COLUMN_FRAMES)
+        return (left, right, False) if left >= LEFT_MIN else (0, right, True)
+
     def _watch(self) -> None:
         curves = view_key("CurvesView")
         self.output_key = self.output_for_task()
         right = ["readout", self.output_key, curves] if self.output_key != curves else ["readout", curves]
-        self._place(Area.LeftDockWidgetArea, "setup", "blocks")
-        self.window.tabifyDockWidget(self.docks["blocks"], self.docks["inspector"])
-        self.docks["inspector"].show()
-        self.docks["blocks"].raise_()
-        self._place(Area.RightDockWidgetArea, *right)
+        self._built(*right)
+        self.watch_widths = self.watch_plan()
+        if self.watch_widths[2]:  # a small screen: the panels are tabs behind the curves
+            self._place(Area.RightDockWidgetArea, *right)
+            for key in ("setup", "blocks", "inspector"):
+                self.window.tabifyDockWidget(self.docks[curves], self.docks[key])
+                self.docks[key].show()
+            self.docks[curves].raise_()
+        else:
+            self._place(Area.LeftDockWidgetArea, "setup", "blocks")
+            self.window.tabifyDockWidget(self.docks["blocks"], self.docks["inspector"])
+            self.docks["inspector"].show()
+            self.docks["blocks"].raise_()
+            self._place(Area.RightDockWidgetArea, *right)
         self._park(self._shown_keys("setup", "blocks", "inspector", *right))
+
+    def window_resized(self) -> None:
+        """The untouched Watch layout follows the window across the small-screen rule's steps
+        (a person's own arrangement is never moved)."""
+        if self.preset != "Watch" or self.custom or self._applying or not self.actions:
+            return
+        left, _right, folded = self.watch_plan()
+        if (left < LEFT_WIDTH, folded) != (self.watch_widths[0] < LEFT_WIDTH, self.watch_widths[2]):
+            QTimer.singleShot(0, self._follow_size)
+
+    def _follow_size(self) -> None:
+        if self.preset == "Watch" and not self.custom and not self._applying:
+            self.apply("Watch")
 
     def _build(self) -> None:
         self._place(Area.LeftDockWidgetArea, "blocks")
@@ -346,8 +385,12 @@ class DockLayout(QObject):
         w, docks = self.window, self.docks
         height = max(w.height() - 140, 400)  # the docks' share of the window: menus, toolbars, status
         if self.preset == "Watch":
-            w.resizeDocks([docks["setup"], docks["readout"]], [LEFT_WIDTH, self._right_width()], H)
-            w.resizeDocks([docks["setup"], docks["blocks"]], [int(height * 0.64), int(height * 0.36)], V)
+            left, right, folded = self.watch_widths
+            if folded:
+                w.resizeDocks([docks["readout"]], [right], H)
+            else:
+                w.resizeDocks([docks["setup"], docks["readout"]], [left, right], H)
+                w.resizeDocks([docks["setup"], docks["blocks"]], [int(height * 0.64), int(height * 0.36)], V)
             keys = ["readout", self.output_key, view_key("CurvesView")]
             if self.output_key == view_key("CurvesView"):
                 w.resizeDocks([docks["readout"], docks[keys[1]]], [READOUT_HEIGHT, height - READOUT_HEIGHT], V)

@@ -14,7 +14,7 @@ import os
 from typing import TypeVar
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -345,6 +345,12 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> None:
         self.dock_layout.save(self.settings)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        layout = getattr(self, "dock_layout", None)
+        if layout is not None:
+            layout.window_resized()  # the small-screen rule of the untouched Watch layout
 
     # ---------------------------------------------------------------- close
     def quit_keeping_recovery(self) -> None:
