@@ -19,7 +19,7 @@ from playground.ui.layout import (
     view_key,
 )
 from playground.ui.readout import EMPTY, format_value
-from playground.ui.views import ALL_VIEWS
+from playground.ui.views import ALL_VIEWS, CurvesView
 from playground.ui.views.base import on_screen
 
 SIZE = (1600, 1000)
@@ -250,3 +250,17 @@ def test_on_a_small_screen_watch_keeps_the_canvas_usable_and_every_panel_reachab
     qtbot.wait(100)
     assert on_screen(w.docks["setup"]) and on_screen(curves) and w.dock_layout.actions["Watch"].isChecked()
     assert w.canvas.width() > 600
+
+
+def test_in_watch_every_curves_plot_fits_inside_its_dock(qtbot, open_window):
+    w = at_default_size(qtbot, open_window(), "mlp")
+    train(w, qtbot, 30)
+    curves = w.view_of(CurvesView)
+    qtbot.waitUntil(lambda: curves.draw_count > 0, timeout=5000)
+    qtbot.wait(100)
+    viewport = curves.graphics.viewport().rect()
+    assert curves.shown_plots == ("loss", "accuracy", "lr")
+    for key in curves.shown_plots:
+        plot = curves.plot_items[key]
+        rect = curves.graphics.mapFromScene(plot.mapRectToScene(plot.boundingRect())).boundingRect()
+        assert viewport.contains(rect), f"the {key} plot {rect} is cut off by the dock's edge {viewport}"
