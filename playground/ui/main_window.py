@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         if isinstance(view, CurvesView):
             self._show_runs(view, self.workspace.runs)
         self.views[index] = (dock, view)
+        self._view_versions.pop(id(pending), None)  # a later object may reuse the placeholder's id
         dock.setWidget(view)
         pending.deleteLater()
         return view
