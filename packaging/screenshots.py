@@ -42,6 +42,8 @@ from playground.graph.edits import SetParam  # noqa: E402
 from playground.ui.app import make_application  # noqa: E402
 from playground.ui.main_window import MainWindow  # noqa: E402
 from playground.ui.theme import apply_theme  # noqa: E402
+from playground.ui.views.base import on_screen  # noqa: E402
+from playground.ui.views.view_panel import ViewPanel  # noqa: E402
 
 
 def pump(app: QApplication, seconds: float) -> None:
@@ -68,12 +70,38 @@ def raise_view(window: MainWindow, title: str) -> None:
             dock.raise_()
 
 
+def shown_views(window: MainWindow) -> list[ViewPanel]:
+    return [view for dock, view in window.built_views() if on_screen(dock) and isinstance(view, ViewPanel)]
+
+
+def last_frames_drawn(window: MainWindow) -> bool:
+    """Every view on screen was handed the run's final data and drew it: no redraw is still
+    waiting for its turn in the drawing budget, nor for the dock to be shown."""
+    buffer = window.controller.buffer
+    return all(window._view_versions.get(id(view)) == buffer.version and view.buffer is buffer
+               and not view._deferred.isActive() and not view._stale for view in shown_views(window))
+
+
 def train(app: QApplication, window: MainWindow, steps: int, timeout: float = 120.0) -> None:
+    """Train ``steps`` steps, then wait until every view on screen shows the run's last step.
+
+    The views share one drawing budget (``views.view_panel.BUDGET``, for every window of the
+    process) and defer a redraw while it is spent: a fixed pause after the run was sometimes too
+    short, and a shot caught a view still showing its placeholder."""
     window.controller.start(max_steps=steps)
     end = time.monotonic() + timeout
     while window.controller.is_running() and time.monotonic() < end:
         pump(app, 0.05)
-    pump(app, 1.5)  # the views' last frames after the run
+    # the window sees the run end on its next tick and asks every view on screen for its last frame
+    end = time.monotonic() + 30.0
+    while window.controller.is_running() or not last_frames_drawn(window):
+        if time.monotonic() > end:
+            raise RuntimeError(f"views not drawn after the run: {[v.title for v in shown_views(window)]}")
+        pump(app, 0.05)
+    pump(app, 0.3)  # the paints of those frames
+    blank = [view.title for view in shown_views(window) if view.empty]
+    if blank:
+        raise RuntimeError(f"still showing a placeholder after training: {', '.join(blank)}")
 
 
 def shoot(window: MainWindow, path: Path) -> None:
@@ -94,7 +122,6 @@ def main(out_dir: str) -> int:
 
         w = make_window(app, settings_dir, "dark")
         w.file_ops.load_template("transformer")
-        w.setup_tabs.setCurrentIndex(1)
         train(app, w, 150)
         shoot(w, out / "window_transformer_dark.png")
         w.close()
@@ -112,6 +139,7 @@ def main(out_dir: str) -> int:
         head = graph.nodes[graph.edges_into(output.id)[0].src.node_id]
         w.document.push(SetParam(head.id, "out_features", 7))  # digits has 10 classes: an error badge
         w.canvas.select_nodes([head.id])
+        w.docks["inspector"].raise_()  # the selected block's settings, beside the badge
         raise_view(w, "Curves")
         pump(app, 0.3)
         w.canvas.fit_view()

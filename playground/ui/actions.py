@@ -7,6 +7,7 @@ stack, the canvas, the training controller); this module holds no behaviour of i
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,13 +20,21 @@ from playground.ui.canvas import GraphCanvasView
 from playground.ui.compare.menu import add_train_actions
 from playground.ui.document import Document
 from playground.ui.examples_menu import ExampleStories
-from playground.ui.experiments_menu import ExperimentsMenu
-from playground.ui.export_dialog import export_from_window
 from playground.ui.file_ops import FileOps
 from playground.ui.help import HelpMenu
 from playground.ui.training_controller import TrainingController
 
+if TYPE_CHECKING:
+    from playground.ui.experiments_menu import ExperimentsMenu
+
 Key = QKeySequence.StandardKey
+
+
+def _export(file_ops: FileOps, window: QMainWindow) -> None:
+    # imported when first used: the export code is not needed for the window's first frame
+    from playground.ui.export_dialog import export_from_window
+
+    export_from_window(file_ops, file_ops.settings, window, file_ops.show_message)
 
 
 class _EditNamer(QObject):
@@ -58,7 +67,7 @@ class WindowActions:
         self.open = self._make("&Open…", f.open_dialog, "Open a saved session", Key.Open)
         self.save = self._make("&Save", f.save, "Save this session", Key.Save)
         self.save_as = self._make("Save &As…", f.save_as, "Save this session under a new name", "Ctrl+Shift+S")
-        self.export = self._make("E&xport…", lambda: export_from_window(f, f.settings, w, f.show_message),
+        self.export = self._make("E&xport…", lambda: _export(f, w),
                                  "Write the network as Python code, an ONNX model or a torchrun training script",
                                  "Ctrl+E")
         self.quit = self._make("&Quit", w.close, "Close the window", Key.Quit)
@@ -156,10 +165,28 @@ class WindowActions:
         train = bar.addMenu("&Train")
         train.addActions([self.start, self.step, self.stop, self.reset])
         add_train_actions(train, self.window)  # Compare Runs…, Sweep… (ui/compare)
-        self.experiments = ExperimentsMenu(self.window)
-        bar.addMenu(self.experiments.menu)
+        # the experiments (their registry, their plots) load when the menu first opens
+        self._experiments: ExperimentsMenu | None = None
+        self.experiments_menu = QMenu("E&xperiments", self.window)
+        self.experiments_menu.setObjectName("menu_experiments")
+        self.experiments_menu.setToolTipsVisible(True)
+        self.experiments_menu.aboutToShow.connect(self._fill_experiments)
+        bar.addMenu(self.experiments_menu)
         bar.addMenu(build_analyze_menu(self.window))  # type: ignore[arg-type]
         bar.addMenu(self.help.menu)
+
+    @property
+    def experiments(self) -> ExperimentsMenu:
+        """The Experiments menu's entries and the windows they opened (built when first needed)."""
+        if self._experiments is None:
+            from playground.ui.experiments_menu import ExperimentsMenu
+
+            self._experiments = ExperimentsMenu(self.window)
+        return self._experiments
+
+    def _fill_experiments(self) -> None:
+        if self.experiments_menu.isEmpty():
+            self.experiments_menu.addActions(self.experiments.menu.actions())
 
     def _build_toolbars(self) -> None:
         files = QToolBar("File", self.window)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
+import socket
 import sys
 import threading
 import time
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from playground import __version__
@@ -142,6 +144,46 @@ class FirstFrame(QObject):
         return False
 
 
+class StopSignals(QObject):
+    """SIGTERM, SIGHUP and Ctrl+C in the terminal close ``window`` the way Quit does, but without
+    asking anything (nobody may be there to answer): the window keeps the work in its autosave,
+    for the next launch to offer, and the app ends with 128 + the signal's number, printing nothing.
+
+    Python runs a signal handler only between two bytecodes of the main thread, and Qt's event loop
+    runs none while it waits; the signal's wake-up byte on a socket pair wakes the loop at once."""
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.received: int | None = None
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self.notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self.notifier.activated.connect(self._drain)
+        self._previous = {signum: signal.signal(signum, self._note) for signum in self.SIGNALS
+                          if signal.getsignal(signum) != signal.SIG_IGN}  # nohup's SIGHUP stays ignored
+
+    def _drain(self) -> None:
+        # the byte only wakes the loop; Python runs ``_note`` before this slot's first line
+        try:
+            while self._reader.recv(64):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def _note(self, signum: int, _frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+            QTimer.singleShot(0, self.window.quit_keeping_recovery)
+
+    def exit_code(self, code: int) -> int:
+        return 128 + self.received if self.received is not None else code
+
+
 def _script() -> dict[str, str]:
     words = [w.strip() for w in os.environ.get(SCRIPT_ENV, "").split(",") if w.strip()]
     return {w.partition("=")[0]: w.partition("=")[2] for w in words}
@@ -183,7 +225,8 @@ def launch(path: str | None = None) -> int:
     window.window_actions.help.offer_tour()  # the tour of the first five minutes, on a first launch only
     script = _script()
     first_frame = FirstFrame(window, lambda: _after_first_frame(window, script))  # noqa: F841 (kept alive)
-    code = int(app.exec())
+    stops = StopSignals(window)
+    code = stops.exit_code(int(app.exec()))
     # Everything worth keeping is written by now: the window saved its layout and settings, the
     # training thread is joined, the autosave writer finished and the autosave removed. Tearing
     # down the interpreter (torch's and Qt's destructors, thousands of objects) took 3-10 s and

@@ -387,6 +387,14 @@ class FileOps(QObject):
             if self.controller.has_weights() and not self._closing:
                 self.autosaver.save(*self._paused_snapshot())
 
+    def keep_for_recovery(self, timeout_s: float) -> None:
+        """Quitting on a signal, asking nothing: unsaved work goes to the autosave, which stays for
+        the next launch's recovery prompt (waits at most ``timeout_s`` for the write)."""
+        self._closing = True  # the run stopped by the quit needs no second save
+        if self.autosaver is not None and self.workspace.is_modified():
+            self.autosaver.save(*self._paused_snapshot())
+        self.writer.wait(timeout_s)
+
     def close_autosave(self) -> None:
         if self.autosaver is not None:
             self.autosaver.close()

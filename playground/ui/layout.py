@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from playground.graph.model import Graph
 from playground.graph.spec import TaskSpec
+from playground.ui.views.pending import view_class_of
 
 PRESETS = ("Watch", "Build", "All views")
 CUSTOM = "custom"
@@ -53,9 +54,30 @@ LEFT_WIDTH = 330
 RIGHT_WIDTH = 480
 READOUT_HEIGHT = 110
 CANVAS_RESERVE = 360  # width the canvas keeps in "All views"
+# Small screens (1024 × 700, 800 × 600): Watch keeps the canvas at least CANVAS_MIN wide. The right
+# column keeps its width (the output map's 280 px); the left one narrows to what is left, down to
+# LEFT_MIN; where even that does not fit, the left column's panels become tabs behind the curves
+# in the right column.
+CANVAS_MIN = 300
+LEFT_MIN = 220
+COLUMN_FRAMES = 12  # the separators and dock frames between the canvas and the two columns
 
 Area = Qt.DockWidgetArea
 V, H = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+
+
+def view_name(dock: QDockWidget) -> str:
+    """The class name of the view in ``dock``, built or still a PendingView placeholder."""
+    return view_class_of(dock.widget()).__name__
+
+
+def apply_view_minimum(view: QWidget) -> None:
+    """The smallest size at which ``view`` (or the placeholder standing in for it) stays readable."""
+    name = view_class_of(view).__name__
+    if name in MIN_VIEW_HEIGHT:
+        view.setMinimumHeight(MIN_VIEW_HEIGHT[name])
+    if name in MIN_VIEW_WIDTH:
+        view.setMinimumWidth(MIN_VIEW_WIDTH[name])
 
 
 def view_key(class_name: str) -> str:
@@ -96,21 +118,19 @@ class DockLayout(QObject):
     what is being worked on, for the output view."""
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget],
-                 task_and_graph: Callable[[], tuple[TaskSpec | None, Graph]]) -> None:
+                 task_and_graph: Callable[[], tuple[TaskSpec | None, Graph]],
+                 build: Callable[[QDockWidget], object] | None = None) -> None:
         super().__init__(window)
         self.window, self.docks, self.task_and_graph = window, docks, task_and_graph
+        self._build_view = build  # builds the view of a dock still holding a placeholder
         self.preset = "Watch"  # the last preset applied: its corners are in force
         self.custom = False  # the person moved, floated or closed a dock since
         self.output_key = ""  # the dock in Watch's output place
+        self.watch_widths = (LEFT_WIDTH, RIGHT_WIDTH, False)  # Watch's (left, right, left folded right)
         self._applying = 0
         self.view_keys = [key for key in docks if key.startswith("view_")]
         for key in self.view_keys:
-            name = docks[key].widget().__class__.__name__
-            view = docks[key].widget()
-            if name in MIN_VIEW_HEIGHT:
-                view.setMinimumHeight(MIN_VIEW_HEIGHT[name])
-            if name in MIN_VIEW_WIDTH:
-                view.setMinimumWidth(MIN_VIEW_WIDTH[name])
+            apply_view_minimum(docks[key].widget())
         for dock in docks.values():
             dock.dockLocationChanged.connect(lambda _area: self._moved_by_person())
             dock.topLevelChanged.connect(lambda _floating: self._moved_by_person())
@@ -177,6 +197,7 @@ class DockLayout(QObject):
             if old is not None and old is not curves:
                 old.hide()
             new = docks[key]
+            self._built(key)
             if new is not curves:
                 w.splitDockWidget(docks["readout"], new, V)  # just below the readout: above the curves
                 new.show()
@@ -189,10 +210,10 @@ class DockLayout(QObject):
     def _fit_output(self, height: int) -> None:
         new, curves = self.docks[self.output_key], self.docks[view_key("CurvesView")]
         rest = new.height() + curves.height()
-        name = new.widget().__class__.__name__
+        name = view_name(new)
         height = max(height or rest // 2, MIN_VIEW_HEIGHT.get(name, 0) + 30 + WATCH_EXTRA.get(name, 0))
         self.window.resizeDocks([new, curves], [height, max(rest - height, 1)], V)
-        self.window.resizeDocks([new], [self._right_width()], H)
+        self.window.resizeDocks([new], [self.watch_plan()[1]], H)
 
     # ---------------------------------------------------------------- presets
     def apply(self, name: str) -> None:
@@ -223,11 +244,20 @@ class DockLayout(QObject):
     def _place(self, area: Area, first: str, *below: str) -> None:
         """``first`` in ``area``, then each of ``below`` under the one before, all shown."""
         w, docks = self.window, self.docks
+        self._built(first, *below)
         w.addDockWidget(area, docks[first])
         docks[first].show()
         for upper, lower in zip((first, *below), below, strict=False):
             w.splitDockWidget(docks[upper], docks[lower], V)
             docks[lower].show()
+
+    def _built(self, *keys: str) -> None:
+        """Build the views of ``keys`` that a preset is about to show, so that their sizes are
+        the real views' before the window lays the docks out."""
+        if self._build_view is not None:
+            for key in keys:
+                if key.startswith("view_"):
+                    self._build_view(self.docks[key])
 
     def _park(self, keys: list[str]) -> None:
         """Hidden, but in the right-hand column, where they appear when shown from the View menu."""
@@ -243,16 +273,47 @@ class DockLayout(QObject):
         say) stay where their owner put them."""
         return {k: d for k, d in self.docks.items() if k in PANELS or k.startswith("view_")}
 
+    def watch_plan(self) -> tuple[int, int, bool]:
+        """(left width, right width, whether the left panels fold into the right column) of Watch
+        at the window's width: the canvas keeps CANVAS_MIN on a small screen."""
+        width, right = self.window.width(), self._right_width()
+        if width - LEFT_WIDTH - right - COLUMN_FRAMES >= CANVAS_MIN:
+            return LEFT_WIDTH, right, False
+        left = min(LEFT_WIDTH, width - right - CANVAS_MIN - COLUMN_FRAMES)
+        return (left, right, False) if left >= LEFT_MIN else (0, right, True)
+
     def _watch(self) -> None:
         curves = view_key("CurvesView")
         self.output_key = self.output_for_task()
         right = ["readout", self.output_key, curves] if self.output_key != curves else ["readout", curves]
-        self._place(Area.LeftDockWidgetArea, "setup", "blocks")
-        self.window.tabifyDockWidget(self.docks["blocks"], self.docks["inspector"])
-        self.docks["inspector"].show()
-        self.docks["blocks"].raise_()
-        self._place(Area.RightDockWidgetArea, *right)
+        self._built(*right)
+        self.watch_widths = self.watch_plan()
+        if self.watch_widths[2]:  # a small screen: the panels are tabs behind the curves
+            self._place(Area.RightDockWidgetArea, *right)
+            for key in ("setup", "blocks", "inspector"):
+                self.window.tabifyDockWidget(self.docks[curves], self.docks[key])
+                self.docks[key].show()
+            self.docks[curves].raise_()
+        else:
+            self._place(Area.LeftDockWidgetArea, "setup", "blocks")
+            self.window.tabifyDockWidget(self.docks["blocks"], self.docks["inspector"])
+            self.docks["inspector"].show()
+            self.docks["blocks"].raise_()
+            self._place(Area.RightDockWidgetArea, *right)
         self._park(self._shown_keys("setup", "blocks", "inspector", *right))
+
+    def window_resized(self) -> None:
+        """The untouched Watch layout follows the window across the small-screen rule's steps
+        (a person's own arrangement is never moved)."""
+        if self.preset != "Watch" or self.custom or self._applying or not self.actions:
+            return
+        left, _right, folded = self.watch_plan()
+        if (left < LEFT_WIDTH, folded) != (self.watch_widths[0] < LEFT_WIDTH, self.watch_widths[2]):
+            QTimer.singleShot(0, self._follow_size)
+
+    def _follow_size(self) -> None:
+        if self.preset == "Watch" and not self.custom and not self._applying:
+            self.apply("Watch")
 
     def _build(self) -> None:
         self._place(Area.LeftDockWidgetArea, "blocks")
@@ -288,11 +349,11 @@ class DockLayout(QObject):
         return top, bottom, tabbed
 
     def _planned_width(self, key: str) -> int:
-        name = self.docks[key].widget().__class__.__name__
-        return max(self._min_width(key), PLANNED_WIDTH.get(name, 0))
+        return max(self._min_width(key), PLANNED_WIDTH.get(view_name(self.docks[key]), 0))
 
     def _all_views(self) -> None:
         w, docks = self.window, self.docks
+        self._built(*self.view_keys)  # every view is shown, and the rows are planned on their widths
         top, bottom, tabbed = self.grid_rows()
         # no readout here: two rows of views at their minimum heights fill a 1000 px window
         # (the curves carry the same numbers)
@@ -324,13 +385,17 @@ class DockLayout(QObject):
         w, docks = self.window, self.docks
         height = max(w.height() - 140, 400)  # the docks' share of the window: menus, toolbars, status
         if self.preset == "Watch":
-            w.resizeDocks([docks["setup"], docks["readout"]], [LEFT_WIDTH, self._right_width()], H)
-            w.resizeDocks([docks["setup"], docks["blocks"]], [int(height * 0.64), int(height * 0.36)], V)
+            left, right, folded = self.watch_widths
+            if folded:
+                w.resizeDocks([docks["readout"]], [right], H)
+            else:
+                w.resizeDocks([docks["setup"], docks["readout"]], [left, right], H)
+                w.resizeDocks([docks["setup"], docks["blocks"]], [int(height * 0.64), int(height * 0.36)], V)
             keys = ["readout", self.output_key, view_key("CurvesView")]
             if self.output_key == view_key("CurvesView"):
                 w.resizeDocks([docks["readout"], docks[keys[1]]], [READOUT_HEIGHT, height - READOUT_HEIGHT], V)
             else:
-                name = docks[self.output_key].widget().__class__.__name__
+                name = view_name(docks[self.output_key])
                 out = max(MIN_VIEW_HEIGHT.get(name, 300) + 30 + WATCH_EXTRA.get(name, 0), (height - READOUT_HEIGHT) // 2)
                 w.resizeDocks([docks[k] for k in keys], [READOUT_HEIGHT, out, height - READOUT_HEIGHT - out], V)
         elif self.preset == "Build":

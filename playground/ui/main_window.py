@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TypeVar
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -33,7 +34,7 @@ from playground.ui.dataset_panel import DatasetPanel
 from playground.ui.document import Document
 from playground.ui.file_ops import FileOps
 from playground.ui.inspector import Inspector
-from playground.ui.layout import LAYOUT_VERSION, DockLayout
+from playground.ui.layout import LAYOUT_VERSION, DockLayout, apply_view_minimum, view_key
 from playground.ui.palette import BlockPalette
 from playground.ui.readout import TrainingReadout
 from playground.ui.settings import app_settings
@@ -45,9 +46,11 @@ from playground.ui.training_panel import TrainingPanel
 from playground.ui.view_state import ViewState
 from playground.ui.views import ALL_VIEWS, CurvesView, ViewBase, ViewContext, unit_thumbnails, view_panel
 from playground.ui.views.base import on_screen
+from playground.ui.views.pending import PendingView
 from playground.workspace import Workspace
 
 TICK_MS = 33
+V = TypeVar("V", bound=ViewBase)
 __all__ = ["KEEP", "LAYOUT_VERSION", "RESET", "MainWindow"]
 
 
@@ -105,7 +108,6 @@ class MainWindow(QMainWindow):
         self.views: list[tuple[QDockWidget, ViewBase]] = []
         self._view_versions: dict[int, int] = {}
         self._build_views()
-        self.curves_view = next(view for _, view in self.views if isinstance(view, CurvesView))
         self.view_state = ViewState(self.workspace, self.canvas, self.views, current_theme(), self)
         # the timeline (contract 1): one step scrubber for every view, along the bottom of the window
         self.timeline_bar = TimelineBar(self)
@@ -122,7 +124,9 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._autosave_ticks = 0
-        self.dock_layout = DockLayout(self, self.docks, lambda: (self.document.task, self.document.graph))
+        self._keep_recovery = False  # closing on a signal: ask nothing, keep the autosave
+        self.dock_layout = DockLayout(self, self.docks, lambda: (self.document.task, self.document.graph),
+                                      build=self._ensure_view)
         self.dock_layout.add_menu(self.window_actions.view_menu)
         self.restore_layout()
         self.update_title()
@@ -149,18 +153,63 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_views(self) -> None:
-        views = [cls() for cls in ALL_VIEWS]
-        for view in views:
-            key = "view_" + type(view).__name__.lower()
-            dock = self._add_dock(key, view.title, view, Qt.DockWidgetArea.RightDockWidgetArea)
-            self.views.append((dock, view))
-        for dock, view in self.views:
-            dock.visibilityChanged.connect(lambda visible, v=view: visible and self._view_shown(v))
+        """One dock per view in ALL_VIEWS, each holding a PendingView until first shown: building
+        every view's plots was most of the work before the first frame, and the default layout
+        shows two or three of them."""
+        for cls in ALL_VIEWS:
+            dock = self._add_dock(view_key(cls.__name__), cls.title, PendingView(cls),
+                                  Qt.DockWidgetArea.RightDockWidgetArea)
+            self.views.append((dock, dock.widget()))  # type: ignore[arg-type]
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._view_shown(d))
 
-    def _view_shown(self, view: ViewBase) -> None:
+    def _view_shown(self, dock: QDockWidget) -> None:
         """A view's dock was shown (or its tab brought to the front): draw it now with the latest data."""
+        view = self._ensure_view(dock)
         self._view_versions.pop(id(view), None)
         self.refresh_views()
+
+    def _ensure_view(self, dock: QDockWidget) -> ViewBase:
+        """The view in ``dock``, built now if the dock still holds its placeholder."""
+        index = next((i for i, (d, _v) in enumerate(self.views) if d is dock), None)
+        if index is None:
+            raise KeyError(f"{dock.objectName()} is not a view's dock")
+        pending = self.views[index][1]
+        if not isinstance(pending, PendingView):
+            return pending
+        view = pending.view_class()
+        apply_view_minimum(view)
+        view.show_step(pending.pinned_step)  # the step the timeline picked before the view existed
+        if isinstance(view, CurvesView):
+            self._show_runs(view, self.workspace.runs)
+        self.views[index] = (dock, view)
+        self._view_versions.pop(id(pending), None)  # a later object may reuse the placeholder's id
+        dock.setWidget(view)
+        pending.deleteLater()
+        return view
+
+    def view_of(self, view_class: type[V]) -> V:
+        """The view of ``view_class`` (one of ALL_VIEWS), built now if its dock has not been shown yet."""
+        for dock, view in self.views:
+            if isinstance(view, view_class) or (isinstance(view, PendingView) and view.view_class is view_class):
+                built = self._ensure_view(dock)
+                assert isinstance(built, view_class)
+                return built
+        raise KeyError(f"no {view_class.__name__} in this window")
+
+    def built_views(self) -> list[tuple[QDockWidget, ViewBase]]:
+        """(dock, view) of the views built so far, in ALL_VIEWS order; ``self.views`` also holds the
+        PendingView placeholders of docks not shown yet."""
+        return [(dock, view) for dock, view in self.views if not isinstance(view, PendingView)]
+
+    def build_all_views(self) -> list[tuple[QDockWidget, ViewBase]]:
+        """Build every view now (tests, benchmarks and screenshots that reach hidden views)."""
+        for dock, _view in list(self.views):
+            self._ensure_view(dock)
+        return list(self.views)
+
+    @property
+    def curves_view(self) -> CurvesView:
+        return self.view_of(CurvesView)
 
     def _connect(self) -> None:
         ws, ctl = self.workspace, self.controller
@@ -191,12 +240,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- changes
     def _runs_changed(self, runs: list[dict]) -> None:
-        """Earlier runs of the session are overlaid on the current curves."""
+        """Earlier runs of the session are overlaid on the current curves (once they are built)."""
+        curves = next((view for _, view in self.built_views() if isinstance(view, CurvesView)), None)
+        if curves is not None:
+            self._show_runs(curves, runs)
+
+    def _show_runs(self, curves: CurvesView, runs: list[dict]) -> None:
         try:
-            self.curves_view.set_previous_runs([run["history"] for run in runs])
+            curves.set_previous_runs([run["history"] for run in runs])
         except ValueError as exc:  # a hand-edited session file: the rest of it still opens
             self.show_message(f"Earlier runs not shown: {exc}", 15000)
-            self.curves_view.set_previous_runs([])
+            curves.set_previous_runs([])
 
     def _state_changed(self, state: str) -> None:
         self.window_actions.show_state(state)
@@ -314,20 +368,37 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.dock_layout.save(self.settings)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        layout = getattr(self, "dock_layout", None)
+        if layout is not None:
+            layout.window_resized()  # the small-screen rule of the untouched Watch layout
+
     # ---------------------------------------------------------------- close
+    def quit_keeping_recovery(self) -> None:
+        """Close as Quit does but ask nothing (SIGTERM, or Ctrl+C in the terminal): unsaved work and
+        a run's progress stay in the autosave, so the next launch offers to recover them."""
+        self._keep_recovery = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Pause training, offer to save, then stop and join the training thread."""
         ctl = self.controller
-        was_running = ctl.state == "running"
-        if was_running:
-            ctl.pause()
-        if not self.file_ops.maybe_save("close the window"):
+        if self._keep_recovery:
+            ctl.pause(wait=0.3)
+            self.file_ops.keep_for_recovery(timeout_s=0.5)
+        else:
+            was_running = ctl.state == "running"
             if was_running:
-                ctl.resume()
-            event.ignore()
-            return
+                ctl.pause()
+            if not self.file_ops.maybe_save("close the window"):
+                if was_running:
+                    ctl.resume()
+                event.ignore()
+                return
         ctl.shutdown()
         self._timer.stop()
         self.save_layout()
-        self.file_ops.close_autosave()
+        if not self._keep_recovery:
+            self.file_ops.close_autosave()  # a clean quit: nothing is left to recover
         event.accept()

@@ -73,6 +73,7 @@ def test_every_control_of_a_fresh_window_has_a_name(answers, qtbot, open_window)
     w = open_window("mlp")
     w.canvas.select_nodes([w.document.graph.node_by_label("fc1").id])  # the inspector's form too
     qtbot.waitUntil(lambda: w.inspector.node_id is not None, timeout=2000)
+    w.build_all_views()  # a view is built when its dock is first shown: check the hidden ones' controls too
     found = controls(w)
     assert len(found) > 30  # toolbar buttons, panels, inspector form, views
     unnamed = {control_id(c) for c in found if not spoken_name(c)}

@@ -15,8 +15,9 @@ from playground.graph.edits import SetParam
 from playground.session.autosave import Autosaver, find_recoverable
 from playground.ui.main_window import KEEP, RESET, MainWindow
 from playground.ui.theme import apply_theme, current_theme
-from playground.ui.views import ALL_VIEWS
+from playground.ui.views import ALL_VIEWS, HistogramView
 from playground.ui.views.base import on_screen
+from playground.ui.views.pending import PendingView
 
 
 @pytest.fixture
@@ -295,9 +296,12 @@ def test_only_visible_views_redraw(env, qtbot, open_window):
     qtbot.waitUntil(lambda: w.controller.trainer is not None and w.controller.trainer.step == 1, timeout=20000)
     qtbot.waitUntil(lambda: w.curves_view.draw_count > 0, timeout=3000)
     hidden = [view for dock, view in w.views if view.title not in shown]
-    assert hidden and all(view.draw_count == 0 for view in hidden)  # closed docks: never drawn
+    # closed docks: never built (a placeholder each), so never drawn
+    assert hidden and all(isinstance(view, PendingView) for view in hidden)
+    assert {title for _, view in w.built_views() for title in [view.title]} == shown
     histograms = next(dock for dock, view in w.views if view.title == "Histograms")
-    histograms.toggleViewAction().trigger()  # shown from the View menu
+    histograms.toggleViewAction().trigger()  # shown from the View menu: built and drawn at once
+    assert isinstance(histograms.widget(), HistogramView) and histograms.widget() is w.view_of(HistogramView)
     qtbot.waitUntil(lambda: histograms.widget().draw_count > 0, timeout=3000)
 
 
@@ -355,3 +359,17 @@ def test_a_recovery_that_fails_says_why_and_can_be_discarded(env, qtbot, open_wi
     answers["Cannot recover"] = "Discard"
     assert not w2.file_ops.offer_recovery()
     assert not find_recoverable()  # discarded: never offered again
+
+
+def test_the_experiments_menu_fills_when_first_opened(env, qtbot, open_window):
+    from playground.experiments.registry import EXPERIMENTS
+
+    w = open_window("mlp")
+    menu = w.window_actions.experiments_menu
+    assert menu in [a.menu() for a in w.menuBar().actions()]
+    menu.popup(w.mapToGlobal(w.rect().center()))  # as a click on the menu bar opens it
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    names = {a.objectName() for a in menu.actions()}
+    assert {f"experiment_{name}" for name in EXPERIMENTS} <= names
+    assert all(a.toolTip() for a in menu.actions() if a.text())
+    menu.hide()

@@ -36,19 +36,20 @@ def trained(qtbot, open_window):
 
 
 def show_every_view(w, qtbot) -> None:
-    for dock, view in w.views:
+    for dock, _view in w.views:
         dock.show()  # the default layout keeps views other than the output and the curves closed
         dock.raise_()
-        qtbot.waitUntil(lambda v=view: v.draw_count > 0, timeout=5000)
+        qtbot.waitUntil(lambda d=dock: d.widget().draw_count > 0, timeout=5000)  # built when first shown
 
 
 def view(w, cls):
-    return next(v for _, v in w.views if isinstance(v, cls))
+    return w.view_of(cls)
 
 
 def look(w, qtbot, cls):
     """Bring a view's tab to the front (a view tabbed behind others draws the step when shown)."""
-    dock, shown = next((d, v) for d, v in w.views if isinstance(v, cls))
+    shown = w.view_of(cls)
+    dock = next(d for d, v in w.views if v is shown)
     dock.show()
     dock.raise_()
     qtbot.waitUntil(lambda: on_screen(shown), timeout=3000)

@@ -19,7 +19,7 @@ from playground.ui.layout import (
     view_key,
 )
 from playground.ui.readout import EMPTY, format_value
-from playground.ui.views import ALL_VIEWS
+from playground.ui.views import ALL_VIEWS, CurvesView
 from playground.ui.views.base import on_screen
 
 SIZE = (1600, 1000)
@@ -220,3 +220,47 @@ def test_all_views_fits_the_window_once_data_arrives_and_tabs_what_a_small_scree
     assert tabbed and all(w.docks[key].isVisible() for key in tabbed)  # a tab away, not closed
     assert not any(on_screen(w.docks[key]) for key in tabbed)
     assert on_screen(dock_of(w, "AttentionView"))  # the output view keeps its place
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (800, 600)])
+def test_on_a_small_screen_watch_keeps_the_canvas_usable_and_every_panel_reachable(qtbot, open_window, size):
+    from playground.ui.layout import CANVAS_MIN
+
+    w = open_window()
+    w.resize(*size)
+    assert w.file_ops.load_template("mlp")
+    apply_preset(w, "Watch")
+    qtbot.wait(100)
+    assert w.width() == size[0]
+    assert w.canvas.width() >= CANVAS_MIN
+    out, curves = dock_of(w, "BoundaryView"), dock_of(w, "CurvesView")
+    assert on_screen(out) and on_screen(w.docks["readout"]) and on_screen(curves)
+    box = out.widget().plot.vb
+    # the map keeps its readable size (once the plot has laid itself out in the dock)
+    qtbot.waitUntil(lambda: min(box.width(), box.height()) >= MAP_MIN_PX, timeout=3000)
+    for key in ("setup", "blocks", "inspector"):  # shown, or a tab to click
+        dock = w.docks[key]
+        assert dock.isVisible() and not dock.isFloating()
+        dock.raise_()
+        qtbot.waitUntil(lambda d=dock: on_screen(d), timeout=2000)
+    if size[0] < 1000:  # no room for a left column: the panels are tabs behind the curves
+        assert set(w.tabifiedDockWidgets(curves)) >= {w.docks["setup"], w.docks["blocks"], w.docks["inspector"]}
+    w.resize(*SIZE)  # a larger window: the untouched Watch layout has its left column again
+    qtbot.waitUntil(lambda: not w.tabifiedDockWidgets(curves), timeout=3000)
+    qtbot.wait(100)
+    assert on_screen(w.docks["setup"]) and on_screen(curves) and w.dock_layout.actions["Watch"].isChecked()
+    assert w.canvas.width() > 600
+
+
+def test_in_watch_every_curves_plot_fits_inside_its_dock(qtbot, open_window):
+    w = at_default_size(qtbot, open_window(), "mlp")
+    train(w, qtbot, 30)
+    curves = w.view_of(CurvesView)
+    qtbot.waitUntil(lambda: curves.draw_count > 0, timeout=5000)
+    qtbot.wait(100)
+    viewport = curves.graphics.viewport().rect()
+    assert curves.shown_plots == ("loss", "accuracy", "lr")
+    for key in curves.shown_plots:
+        plot = curves.plot_items[key]
+        rect = curves.graphics.mapFromScene(plot.mapRectToScene(plot.boundingRect())).boundingRect()
+        assert viewport.contains(rect), f"the {key} plot {rect} is cut off by the dock's edge {viewport}"

@@ -9,10 +9,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from playground.ui import dialogs
-from playground.ui.help.about import AboutDialog
-from playground.ui.help.shortcuts import ShortcutsDialog
 from playground.ui.help.tour import Tour
-from playground.ui.help.views_help import ViewsDialog
+
+# The dialogs are imported when asked for: the About box reads every library's version, which
+# the window's first frame does not need.
 
 
 class HelpMenu:
@@ -67,10 +67,16 @@ class HelpMenu:
             self.window.statusBar().showMessage("This session has no notes", 5000)
 
     def show_views(self) -> None:
+        from playground.ui.help.views_help import ViewsDialog
+
         dialogs.exec_dialog(ViewsDialog(self.window))
 
     def show_shortcuts(self) -> None:
+        from playground.ui.help.shortcuts import ShortcutsDialog
+
         dialogs.exec_dialog(ShortcutsDialog(self.window))
 
     def show_about(self) -> None:
+        from playground.ui.help.about import AboutDialog
+
         dialogs.exec_dialog(AboutDialog(self.window))

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.views.pending import view_class_of
+
 # By class name, so a view added later without a description is caught by a test.
 VIEW_DESCRIPTIONS: dict[str, str] = {
     "CurvesView": (
@@ -51,11 +53,12 @@ VIEW_DESCRIPTIONS: dict[str, str] = {
 
 
 def describe(view: QWidget) -> str:
-    """The description of ``view`` (its docstring's first paragraph when none is written)."""
-    name = type(view).__name__
-    if name in VIEW_DESCRIPTIONS:
-        return VIEW_DESCRIPTIONS[name]
-    doc = (type(view).__doc__ or "").strip().split("\n\n")[0]
+    """The description of ``view`` (its docstring's first paragraph when none is written); a view
+    not built yet is described by the class its placeholder stands in for."""
+    cls = view_class_of(view)
+    if cls.__name__ in VIEW_DESCRIPTIONS:
+        return VIEW_DESCRIPTIONS[cls.__name__]
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
     return " ".join(doc.split()) or "No description yet."
 
 

@@ -101,10 +101,10 @@ class CurvesView(ViewPanel):
         self.cursors: list[pg.InfiniteLine] = []  # follow the mouse
         self.pins: dict[str, pg.InfiniteLine] = {}  # the step the timeline picked, per plot
         self.plot_of: dict[str, str] = {}
-        for i, (key, title, names) in enumerate(PLOTS):
+        for i, (key, _name, names) in enumerate(PLOTS):
             # No grid and no legend box: they cost more to paint than the curves; the title names
             # the series in their colours instead.
-            plot = self.graphics.addPlot(row=i // 2, col=i % 2, title=self._title(title, names))
+            plot = self.graphics.addPlot(row=i // 2, col=i % 2)
             plot.getAxis("left").setWidth(48)
             plot.setLabel("bottom", "step")
             self.plot_items[key] = plot
@@ -138,6 +138,7 @@ class CurvesView(ViewPanel):
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
         self.columns = 2
+        self._retitle()
         self.graphics.installEventFilter(self)
         self._smoothing_changed()
 
@@ -161,16 +162,27 @@ class CurvesView(ViewPanel):
                 layout.removeItem(self.plot_items[key])
         for i, key in enumerate(shown):
             layout.addItem(self.plot_items[key], row=i // columns, col=i % columns)
+        self._retitle()
+
+    def _retitle(self) -> None:
+        """Each plot's title, naming its series in their colours. With plots side by side the names go
+        on a second line: on one line two titles side by side were wider than the Watch layout's
+        right column, and the right-hand plot was cut off at the dock's edge."""
+        wrap = self.columns > 1
+        for key, title, names in PLOTS:
+            label = self.plot_items[key].titleLabel
+            self.plot_items[key].setTitle(self._title(title, names, bool(self.previous), wrap))
+            label.setMinimumWidth(0)  # a title never makes the plot wider than the dock: it may clip
 
     @staticmethod
-    def _title(title: str, names: tuple[str, ...], earlier: bool = False) -> str:
+    def _title(title: str, names: tuple[str, ...], earlier: bool = False, wrap: bool = False) -> str:
         if len(names) == 1 and not earlier:
             return title
         parts = [f'<span style="color:{_color(n).name()}">'
                  f'{SHORT_NAMES.get(n.split("/")[0], n) if len(names) > 1 else human(n)}</span>' for n in names]
         if earlier:
             parts.append("dashed: earlier runs")
-        return f"{title} ({' · '.join(parts)})"
+        return f"{title}{'<br>' if wrap else ' '}({' · '.join(parts)})"
 
     # ------------------------------------------------------------ controls
     @property
@@ -215,8 +227,7 @@ class CurvesView(ViewPanel):
                 item.setProperty("series", (r, name))
                 self.plot_items[key].addItem(item)
                 self.previous_curves.append(item)
-        for key, title, names in PLOTS:
-            self.plot_items[key].setTitle(self._title(title, names, bool(self.previous)))
+        self._retitle()
         self._settings = ()  # smooth and lay out again, with the earlier runs' steps
         self.draw()
 
