@@ -29,9 +29,9 @@ def open_step_inspector(window: MainWindow) -> StepInspectorWindow:
     inspector = window.findChild(StepInspectorWindow, "step_inspector")
     if inspector is None:
         inspector = StepInspectorWindow(window.workspace, window.controller, window)
-    for _dock, view in getattr(window, "views", []):  # the views are reached only now (contract 1)
-        if isinstance(view, BoundaryView):
-            inspector.connect_boundary(view)
+    # the views are reached only now (contract 1); the boundary view is built here if its dock has
+    # not been shown yet, so a click on it chooses the point whenever it appears
+    inspector.connect_boundary(window.view_of(BoundaryView))
     inspector.show()
     inspector.raise_()
     inspector.activateWindow()
