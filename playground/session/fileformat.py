@@ -31,7 +31,7 @@ import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import analysis_part, archive, limits, skeleton
+from playground.session import analysis_part, archive, best_part, limits, skeleton
 from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
@@ -131,6 +131,10 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     if analysis is not None:
         parts["analysis"] = analysis
     binaries.update(analysis_binaries)
+    best, best_binaries = best_part.encode(session)
+    if best is not None:
+        parts["best"] = best
+    binaries.update(best_binaries)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
         if state is None:
             continue
@@ -292,6 +296,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
     check_weights(session)
     check_training_state(session)
     analysis_part.decode(reader, session)
+    best_part.decode(reader, session)
     return session
 
 

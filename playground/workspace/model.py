@@ -63,6 +63,7 @@ class Workspace:
         self.config = TrainConfig()
         self.training = TrainingState()
         self.runs: list[dict[str, Any]] = []
+        self.best: dict[str, Any] | None = None  # the best checkpoint (Session.best; set_best)
         self.viewed_step: int | None = None
         self.notes = ""
         self.ui_state: dict[str, Any] = {}
@@ -87,6 +88,7 @@ class Workspace:
                                       trainer_state=session.trainer_state, history=dict(session.history),
                                       record=session.record)
         self.runs = _kept_runs(session.runs)
+        self.best = session.best
         self.notes = session.notes
         self.ui_state = dict(session.ui_state or {})
         step = self.ui_state.get("viewed_step")
@@ -112,6 +114,7 @@ class Workspace:
                           optimizer_state=state.optimizer_state, trainer_state=state.trainer_state,
                           history=copy.deepcopy(state.history), record=state.record, runs=copy.deepcopy(self.runs),
                           notes=self.notes, ui_state=ui_state)
+        session.best = self.best
         if self.bundle is not None and embeds_data(self.dataset):
             session.embed_bundle(self.bundle)  # the file may move; the table travels with the session
         return session
@@ -152,6 +155,10 @@ class Workspace:
     def set_training(self, state: TrainingState) -> None:
         """What the trainer learned so far (the controller stores it before saving)."""
         self.training = state
+
+    def set_best(self, best: dict[str, Any] | None) -> None:
+        """The best checkpoint the trainer kept (the controller stores it with the training state)."""
+        self.best = best
 
     def add_run(self, run: dict[str, Any]) -> None:
         """Keep a finished history as an earlier run (oldest dropped beyond MAX_EARLIER_RUNS)."""
