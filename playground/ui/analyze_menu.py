@@ -25,6 +25,7 @@ def _contributors() -> list[Contributor]:
     """Imported here, when the menu is built, so that a tool's module loads with the window."""
     found: list[Contributor] = []
     # one line per tool: ``from playground.ui.X import add_actions as x; found.append(x)``
+    from playground.ui.lr_finder_dialog import add_actions as lr_finder; found.append(lr_finder)  # noqa: E702, I001
     from playground.ui.best_checkpoint import add_actions as best_checkpoint; found.append(best_checkpoint)  # noqa: E702, I001
     return found
 
