@@ -62,7 +62,7 @@ class LRFinderDialog(QDialog):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
+        self.main_window = window
         self.setObjectName("lr_finder_dialog")
         self.setWindowTitle("Find learning rate")
         self.setModal(True)
@@ -89,11 +89,11 @@ class LRFinderDialog(QDialog):
         self.marker.setVisible(False)
         self.plot.addItem(self.marker)
         layout.addWidget(self.plot, 1)
-        self.result = QLabel("Press Run to start the sweep.")
-        self.result.setObjectName("lr_finder_result")
-        self.result.setAccessibleName("Range test result")
-        self.result.setWordWrap(True)
-        layout.addWidget(self.result)
+        self.result_label = QLabel("Press Run to start the sweep.")
+        self.result_label.setObjectName("lr_finder_result")
+        self.result_label.setAccessibleName("Range test result")
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
         layout.addLayout(self._build_buttons())
 
     # ------------------------------------------------------------- widgets
@@ -155,21 +155,21 @@ class LRFinderDialog(QDialog):
             return False
         start, end = self.start.value(), self.end.value()
         if not start < end:
-            self.result.setText(f"The sweep must grow: From ({start:g}) must be below To ({end:g}).")
+            self.result_label.setText(f"The sweep must grow: From ({start:g}) must be below To ({end:g}).")
             return False
-        workspace, controller = self.window.workspace, self.window.controller
+        workspace, controller = self.main_window.workspace, self.main_window.controller
         if workspace.bundle is None:
-            self.result.setText("Choose a dataset first.")
+            self.result_label.setText("Choose a dataset first.")
             return False
         if controller.is_running() and not controller.pause(wait=PAUSE_WAIT_S):
-            self.result.setText("Training did not pause in time; try again.")
+            self.result_label.setText("Training did not pause in time; try again.")
             return False
         controller.store_training()  # the current weights (paused or idle: an exact copy)
         session = workspace.to_session()
         self.sweep = None
         self.use_button.setEnabled(False)
         self.run_button.setEnabled(False)
-        self.result.setText("Running the range test on a copy of the network…")
+        self.result_label.setText("Running the range test on a copy of the network…")
         thread = QThread()
         thread.setObjectName("playground-lr-finder")
         worker = _SweepWorker(session, workspace.bundle, start, end, self.steps.value())
@@ -189,7 +189,7 @@ class LRFinderDialog(QDialog):
             thread.deleteLater()
         self.run_button.setEnabled(True)
         if sweep is None or problem:
-            self.result.setText(f"The range test could not run: {problem}")
+            self.result_label.setText(f"The range test could not run: {problem}")
             return
         self.show_sweep(sweep)
 
@@ -199,7 +199,7 @@ class LRFinderDialog(QDialog):
         self.marker.setValue(math.log10(sweep.suggested))  # log mode: the axis is in decades
         self.marker.setVisible(True)
         low = min(sweep.losses)
-        self.result.setText(f"Suggested learning rate: {sweep.suggested:.3g} (the loss falls fastest there; "
+        self.result_label.setText(f"Suggested learning rate: {sweep.suggested:.3g} (the loss falls fastest there; "
                             f"{len(sweep.lrs)} steps from {sweep.lrs[0]:.3g} to {sweep.lrs[-1]:.3g}, "
                             f"lowest smoothed loss {low:.4g})")
         self.use_button.setEnabled(True)
@@ -209,9 +209,9 @@ class LRFinderDialog(QDialog):
         if self.sweep is None:
             return False
         lr = float(f"{self.sweep.suggested:.3g}")
-        self.window.workspace.update_config(lr=lr)
-        self.result.setText(f"Learning rate set to {lr:g} in the Training settings.")
-        self.window.show_message(f"Learning rate set to {lr:g} (from the range test)", 10000)
+        self.main_window.workspace.update_config(lr=lr)
+        self.result_label.setText(f"Learning rate set to {lr:g} in the Training settings.")
+        self.main_window.show_message(f"Learning rate set to {lr:g} (from the range test)", 10000)
         return True
 
     def done(self, result: int) -> None:

@@ -38,7 +38,7 @@ def test_the_sweep_shows_its_curve_and_sets_the_suggested_rate_leaving_the_weigh
     assert len(sweep.lrs) >= 20 and dialog.plot.getPlotItem().ctrl.logXCheck.isChecked()
     assert sweep.lrs[0] <= sweep.suggested <= sweep.lrs[-1]
     assert dialog.marker.isVisible() and dialog.marker.value() == pytest.approx(math.log10(sweep.suggested))
-    assert "Suggested learning rate" in dialog.result.text()
+    assert "Suggested learning rate" in dialog.result_label.text()
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert window.workspace.config.lr == pytest.approx(sweep.suggested, rel=1e-2)
     assert window.workspace.config.lr != 0.05 and trainer.config.lr == window.workspace.config.lr
@@ -56,6 +56,6 @@ def test_a_sweep_that_does_not_grow_is_refused_inline(open_window, qtbot):
     dialog.start.setValue(0.5)
     dialog.end.setValue(0.1)
     assert not dialog.run_sweep()
-    assert "must be below" in dialog.result.text() and not dialog.use_button.isEnabled()
+    assert "must be below" in dialog.result_label.text() and not dialog.use_button.isEnabled()
     assert not dialog.use_suggested() and window.workspace.config.lr != 0.5
     dialog.close()
