@@ -69,11 +69,10 @@ class TemperatureMap(QWidget):
         self.label.setObjectName("temperature_entropy")
         self.label.setAccessibleName("Temperature and entropy")
         self.label.setToolTip("Mean entropy of the map's rows over the recorded samples, divided by log(keys)")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("T = 100: entropy 1.00 (one key 0, even 1)"))
         row.addWidget(QLabel("Softmax temperature"))
         row.addWidget(self.slider, 1)
-        row.addWidget(self.label)
         layout.addLayout(row)
+        layout.addWidget(self.label)  # its own line: the slider keeps the row's width
         self.set_temperature(1.0)
 
     def _moved(self, position: int) -> None:
