@@ -199,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         elapsed = time.perf_counter() - t0
+        if trainer.early_stopped_at is not None:  # the session's own patience (playground.train.best)
+            print(trainer.buffer.status().get("message", ""), file=sys.stderr)
         if stopper is not None:
             print(stopper.describe(), file=sys.stderr)
             if args.restore_best and stopper.restore_best():

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from playground.analysis.temperature import entropy_at
 from playground.data.bundle import DataBundle
 from playground.experiments.base import Context, Experiment, ExperimentResult, Plot, Series
 from playground.graph.builder import GraphBuilder
@@ -86,14 +87,60 @@ def _stages(ctx: Context) -> ExperimentResult:
         plot.series.append(Series(f"mode {i + 1} (s={sv[i]:.2f})", steps.tolist(), strength[:, i].tolist()))
         plot.series.append(Series(f"closed form {i + 1}", steps.tolist(), analytic[:, i].tolist(), dashed=True))
     rises = ", ".join(f"{measured[i]:.0f}" for i in order)
+    splits = hidden_splits(trainer.buffer.snapshot_history("activations"), graph, bundle)
+    split_steps = [s for _, s in splits]
+    broad_first = len(split_steps) > 1 and all(np.diff(split_steps) > 0)
+    split_text = ", ".join(f"{level} at step {step:.0f}" for level, step in splits)
     verdict = (f"{len(risen)} modes rose {'in' if in_order else 'OUT OF'} order of singular value, at steps "
-               f"{rises}; the closed form predicted each within {100 * worst:.1f}%")
+               f"{rises}; the closed form predicted each within {100 * worst:.1f}%; in the hidden layer's "
+               f"similarity, categories split {'broad before fine' if broad_first else 'OUT OF order'} "
+               f"({split_text})")
     facts = {"in_order": in_order, "modes_risen": len(risen), "worst_prediction_error": worst,
-             "measured_half_rise": measured.tolist(), "singular_values": sv.tolist()}
+             "measured_half_rise": measured.tolist(), "singular_values": sv.tolist(),
+             "hidden_split_steps": split_steps, "broad_before_fine": broad_first}
     return ExperimentResult("stages", verdict, facts, rows, plot)
 
 
+LEVELS = {0: "broad", 1: "middle"}  # how deep the split between two items lies (the last level: fine)
+
+
+def hidden_splits(history: list[tuple[int, Any]], graph: Graph, bundle: DataBundle) -> list[tuple[str, float]]:
+    """When the hidden layer tells categories apart, from the recorded activations of its first
+    hidden block on the probe items: for each level of the tree, the mean distance between the
+    hidden codes of two items whose paths part at that level, and the step (interpolated) at
+    which it reaches half its final value. Broad first, fine last, when the hierarchy is learned
+    top-down. Returns (level name, step) in tree order, broad first."""
+    items = [str(name).split(".") for name in (bundle.meta.get("items") or [])]
+    hidden = next((n.id for n in graph.nodes.values() if n.type == "Linear"), None)
+    rows = [(s, snap[hidden]["values"]) for s, snap in history if hidden in snap] if items and hidden else []
+    if len(rows) < 2:
+        return []
+    n = min(len(rows[-1][1]), len(bundle.x_val))
+    which = bundle.x_val[:n].argmax(dim=1).tolist()  # one-hot inputs: the item of each probe row
+    depth = len(items[0])
+    pairs: dict[int, list[tuple[int, int]]] = {}
+    for a in range(n):
+        for b in range(a + 1, n):
+            pa, pb = items[which[a]], items[which[b]]
+            level = next((k for k in range(depth) if pa[k] != pb[k]), None)
+            if level is not None:
+                pairs.setdefault(level, []).append((a, b))
+    levels = sorted(pairs)
+    steps = np.array([s for s, _ in rows], dtype=float)
+    distance = np.zeros((len(rows), len(levels)))
+    for t, (_, values) in enumerate(rows):
+        codes = np.asarray(values, dtype=np.float64)[:n].reshape(n, -1)
+        for k, level in enumerate(levels):
+            distance[t, k] = np.mean([np.linalg.norm(codes[a] - codes[b]) for a, b in pairs[level]])
+    halves = half_rise(steps, distance, distance[-1])
+    return [(LEVELS.get(level, "fine") if level < depth - 1 else "fine", float(halves[k]))
+            for k, level in enumerate(levels)]
+
+
 # --------------------------------------------------------------- attention
+TEMPERATURES = (0.25, 1.0, 4.0)  # softmax temperatures the verdict measures saturation at
+
+
 def anti_diagonal_mass(maps: np.ndarray) -> np.ndarray:
     """Per head, the mean attention weight query i puts on key T-1-i: (S, heads, T, T) -> (heads,)."""
     t = maps.shape[-1]
@@ -109,11 +156,13 @@ def _attention(ctx: Context) -> ExperimentResult:
     history = trainer.buffer.snapshot_history("attention")
     rows: list[dict[str, Any]] = []
     curves: dict[str, list[tuple[int, float]]] = {}
+    where: dict[str, tuple[str, int]] = {}
     for step, snap in history:
         for nid, maps in snap["maps"].items():
             for head, mass in enumerate(anti_diagonal_mass(np.asarray(maps, dtype=np.float64))):
                 key = f"{snap['labels'].get(nid, nid)} head {head + 1}"
                 curves.setdefault(key, []).append((step, float(mass)))
+                where[key] = (nid, head)
                 rows.append({"step": step, "block": snap["labels"].get(nid, nid), "head": head + 1,
                              "anti_diagonal_mass": float(mass)})
     best = max(curves, key=lambda k: curves[k][-1][1])
@@ -124,10 +173,18 @@ def _attention(ctx: Context) -> ExperimentResult:
     plot = Plot("Attention mass on the anti-diagonal", "step", "share of attention on key T-1-i")
     for key, points in curves.items():
         plot.series.append(Series(key, [float(s) for s, _ in points], [m for _, m in points]))
+    # saturation: the head's last map redrawn at softmax temperatures (scores / T, exact from the
+    # recorded probabilities); its mean row entropy falls to 0 (one key) as T falls
+    nid, head = where[best]
+    final_map = np.asarray(history[-1][1]["maps"][nid], dtype=np.float64)[:, head]
+    entropy = {t: entropy_at(final_map, t) for t in TEMPERATURES}
+    saturation = ", ".join(f"{entropy[t]:.2f} at T={t:g}" for t in TEMPERATURES)
     verdict = (f"{best} put {final:.0%} of its attention on the anti-diagonal at the end (from {start:.0%} at "
                f"the start{'' if crossed is None else f', past 50% at step {crossed}'}); validation accuracy "
-               f"{accuracy[-1]:.1%}")
-    facts = {"head": best, "final_mass": final, "start_mass": start, "val_accuracy": float(accuracy[-1])}
+               f"{accuracy[-1]:.1%}; its rows' entropy (0: one key, 1: even) {saturation}")
+    facts = {"head": best, "final_mass": final, "start_mass": start, "val_accuracy": float(accuracy[-1]),
+             "final_map": final_map, "tokens": history[-1][1].get("tokens", []),
+             "entropy_by_temperature": entropy}
     return ExperimentResult("attention", verdict, facts, rows, plot)
 
 

@@ -65,6 +65,7 @@ def capture_training(trainer: Trainer) -> dict[str, Any]:
         "optimizer_state": clone_tree(state.pop("optimizer")),
         "trainer_state": clone_tree(state),
         "history": {}, "record": None,
+        "best": trainer.best,  # checkpoints: never changed in place (a new dict at each improvement)
     }
     buffer = trainer.buffer
     if buffer is not None:

@@ -31,7 +31,7 @@ import torch
 
 from playground import __version__
 from playground.graph.model import Graph, GraphFormatError
-from playground.session import analysis_part, archive, limits, skeleton, variants_part
+from playground.session import analysis_part, archive, best_part, limits, skeleton, variants_part
 from playground.session import record as record_part
 from playground.session.atomic import atomic_write
 from playground.session.errors import SessionError
@@ -140,6 +140,10 @@ def _members(session: Session) -> list[tuple[str, bytes]]:
     if variants is not None:
         parts["variants"] = variants
     binaries.update(variants_binaries)
+    best, best_binaries = best_part.encode(session)
+    if best is not None:
+        parts["best"] = best
+    binaries.update(best_binaries)
     for part, state in (("optimizer", session.optimizer_state), ("trainer", session.trainer_state)):
         if state is None:
             continue
@@ -302,6 +306,7 @@ def _load(reader: archive.SafeZipReader) -> Session:
     check_training_state(session)
     analysis_part.decode(reader, session)
     variants_part.decode(reader, session)
+    best_part.decode(reader, session)
     return session
 
 

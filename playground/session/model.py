@@ -59,6 +59,8 @@ class Session:
     # playground.experiments.compare (session/variants_part.py): compared variants, each with its
     # name, changes, seeds and per seed its history
     variants: list[dict[str, Any]] = field(default_factory=list)
+    # the best checkpoint by a validation metric (playground.train.best, session/best_part.py)
+    best: dict[str, Any] | None = None
     app_version: str = __version__
     schema: int = SCHEMA_VERSION
     warnings: list[str] = field(default_factory=list)  # not saved: what loading had to tell
@@ -111,6 +113,7 @@ class Session:
         self.optimizer_state = state.get("optimizer")
         self.trainer_state = {k: v for k, v in state.items() if k not in _TRAINER_PARTS}
         self.config = trainer.config
+        self.best = trainer.best
         if trainer.buffer is not None:
             self.history = trainer.buffer.export_history()
             export = getattr(trainer.buffer, "export_record", None)  # contract 1 (record engineer)
@@ -180,6 +183,8 @@ class Session:
                     trainer.load_state_dict(state)
             except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
                 raise SessionError(f"the saved training state does not fit this network ({err})") from None
+        if not trainer.seed_best(self.best):
+            self.warnings.append("the best checkpoint does not fit this network, so it was left out")
         if self.masks:  # a pruned network trains with its mask fixed
             from playground.compile.masks import keep_masks
 

@@ -18,12 +18,13 @@ SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
 INITS = ("default", "xavier", "kaiming", "orthogonal", "small")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PACES = ("watch", "fastest")
+BEST_METRICS = ("auto", "val_loss", "val_acc")  # auto: val_acc when the task records accuracy, else val_loss
 
 # Settings the trainer applies between two steps without a reset.
 SAFE_FIELDS = frozenset({
     "lr", "momentum", "weight_decay", "grad_clip", "l1", "l2", "probe_every", "eval_every",
     "schedule", "warmup_steps", "step_size", "gamma", "epochs", "max_steps", "horizon_steps", "blowup_train",
-    "blowup_val", "pace", "watch_steps_per_s", "until_stopped",
+    "blowup_val", "pace", "watch_steps_per_s", "until_stopped", "best_metric", "patience",
 })
 
 
@@ -73,6 +74,10 @@ CONFIG_PARAMS: tuple[ParamSpec, ...] = (
     _p("watch_steps_per_s", "float", 50.0, "Steps per second at the watch pace", min=1.0, max=1000.0),
     _p("until_stopped", "bool", False, "Train on until paused or stopped, ignoring epochs and max_steps "
        "(the epoch limit is kept for when this is turned off)"),
+    _p("best_metric", "choice", "auto", "The validation metric the best checkpoint is kept by: auto takes "
+       "accuracy when the task has it, else the loss", choices=BEST_METRICS),
+    _p("patience", "int", 0, "Stop early after this many validations in a row without a better best "
+       "metric (0 = never)", min=0, max=10**6),
 )
 _SPECS = {p.name: p for p in CONFIG_PARAMS}
 
@@ -108,6 +113,9 @@ class TrainConfig:
     pace: str = "fastest"
     watch_steps_per_s: float = 50.0
     until_stopped: bool = False
+    # the best checkpoint and early stopping (playground.train.best)
+    best_metric: str = "auto"
+    patience: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

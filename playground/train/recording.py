@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import torch
 
@@ -55,6 +56,7 @@ class RecordingSteps:
     _flush_step: int
     _pause: bool
     _budget: int
+    _keep_best: Callable[[int, dict[str, float]], None]  # playground.train.best
 
     def _set_state(self, state: str, message: str | None = None) -> None:
         raise NotImplementedError
@@ -161,6 +163,9 @@ class RecordingSteps:
         if full and val is not None and not self._watch.val_ok(val):
             self._watch.flag(step, val, "val")
             self._diverged()
-        elif scheduled and self.state != "error":
-            # every loss so far was checked: the previous candidate weights are known good now
-            self._guard.confirm(step)
+        else:
+            if scheduled and self.state != "error":
+                # every loss so far was checked: the previous candidate weights are known good now
+                self._guard.confirm(step)
+            if full and scalars:
+                self._keep_best(step, scalars)  # playground.train.best

@@ -30,6 +30,7 @@ from playground.compile.compiler import CompiledModel, compile_graph
 from playground.graph.model import Graph
 from playground.train import threads
 from playground.train.batches import BatchSampler, LossKit, describe_exception, own_rng, resolve_device
+from playground.train.best import BestKeeping
 from playground.train.config import SAFE_FIELDS, ConfigError, TrainConfig
 from playground.train.dynamics import ModeTracker
 from playground.train.guard import Divergence, WeightGuard
@@ -60,7 +61,7 @@ class TrainerError(RuntimeError):
     """A trainer misuse or failure, phrased for a person."""
 
 
-class Trainer(RecordingSteps):
+class Trainer(RecordingSteps, BestKeeping):
     """Train ``graph`` on ``bundle`` with ``config``; metrics go to ``buffer``."""
 
     def __init__(self, graph: Graph, bundle: Any, config: TrainConfig | None = None,
@@ -181,6 +182,7 @@ class Trainer(RecordingSteps):
 
     def _do_reset(self) -> None:
         self._reset = False
+        self.forget_best()
         fresh = self._fresh_model().to(self.device)
         self.model.load_state_dict(fresh.state_dict())
         self.optimizer.zero_grad(set_to_none=True)

@@ -31,6 +31,10 @@ def _contributors() -> list[Contributor]:
     found.append(lesions)
     from playground.ui.summary_window import add_actions as summary_and_projector
     found.append(summary_and_projector)
+    from playground.ui.lr_finder_dialog import add_actions as lr_finder
+    found.append(lr_finder)
+    from playground.ui.best_checkpoint import add_actions as best_checkpoint
+    found.append(best_checkpoint)
     return found
 
 

@@ -77,7 +77,10 @@ class ExperimentWindow(QDialog):
         self.plot.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.plot.setMinimumSize(480, 300)
         self.plot.setAccessibleName("Key plot")
-        layout.addWidget(self.plot, 1)
+        self.plot_row = QHBoxLayout()  # the key plot, and for attention the temperature map beside it
+        self.plot_row.addWidget(self.plot, 2)
+        self.temperature_map: QWidget | None = None
+        layout.addLayout(self.plot_row, 1)
         buttons = QHBoxLayout()
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the variant that is training; what finished is kept")
@@ -113,12 +116,24 @@ class ExperimentWindow(QDialog):
             return
         skipped = f"<br>Stopped early; not run: {', '.join(result.skipped)}" if result.skipped else ""
         self.verdict.setText(f"<b>Verdict:</b> {result.verdict}{skipped}")
+        self._add_temperature(result)
         from playground.ui.plot_png import render_plot
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "plot.png")
             render_plot(result.plot, path)
             self.plot.setPixmap(QPixmap(path))
         self.save_button.setEnabled(True)
+
+    def _add_temperature(self, result: ExperimentResult) -> None:
+        """The attention experiment: its trained head's map beside the plot, with a softmax
+        temperature slider that shows saturation (``TemperatureMap``)."""
+        maps = result.facts.get("final_map")
+        if maps is None:
+            return
+        from playground.ui.temperature_map import TemperatureMap
+
+        self.temperature_map = TemperatureMap(maps, f"{result.facts.get('head', '')} at the end")
+        self.plot_row.addWidget(self.temperature_map, 1)
 
     def save_to(self, folder: str) -> list[str]:
         """Write NAME.csv and NAME.png into ``folder``; returns the paths."""

@@ -92,6 +92,7 @@ class ContinuedRun:
         self.shutdown()  # the old run's thread ends; what it recorded stays in the buffer
         new.buffer = self.buffer
         result = hand_over(old.state_dict(), new, self._stash, old_names)
+        new.seed_best(old.best)  # checkpoints: the run's best goes on with it when its weights still fit
         self._use(new)
         self.buffer.set_status(state=new.state, step=new.step, epoch=new.epoch)
         if was in ("running", "paused"):

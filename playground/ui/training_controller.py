@@ -156,6 +156,7 @@ class TrainingController(ContinuedRun, QObject):
     def store_training(self) -> None:
         """Put what was learned into the workspace, so that saving it keeps it (pause first for exactness)."""
         trainer = self.trainer
+        self.workspace.set_best(trainer.best if trainer is not None else None)  # checkpoints: Session.best
         if trainer is not None and trainer.step > 0 and self.trainer_matches_inputs():
             state = trainer.state_dict()
             weights = {k: v.detach().cpu().clone() for k, v in state.get("model", {}).items()}

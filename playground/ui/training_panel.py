@@ -1,5 +1,6 @@
 """Training settings: pace, optimizer, learning rate, schedule, batch size, epochs,
-regularisation (weight decay, L1, L2, gradient clipping), device.
+regularisation (weight decay, L1, L2, gradient clipping), device, and the best checkpoint's
+metric with early stopping's patience.
 
 The panel edits the Workspace's TrainConfig and shows it again whenever it changes (a
 load, an edit, undo). Fields it does not show stay as the workspace has them. Fields that do
@@ -34,6 +35,8 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
 INITS = ("default", "xavier", "kaiming", "orthogonal", "small")
 PACES = (("Watch", "watch"), ("Fastest", "fastest"))
+BEST_METRICS = (("Auto (accuracy, else loss)", "auto"), ("Validation loss", "val_loss"),
+                ("Validation accuracy", "val_acc"))
 WITH_MOMENTUM = frozenset({"sgd", "rmsprop"})
 RATE_RANGE = (1, 200)  # steps per second the slider offers (50: the first 500 steps in about 10 s)
 
@@ -85,12 +88,14 @@ class TrainingPanel(QWidget):
         self._wire(self.seed, "seed", "Random seed: the same seed gives the same run")
         self.device = self._combo(tuple(available_devices()), "device",
                                   "Where to train: only devices found on this machine are listed")
+        self._build_stopping()
         rows: tuple[tuple[str, QWidget], ...] = (
             ("Optimizer", self.optimizer), ("Learning rate", self.lr), ("Momentum", self.momentum),
             ("", self.nesterov), ("LR schedule", self.schedule), ("Batch size", self.batch_size),
             ("Epochs", self.epochs), ("", self.until_stopped), ("Weight decay", self.weight_decay),
             ("L1", self.l1), ("L2", self.l2), ("Gradient clipping", self.grad_clip),
-            ("Initialisation", self.init), ("Seed", self.seed), ("Device", self.device))
+            ("Initialisation", self.init), ("Seed", self.seed), ("Device", self.device),
+            ("Best checkpoint by", self.best_metric), ("Early stopping", self.patience))
         for label, widget in rows:
             form.addRow(label, widget)
         self.error = QLabel()
@@ -130,6 +135,23 @@ class TrainingPanel(QWidget):
         row.addWidget(self.rate_label)
         self.form.addRow("Pace", self.pace)
         self.form.addRow("Speed", self.rate_row)
+
+    def _build_stopping(self) -> None:
+        self.best_metric = QComboBox()
+        for label, value in BEST_METRICS:
+            self.best_metric.addItem(label, value)
+        self.best_metric.setObjectName("train_best_metric")
+        self.best_metric.setAccessibleName("Best checkpoint by")
+        self.best_metric.setToolTip("The validation metric the best weights are kept by while training "
+                                    "(Analyze > Restore best checkpoint puts them back)")
+        self.best_metric.currentIndexChanged.connect(lambda _i: self._changed("best_metric"))
+        self.patience = QSpinBox()
+        self.patience.setRange(0, 100_000)
+        self.patience.setSpecialValueText("off")
+        self.patience.setSuffix(" validations")
+        self._wire(self.patience, "patience", "Stop the run after this many validations in a row without a "
+                   "better best metric (off = train to the limit)")
+        self.patience.setAccessibleName("Early stopping patience")
 
     def _show_rate(self, value: int) -> None:
         self.rate_label.setText(f"{value} steps/s")
@@ -174,6 +196,8 @@ class TrainingPanel(QWidget):
             return self.pace.currentData()
         if name == "watch_steps_per_s":
             return float(self.rate.value())
+        if name == "best_metric":
+            return self.best_metric.currentData()
         widget = getattr(self, name)
         if isinstance(widget, QComboBox):
             return widget.currentText()
@@ -191,7 +215,7 @@ class TrainingPanel(QWidget):
                 combo.setCurrentText(value if combo.findText(value) >= 0 else combo.itemText(0))
         for name, kind in (("lr", float), ("momentum", float), ("batch_size", int), ("epochs", int),
                            ("weight_decay", float), ("l1", float), ("l2", float), ("grad_clip", float),
-                           ("seed", int)):
+                           ("seed", int), ("patience", int)):
             widget = getattr(self, name)
             with QSignalBlocker(widget):
                 widget.setValue(kind(getattr(config, name)))
@@ -201,6 +225,8 @@ class TrainingPanel(QWidget):
                 box.setChecked(bool(getattr(config, name)))
         with QSignalBlocker(self.pace):
             self.pace.setCurrentIndex(max(self.pace.findData(config.pace), 0))
+        with QSignalBlocker(self.best_metric):
+            self.best_metric.setCurrentIndex(max(self.best_metric.findData(config.best_metric), 0))
         rate = round(min(max(config.watch_steps_per_s, RATE_RANGE[0]), RATE_RANGE[1]))
         with QSignalBlocker(self.rate):
             self.rate.setValue(rate)

@@ -68,6 +68,7 @@ class Workspace:
         self.runs: list[dict[str, Any]] = []
         self.variants: list[dict[str, Any]] = []  # compared variants (experiments.compare), saved along
         self.variants_changed = Signal()
+        self.best: dict[str, Any] | None = None  # the best checkpoint (Session.best; set_best)
         self.viewed_step: int | None = None
         self.notes = ""
         self.ui_state: dict[str, Any] = {}
@@ -97,6 +98,7 @@ class Workspace:
                                       record=session.record)
         self.runs = _kept_runs(session.runs)
         self.variants = copy.deepcopy(session.variants)
+        self.best = session.best
         self.notes = session.notes
         self.ui_state = dict(session.ui_state or {})
         self.lesions = [dict(x) for x in session.lesions]
@@ -131,6 +133,7 @@ class Workspace:
         if session.masks and session.weights is not None:  # an optimizer step moved pruned weights: zeros
             session.weights = masked(session.weights, session.masks)
         session.rewind_weights = {step: dict(state) for step, state in self.rewind_weights.items()}
+        session.best = self.best
         if self.bundle is not None and embeds_data(self.dataset):
             session.embed_bundle(self.bundle)  # the file may move; the table travels with the session
         return session
@@ -171,6 +174,10 @@ class Workspace:
     def set_training(self, state: TrainingState) -> None:
         """What the trainer learned so far (the controller stores it before saving)."""
         self.training = state
+
+    def set_best(self, best: dict[str, Any] | None) -> None:
+        """The best checkpoint the trainer kept (the controller stores it with the training state)."""
+        self.best = best
 
     def add_run(self, run: dict[str, Any]) -> None:
         """Keep a finished history as an earlier run (oldest dropped beyond MAX_EARLIER_RUNS)."""

@@ -20,6 +20,11 @@ def test_stages_modes_rise_in_order_of_singular_value_as_the_closed_form_says():
     rises = [r["measured_half_rise_step"] for r in result.rows]
     svs = [r["singular_value"] for r in result.rows]
     assert rises[0] < rises[1] and svs[0] > svs[1]
+    # the hidden layer's similarity: items of different broad categories part first, then the
+    # middle level, and items that differ only at the leaves last
+    splits = result.facts["hidden_split_steps"]
+    assert len(splits) == 3 and splits[0] < splits[1] < splits[2] and result.facts["broad_before_fine"]
+    assert f"broad at step {splits[0]:.0f}" in result.verdict and "split broad before fine" in result.verdict
 
 
 def test_attention_turns_into_an_anti_diagonal():
@@ -27,6 +32,12 @@ def test_attention_turns_into_an_anti_diagonal():
     assert result.facts["final_mass"] > 0.8
     assert result.facts["start_mass"] < 0.5
     assert f"{result.facts['final_mass']:.0%}" in result.verdict
+    # the softmax temperature: the trained head's map saturates as T falls (entropy falls to 0)
+    entropy = result.facts["entropy_by_temperature"]
+    temperatures = sorted(entropy)
+    assert [entropy[t] for t in temperatures] == sorted(entropy[t] for t in temperatures)
+    assert entropy[temperatures[0]] < entropy[1.0] < entropy[temperatures[-1]] and entropy[temperatures[0]] < 0.05
+    assert f"{entropy[1.0]:.2f} at T=1" in result.verdict
 
 
 def test_the_gating_network_beats_the_mlp_on_a_product():

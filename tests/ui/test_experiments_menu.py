@@ -41,6 +41,7 @@ def test_an_experiment_runs_and_shows_its_verdict_and_plot(open_window, tmp_path
     assert win.result is not None, win.error
     assert "Verdict:" in win.verdict.text() and "Multiply (gating)" in win.verdict.text()
     assert not win.plot.pixmap().isNull() and win.plot.pixmap().width() > 400
+    assert win.temperature_map is None  # only the attention experiment has a softmax temperature
     assert "training MLP" in win.log.toPlainText()
     written = win.save_to(str(tmp_path / "out"))
     rows = list(csv.DictReader(open(written[0])))
