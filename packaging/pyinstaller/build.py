@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", default=str(ROOT / "dist"), help="where the app folder goes (default: dist/)")
     parser.add_argument("--work", default=str(ROOT / "build" / "pyinstaller"), help="PyInstaller's work folder")
+    parser.add_argument("--clean", action="store_true",
+                        help="start from nothing (by default PyInstaller reuses its analysis when the inputs are unchanged)")
     args = parser.parse_args(argv)
     if importlib.util.find_spec("PyInstaller") is None:
         print("build: PyInstaller is not installed in this environment; install it with\n"
@@ -39,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's playground, not an installed one
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-           "--distpath", args.dist, "--workpath", args.work, str(SPEC)]
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", *(["--clean"] if args.clean else []),
+           "--log-level", "WARN", "--distpath", args.dist, "--workpath", args.work, str(SPEC)]
     print("+", " ".join(cmd), flush=True)
     rc = subprocess.call(cmd, cwd=ROOT, env=env)
     if rc:

@@ -8,7 +8,10 @@
 3. ``neural-playground EXAMPLE`` offscreen opens a copy of that example, trains 20 steps and closes
    the window (``PLAYGROUND_SCRIPT=report,steps=20``): exit status 0, step 20 reached, nothing on
    stderr but the offscreen platform's own note;
-4. ``--rounds N`` more launches (``report,exit``) time the first frame again.
+4. ``--rounds N`` more launches (``report,exit``) time the first frame again; with
+   ``--compare-source`` each round also starts the app from this checkout (``python -m
+   playground``, same session, same platform) right after, so the two are timed under the same
+   load, and the summary gives ``built_over_source``.
 
 Prints one JSON line per check and a summary with the bundle's size and the start-up time (from
 starting the process to the main window's first painted frame with the example loaded; it
@@ -61,12 +64,14 @@ def app_env(tmp: Path, script: str) -> dict[str, str]:
     return env
 
 
-def launch(exe: Path, session: Path, env: dict[str, str], timeout: float) -> dict:
-    """Run the app on ``session``; its JSON events, exit status, stderr and first-frame time."""
+def launch(exe: Path | list[str], session: Path, env: dict[str, str], timeout: float) -> dict:
+    """Run the app (a built executable, or a command) on ``session``; its JSON events, exit
+    status, stderr and first-frame time."""
+    cmd = [str(exe)] if isinstance(exe, Path) else list(exe)
     events, first_frame = [], None
     with tempfile.TemporaryFile("w+") as errors:  # a file: a chatty stderr can never block the app
         start = time.perf_counter()
-        proc = subprocess.Popen([str(exe), str(session)], env=env, stdout=subprocess.PIPE, stderr=errors,
+        proc = subprocess.Popen([*cmd, str(session)], env=env, stdout=subprocess.PIPE, stderr=errors,
                                 text=True)
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -95,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default=str(ROOT / "dist" / APP), help="the built app folder")
     parser.add_argument("--rounds", type=int, default=2, help="extra launches that time the first frame")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--compare-source", action="store_true",
+                        help="also time the app started from this checkout, alternating with the built one")
     args = parser.parse_args(argv)
     app = Path(args.app).resolve()
     exe = app / APP
@@ -133,13 +140,23 @@ def main(argv: list[str] | None = None) -> int:
                seconds=round(run["seconds"], 1), stderr=stderr[-5:])
 
         frames = [run["first_frame_s"]] if run["first_frame_s"] else []
+        source_frames: list[float] = []
+        source_env = dict(app_env(tmp, "report,exit"), PYTHONPATH=str(ROOT))
         for _ in range(max(args.rounds, 0)):
             timed = launch(exe, session, app_env(tmp, "report,exit"), args.timeout)
             if timed["first_frame_s"]:
                 frames.append(timed["first_frame_s"])
+            if args.compare_source:
+                timed = launch([sys.executable, "-m", "playground"], session, source_env, args.timeout)
+                if timed["first_frame_s"]:
+                    source_frames.append(timed["first_frame_s"])
         summary = {"check": "summary", "ok": not failures, "failed": failures, "bundle_mb": round(folder_mb(app)),
                    "first_frame_s": [round(f, 2) for f in frames],
                    "first_frame_median_s": round(statistics.median(frames), 2) if frames else None}
+        if source_frames:
+            summary["source_first_frame_s"] = [round(f, 2) for f in source_frames]
+            summary["built_over_source"] = round(statistics.median(frames[1:] or frames)
+                                                 / statistics.median(source_frames), 2)
         print(json.dumps(summary), flush=True)
     return 1 if failures else 0
 

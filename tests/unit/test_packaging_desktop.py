@@ -58,7 +58,8 @@ class Recorder:
         self.scripts, self.pure = [], []
         self.datas = [(str(dest) + "/" + Path(src).name, src, "DATA") for src, dest in kwargs.get("datas", [])]
         self.binaries = [("torch/bin/protoc", "/x/protoc", "BINARY"), ("torch/lib/libc10.so", "/x/libc10.so", "BINARY"),
-                         ("torch/lib/libtorchbind_test.so", "/x/t.so", "BINARY")]
+                         ("torch/lib/libtorchbind_test.so", "/x/t.so", "BINARY"),
+                         ("torch/bin/torch_shm_manager", "/x/torch_shm_manager", "BINARY")]
         Recorder.calls[kind] = self
 
 
@@ -97,7 +98,7 @@ def test_the_spec_bundles_the_entry_point_and_every_resource_the_app_reads(spec_
 
 def test_the_spec_drops_test_programs_but_keeps_what_torch_loads(spec_run):
     kept = {dest for dest, _src, _kind in spec_run["Analysis"].binaries}
-    assert kept == {"torch/lib/libc10.so"}
+    assert kept == {"torch/lib/libc10.so", "torch/bin/torch_shm_manager"}  # importing torch needs the latter
 
 
 def test_the_spec_excludes_no_qt_module_the_app_imports(spec_run):
