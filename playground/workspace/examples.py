@@ -92,8 +92,9 @@ def out_of_date(path: Path, fresh: Session) -> str:
 
 def _members(path: Path) -> dict[str, object]:
     with zipfile.ZipFile(path) as archive:
-        members: dict[str, object] = {name: archive.read(name) for name in archive.namelist()}
-    manifest = json.loads(members.pop("manifest.json", b"{}"))
+        raw = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(raw.pop("manifest.json", b"{}"))
+    members: dict[str, object] = dict(raw)
     members["manifest.json"] = {k: v for k, v in manifest.items() if k not in _STAMPS}
     return members
 
