@@ -189,8 +189,7 @@ TEMPLATE_EXAMPLES: tuple[Example, ...] = (
             PRESS,
             "What to look for: note the step at which validation accuracy on the Curves passes 0.9, "
             "then open the Residual vs plain example, train it, and compare: with the skips the "
-            "network gets there sooner. The gradient norms in the Histograms shrink towards the "
-            "first layers here more than in the residual network."),
+            "network gets there sooner."),
         "plain_deep_shapes.playground", "plain_deep"),
     Example(
         "autoencoder", "Autoencoder: digits through an 8-number code",
@@ -227,8 +226,7 @@ TEMPLATE_EXAMPLES: tuple[Example, ...] = (
             "Parity depends on every position, so no single bit gives the answer away.",
             PRESS,
             "What to look for: the accuracy sits near 0.5 (chance) for a while, then climbs to "
-            "above 0.9 once the LSTM has learned to carry the running parity in its state. The "
-            "gradient norms in the Histograms grow just before the jump.",
+            "above 0.9 once the LSTM has learned to carry the running parity in its state.",
             "Then try: make the strings longer in the Dataset panel: the plateau lasts longer."),
         "lstm_parity.playground", "lstm_classifier"),
     Example(
@@ -238,9 +236,9 @@ TEMPLATE_EXAMPLES: tuple[Example, ...] = (
             "Each 16×16 image is cut into 4×4 patches; a class token and the patches go through two "
             "transformer blocks, and the class token is read out.",
             PRESS,
-            "What to look for: validation accuracy climbs past 0.75 (chance is 0.25), more slowly "
-            "than a CNN on the same images: a ViT has no built-in sense that nearby pixels belong "
-            "together. In the Attention view, the class token learns which patches to look at.",
+            "What to look for: validation accuracy climbs past 0.75 (chance is 0.25), although a "
+            "ViT has no built-in sense that nearby pixels belong together. In the Attention view, "
+            "the class token learns which patches to look at.",
             "Then try: the Inductive bias example puts a CNN on the same shapes, for comparison."),
         "vit_shapes.playground", "vit"),
 )
@@ -255,8 +253,8 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             PRESS,
             "What to look for: validation accuracy rises fast (chance is 0.25) and the Activations "
             "of conv1 show edge detectors. Because the same filters slide over the whole image, "
-            "the network also reads shapes moved off centre, which an MLP trained on the same "
-            "images cannot.",
+            "the network also reads shapes moved off centre far better than an MLP trained on the "
+            "same images.",
             _menu("Inductive bias: MLP, CNN and ViT", "trains an MLP, this CNN and a tiny ViT on "
                   "100%, 30% and 10% of the images and tests each on images shifted by 3 pixels")),
         "inductive_bias_cnn.playground", experiment="inductive-bias", build=_inductive_bias_cnn),
@@ -269,7 +267,7 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             PRESS,
             "What to look for: the training loss on the Curves falls towards zero while the "
             "validation loss stops falling and turns up: the network learns the noise. The "
-            "Decision boundary grows islands around single points.",
+            "Decision boundary can grow islands around single points.",
             "Then try: insert a Dropout block after each ReLU (p 0.3), or a LayerNorm after each "
             "Linear, reset and train again: the gap between the curves narrows.",
             _menu("Regularisers and the generalisation gap", "measures the gap for none, dropout, batch "
@@ -283,9 +281,9 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             "Multiply block that multiplies two linear projections of the input, element by element, "
             "as attention multiplies queries with keys.",
             PRESS,
-            "What to look for: the Decision boundary becomes the four quadrants within a few hundred "
-            "steps, with straight edges along the axes, where an MLP draws curves that only "
-            "approximate them.",
+            "What to look for: the Decision boundary settles on the four quadrants within a few "
+            "hundred steps. One product of two projections can draw the axes themselves, where an "
+            "MLP has to bend curves to approximate them.",
             _menu("Attention is multiplication", "fits y = x1·x2 with an MLP, this gating network "
                   "and a learned mask, and says how fast each one learns it")),
         "multiplication_gate.playground", experiment="multiplication", build=_gating_xor),
@@ -312,8 +310,8 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             PRESS,
             "What to look for: once validation accuracy is near 1, prune it: from the command line "
             "playground prune FILE --sparsity 0.8 --rounds 4 --finetune 100 -o pruned.playground, "
-            "then open the pruned file. Four of every five weights are zero and the boundary "
-            "barely moves.",
+            "then open the pruned file. Four of every five weights are zero and the validation "
+            "accuracy stays close to the dense network's.",
             _menu("Pruning and lottery tickets", "prunes this network to 70-99% sparsity, rewinds the "
                   "survivors to their initial weights (the lottery ticket) and compares random "
                   "weights with the same mask")),
@@ -327,8 +325,9 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             "about as many units as points, the width at which a network can just fit the noise.",
             PRESS,
             "What to look for: the training loss keeps falling while the validation loss bottoms out "
-            "and climbs: at this width the fit threads through every noisy point. Change hidden "
-            "to 10 or to 1000 units and train again: both overfit less.",
+            "and climbs: at this width the fit can thread through every noisy point. Then try: "
+            "set hidden to 10 or to 1000 units, reset and train again, and compare where the "
+            "validation loss ends.",
             _menu("Double descent", "fits random-feature networks of many widths by least squares and "
                   "finds the peak of the test error at as many features as training points")),
         "double_descent.playground", experiment="double-descent", build=_double_descent),
@@ -339,8 +338,9 @@ EXPERIMENT_EXAMPLES: tuple[Example, ...] = (
             "Each node is a ReLU then a Linear layer; which node feeds which comes from a small-world "
             "(Watts–Strogatz) random graph, with an Add wherever several inputs meet.",
             PRESS,
-            "What to look for: the spirals are still learned: the wiring matters less than one might "
-            "think. Follow the wires on the canvas to find the longest path from input to output.",
+            "What to look for: most random wirings learn the spirals well: the wiring matters less "
+            "than one might think. Follow the wires on the canvas to find the longest path from "
+            "input to output.",
             _menu("Networks as graphs", "trains 21 random wirings from three graph families with "
                   "equal parameter counts and correlates accuracy with clustering and path length")),
         "topology_wiring.playground", experiment="topology", build=_topology),
