@@ -97,8 +97,9 @@ BENCHES: tuple[Bench, ...] = (
           targets=tuple(Target(case, "median_ms", "<=", SMOOTH_MS, "issue 6 (smooth)")
                         for case in ("pan_at_fit", "zoom_at_fit", "pan_at_100"))),
     Bench("bench_views", "views", quick_args=("--quick",),
-          targets=(Target("curve_1e6_zoom_repaint*", "ms", "<=", SMOOTH_MS, "issue 7 (smooth)"),
-                   Target("curve_1e6_pan_repaint*", "ms", "<=", SMOOTH_MS, "issue 7 (smooth)"),
+          # (the *_no_downsampling cases are the comparison without clip/peak downsampling: no target)
+          targets=(Target("curve_1e6_zoom_repaint", "ms", "<=", SMOOTH_MS, "issue 7 (smooth)"),
+                   Target("curve_1e6_pan_repaint", "ms", "<=", SMOOTH_MS, "issue 7 (smooth)"),
                    Target("training_steps_per_s_all_views_30hz", "ratio", ">=", 0.95, "issue 7"))),
     Bench("bench_variants", "variants", quick_args=("--steps", "100", "--rounds", "1"),
           targets=(Target("mlp_spirals_sgd_batch10", "variants_over_single", ">=", 20, "issue 15"),)),
