@@ -22,7 +22,8 @@ DEFAULT_TEMPLATE = "mlp"
 # For tests and benchmarks only: comma-separated words. "report" prints JSON lines on stdout
 # (first_frame, then the step twice a second), "start" starts training after the first frame,
 # "exit" ends the process right after the first frame, "quit=S" closes the window S seconds
-# after it (printing "closing" first).
+# after it (printing "closing" first), "steps=N" trains N steps and then closes it (the desktop
+# package's smoke test, packaging/pyinstaller/smoke.py).
 SCRIPT_ENV = "PLAYGROUND_SCRIPT"
 
 
@@ -209,12 +210,26 @@ def _after_first_frame(window, script: dict[str, str]) -> None:
         os._exit(0)
     if "start" in script:
         window.controller.start()
+    if "steps" in script:
+        _train_then_close(window, int(script["steps"] or 20))
     if "quit" in script:
         def close() -> None:
             _report("closing")
             window.close()
 
         QTimer.singleShot(int(float(script["quit"] or 0) * 1000), close)
+
+
+def _train_then_close(window, steps: int) -> None:
+    window.controller.start(max_steps=steps)
+
+    def close_when_trained() -> None:
+        step = window.controller.buffer.status().get("step", 0)
+        if window.controller.state != "running" and step >= steps:
+            _report("closing", step=step)
+            window.close()
+
+    QTimer(window, timeout=close_when_trained, interval=100).start()
 
 
 def launch(path: str | None = None) -> int:

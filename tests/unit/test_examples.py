@@ -10,6 +10,7 @@ import pytest
 
 from playground.compile.check import check
 from playground.data.images import resource_path
+from playground.experiments.registry import EXPERIMENTS
 from playground.graph.templates import TEMPLATES
 from playground.session import SessionError
 from playground.workspace.examples import EXAMPLES, build_example, example_path, load_example, out_of_date
@@ -25,6 +26,20 @@ def test_the_examples_asked_for_are_there_and_are_not_the_templates():
     for example in EXAMPLES.values():
         assert example.title not in titles
         assert example.summary and example.file.endswith(".playground")
+
+
+def test_every_template_and_every_experiment_has_an_example():
+    as_it_is = {e.template for e in EXAMPLES.values() if e.build is None and not e.overrides}
+    assert set(TEMPLATES) - as_it_is == set(), "templates without an example of their own"
+    assert set(EXPERIMENTS) - {e.experiment for e in EXAMPLES.values()} == set(), "experiments without one"
+    for example in EXAMPLES.values():
+        assert bool(example.template) != (example.build is not None), example.name
+
+
+@pytest.mark.parametrize("name", [n for n, e in EXAMPLES.items() if e.experiment])
+def test_an_experiments_example_names_the_menu_entry_that_runs_the_whole_experiment(name):
+    example = EXAMPLES[name]
+    assert f"Experiments ▸ {EXPERIMENTS[example.experiment].title} " in example.story
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -44,6 +59,20 @@ def test_an_example_loads_untrained_with_its_story_and_a_network_that_fits_its_d
 def test_a_shipped_example_is_what_the_generator_writes_today(name):
     problem = out_of_date(example_path(name), build_example(name))
     assert problem == "", f"{EXAMPLES[name].file}: {problem}; {REGENERATE}"
+
+
+def test_out_of_date_names_what_changed(tmp_path):
+    fresh = build_example("dying_relu")
+    stale = build_example("dying_relu")
+    stale.notes += " (an older story)"
+    assert stale.config is not None
+    stale.config = stale.config.with_changes(lr=0.02)
+    from playground.session import save_session
+
+    save_session(stale, str(tmp_path / "old.playground"))
+    assert out_of_date(tmp_path / "old.playground", fresh) == "training settings, story differ"
+    save_session(fresh, str(tmp_path / "new.playground"))
+    assert out_of_date(tmp_path / "new.playground", fresh) == ""
 
 
 def test_every_example_file_is_one_the_generator_knows():
