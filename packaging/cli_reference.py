@@ -29,7 +29,7 @@ def reference() -> str:
     parts = ["```text", parser.format_help().rstrip(), "```"]
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name in command_names(parser):
-        parts += ["", f"#### `playground {name}`", "", "```text", sub.choices[name].format_help().rstrip(), "```"]
+        parts += ["", f"### `playground {name}`", "", "```text", sub.choices[name].format_help().rstrip(), "```"]
     return "\n".join(parts)
 
 
