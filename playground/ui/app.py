@@ -11,7 +11,8 @@ import sys
 import threading
 import time
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, QSocketNotifier, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from playground import __version__
@@ -92,7 +93,24 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(os.environ.get("PLAYGROUND_SETTINGS_ORG", ORG))
     app.setApplicationName(os.environ.get("PLAYGROUND_SETTINGS_APP", APP))
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("neural-playground")  # the .desktop entry: the window groups under its icon
+    if app.windowIcon().isNull():
+        app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon() -> QIcon:
+    """The app's icon (``resources/icons/``: the SVG plus PNG sizes); empty when none is shipped."""
+    from playground.data.bundle import DatasetError
+    from playground.data.images import resource_path
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        try:
+            icon.addFile(str(resource_path(f"icons/neural-playground-{size}.png")), QSize(size, size))
+        except DatasetError:  # an install without the icons: Qt's default, nothing else changes
+            continue
+    return icon
 
 
 def open_main_window(path: str | None = None, settings: QSettings | None = None, autosave: bool = True):

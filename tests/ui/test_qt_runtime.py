@@ -22,3 +22,12 @@ def test_paint_calls_keep_none_alive(qapp):
     finally:
         painter.end()
     assert lost < 100, f"the Qt binding dropped {lost} references to None"
+
+
+def test_the_app_has_its_own_icon(qapp):
+    from playground.ui.app import app_icon, make_application
+
+    app = make_application()
+    sizes = {(s.width(), s.height()) for s in app_icon().availableSizes()}
+    assert {(16, 16), (48, 48), (256, 256)} <= sizes
+    assert not app.windowIcon().isNull()
