@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 
 from playground.experiments.sweep import Grid, SweepResult, parse_grid, plan, run_sweep
 from playground.session.errors import SessionError
+from playground.ui.background import BackgroundJob
 from playground.ui.compare.plot_theme import apply_theme
 from playground.ui.compare.results_table import NumberItem, mean_std_text
-from playground.ui.compare.worker import BackgroundJob
 from playground.workspace.model import Workspace
 
 METRICS = {"val_accuracy": "validation accuracy", "val_loss": "validation loss", "train_loss": "training loss"}
@@ -185,11 +185,12 @@ class SweepWindow(QDialog):
         self.progress.setValue(0)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.job.start(lambda should_stop, progress: run_sweep(
-            session, grid, seeds, steps, should_stop, lambda done, total: progress(done, total, "")))
+        self.job.start(lambda report, should_stop: run_sweep(
+            session, grid, seeds, steps, should_stop, lambda done, total: report((done, total))))
         return True
 
-    def _progress(self, done: int, total: int, _text: str) -> None:
+    def _progress(self, value: tuple[int, int]) -> None:
+        done, total = value
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.message.setText(f"trained group {done} of {total}")

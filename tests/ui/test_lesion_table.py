@@ -53,7 +53,7 @@ def test_an_untrained_network_gets_a_message_instead_of_a_table(open_window):
 
 
 def test_stop_ends_a_background_job_and_says_so(qtbot):
-    from playground.ui.lesions.background import BackgroundJob, Stopped
+    from playground.ui.background import BackgroundJob, Stopped
 
     job = BackgroundJob()
     seen: list[object] = []
@@ -73,3 +73,28 @@ def test_stop_ends_a_background_job_and_says_so(qtbot):
     job.stop()
     qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
     assert seen == ["started", "Stopped"]
+
+
+def test_a_job_waited_for_never_reports_afterwards(qtbot):
+    # a window replaced its job (another session was loaded): what the old one still had queued
+    # must not reach the new state
+    import threading
+
+    from playground.ui.background import BackgroundJob
+
+    job = BackgroundJob()
+    release = threading.Event()
+    got: list[object] = []
+    job.finished.connect(lambda result, error: got.append(result))
+
+    def slow(report, stopped):
+        release.wait(5)
+        return "old"
+
+    assert job.start(slow)
+    release.set()
+    job.wait()
+    qtbot.wait(100)  # let any queued signal arrive
+    assert got == [] and not job.is_running()
+    assert job.start(lambda report, stopped: "new")
+    qtbot.waitUntil(lambda: got == ["new"], timeout=5000)

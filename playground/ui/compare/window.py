@@ -40,11 +40,11 @@ from playground.experiments.compare import (
 )
 from playground.session.errors import SessionError
 from playground.train.metrics import MetricsBuffer
+from playground.ui.background import BackgroundJob
 from playground.ui.compare.band_plot import BandPlot
 from playground.ui.compare.results_table import ResultsTable
 from playground.ui.compare.side_by_side import RunKey, SideBySide
 from playground.ui.compare.variant_table import VariantTable
-from playground.ui.compare.worker import BackgroundJob
 from playground.ui.theme import current_theme
 from playground.ui.views.base import ViewContext
 from playground.workspace.model import Workspace
@@ -152,7 +152,10 @@ class CompareWindow(QDialog):
         specs = [VariantSpec(s.name, list(s.changes)) for s in self.specs]
         seeds, steps = self.seeds.value(), self.steps.value()
 
-        def work(should_stop: Any, progress: Any) -> Any:
+        def work(report: Any, should_stop: Any) -> Any:
+            def progress(done: int, total: int, text: str) -> None:
+                report((done, total, text))
+
             try:
                 planned = plan_comparison(graph, config, dataset, bundle, specs, seeds, steps)
             except SessionError as err:  # a bad variant: said in the window, nothing trained
@@ -181,10 +184,10 @@ class CompareWindow(QDialog):
         by_name = {r.name: r for r in self.comparison.results}
         planned, theme = dict(self.planned), current_theme()
 
-        def work(should_stop: Any, progress: Any) -> Any:
+        def work(report: Any, _should_stop: Any) -> Any:
             out = []
             for i, (name, seed) in enumerate(keys):
-                progress(i, len(keys), f"recording {name} · seed {seed}")
+                report((i, len(keys), f"recording {name} · seed {seed}"))
                 plan = planned.get(name)
                 if plan is None:  # shown from the session: planned again from its changes
                     result = by_name[name]
@@ -204,7 +207,8 @@ class CompareWindow(QDialog):
         self.stop_button.setEnabled(on)
         self.side.show_button.setEnabled(not on)
 
-    def _progress(self, done: int, total: int, text: str) -> None:
+    def _progress(self, value: tuple[int, int, str]) -> None:
+        done, total, text = value
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.message.setText(text)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from playground.analysis.prune import CurvePoint, PruneResult, check_rewind, prune_session, trained_steps
 from playground.analysis.pruning import PruneError, check_sparsity
 from playground.session.model import Session
-from playground.ui.lesions.background import BackgroundJob, Stopped
+from playground.ui.background import BackgroundJob, Stopped
 from playground.ui.lesions.lesion_state import lesion_controller
 from playground.ui.lesions.session_snapshot import trained_snapshot
 

@@ -33,7 +33,7 @@ from playground.analysis.lesions import apply_lesions, single_lesion
 from playground.data import DataBundle
 from playground.graph.validate import topological_order
 from playground.session.model import Session
-from playground.ui.lesions.background import BackgroundJob, Stopped
+from playground.ui.background import BackgroundJob, Stopped
 from playground.ui.lesions.session_snapshot import trained_snapshot
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""A long analysis on a worker thread, with progress and Stop, its results back on the GUI thread.
+"""A long job (an analysis, a comparison, a sweep) on a worker thread, with progress and Stop,
+its results back on the GUI thread; the one worker every such window of the app uses.
 
 ``job(report, stopped)`` runs on the thread: it calls ``report(value)`` as it goes and checks
 ``stopped()`` between pieces of work (raising ``Stopped`` ends it early). Only signals cross to
@@ -21,40 +22,45 @@ class Stopped(Exception):
 
 
 class _Worker(QObject):
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(str)
+    # every signal carries the job's number: what a replaced job still had queued is dropped
+    progress = Signal(int, object)
+    done = Signal(int, object)
+    failed = Signal(int, str)
 
-    def __init__(self, job: Job, stop: threading.Event) -> None:
+    def __init__(self, job: Job, stop: threading.Event, number: int) -> None:
         super().__init__()
         self.job = job
         self.stop = stop
+        self.number = number
 
     @Slot()
     def run(self) -> None:
         try:
-            result = self.job(self.progress.emit, self.stop.is_set)
+            result = self.job(lambda value: self.progress.emit(self.number, value), self.stop.is_set)
         except Stopped:
-            self.failed.emit("Stopped")
+            self.failed.emit(self.number, "Stopped")
         except Exception as exc:  # shown inline; the app keeps running
-            self.failed.emit(str(exc))
+            self.failed.emit(self.number, str(exc))
         else:
-            self.done.emit(result)
+            self.done.emit(self.number, result)
 
 
 class BackgroundJob(QObject):
-    """Signals (GUI thread): ``progress(value)``, ``done(result)``, ``failed(message)``; the thread
-    has ended and been joined when ``done`` or ``failed`` arrives."""
+    """Signals (GUI thread): ``progress(value)``, ``done(result)``, ``failed(message)``, and
+    ``finished(result, error)`` after either (``None`` and the message on failure, ``""`` on
+    success); the thread has ended and been joined when they arrive."""
 
     progress = Signal(object)
     done = Signal(object)
     failed = Signal(str)
+    finished = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._stop = threading.Event()
+        self._number = 0  # the current job's; signals of an earlier one are dropped
 
     def is_running(self) -> bool:
         return self._thread is not None
@@ -63,12 +69,13 @@ class BackgroundJob(QObject):
         if self._thread is not None:
             return False
         self._stop = threading.Event()
+        self._number += 1
         thread = QThread()
-        thread.setObjectName("playground-analysis")
-        worker = _Worker(job, self._stop)
+        thread.setObjectName("playground-background")
+        worker = _Worker(job, self._stop, self._number)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
-        worker.progress.connect(self.progress)
+        worker.progress.connect(self._on_progress)
         worker.done.connect(self._on_done)  # slots of this GUI-thread object: queued across
         worker.failed.connect(self._on_failed)
         self._thread, self._worker = thread, worker
@@ -89,15 +96,30 @@ class BackgroundJob(QObject):
         thread.wait(timeout_ms)
         self._join()
 
-    @Slot(object)
-    def _on_done(self, result: Any) -> None:
+    def wait(self, timeout_ms: int = 120_000) -> None:
+        """Stop and wait for the thread (the piece of work under way finishes; nothing keeps running)."""
+        self.shutdown(timeout_ms)
+
+    @Slot(int, object)
+    def _on_progress(self, number: int, value: Any) -> None:
+        if number == self._number and self._thread is not None:
+            self.progress.emit(value)
+
+    @Slot(int, object)
+    def _on_done(self, number: int, result: Any) -> None:
+        if number != self._number or self._thread is None:  # waited for, or replaced: not wanted
+            return
         self._join()
         self.done.emit(result)
+        self.finished.emit(result, "")
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    @Slot(int, str)
+    def _on_failed(self, number: int, message: str) -> None:
+        if number != self._number or self._thread is None:
+            return
         self._join()
         self.failed.emit(message)
+        self.finished.emit(None, message)
 
     def _join(self) -> None:
         thread, worker = self._thread, self._worker
