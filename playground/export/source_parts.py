@@ -31,7 +31,7 @@ PARTS: tuple[tuple[ModuleType, tuple[str, ...]], ...] = (
     (optim, ("SMALL_INIT_STD", "seeded_model", "make_optimizer", "_fast", "apply_hyperparameters", "lr_at",
              "init_weights", "_init_tensor", "weight_matrices", "penalty")),
     (masks, ("zero_masked", "keep_masks")),
-    (tensor_bytes, ("CHUNK", "DTYPE_NAMES", "safetensors_bytes")),
+    (tensor_bytes, ("DTYPE_NAMES", "safetensors_bytes")),
     (fileformat, ("_write_zip", "_encode_history")),
 )
 # methods of the config the copied helpers call (``config.horizon(...)``), pasted into the
