@@ -139,6 +139,12 @@ class Trainer(RecordingSteps, BestKeeping):
                 self._cond.wait_for(lambda: self._idle or not self._in_run, timeout=max(wait, 0.0))
             return self._idle or not self._in_run
 
+    def waiting_paused(self) -> bool:
+        """Whether training is paused and its thread waits (its pause recorded), or it is not
+        running: then its state can be copied. Unlike ``pause(wait=0)`` it pauses nothing."""
+        with self._cond:
+            return (self._pause and self._budget <= 0 and self._idle) or not self._in_run
+
     def resume(self) -> None:
         with self._cond:
             self._pause = False

@@ -368,7 +368,8 @@ class FileOps(QObject):
             return
         if state == "paused":
             # the pause's own record is taken first; then the trainer waits and can be copied
-            if not self._pause_saved and self.controller.pause(wait=0.0):
+            # (asking, not pausing: a run resumed since the last poll must not be paused again)
+            if not self._pause_saved and self.controller.waiting_paused():
                 trainer = self.controller.trainer
                 if trainer is not None:
                     trainer.at_break = None

@@ -328,6 +328,11 @@ class TrainingController(ContinuedRun, QObject):
         self.poll()
         return paused
 
+    def waiting_paused(self) -> bool:
+        """The run is paused and its thread waits, so its state can be copied (no trainer: True).
+        Asks without pausing: a run resumed a moment ago, whose state still reads "paused", goes on."""
+        return self.trainer is None or self.trainer.waiting_paused()
+
     def resume(self) -> None:
         if self.trainer is not None:
             self.trainer.resume()

@@ -95,3 +95,16 @@ import pytest  # noqa: E402
 def env_answers(answers, asked):
     answers["The network changed"] = KEEP
     return asked
+
+
+def test_an_autosave_tick_right_after_resume_does_not_pause_the_run_again(env_answers, open_window, qtbot):
+    # the controller still reads "paused" until the training thread wakes; the pause checkpoint
+    # used to pause the run again then, and it crawled on a step at a time
+    w = paused_window(open_window, qtbot)
+    ctl = w.controller
+    assert w.file_ops.autosaver is not None
+    step = ctl.trainer.step
+    ctl.trainer.resume()  # resumed, not yet polled: the controller's state is still "paused"
+    assert ctl.state == "paused"
+    w.file_ops.tick_autosave()
+    qtbot.waitUntil(lambda: ctl.poll() == "running" and ctl.trainer.step > step + 200, timeout=15000)
