@@ -134,6 +134,7 @@ class ExperimentWindow(QDialog):
 
         self.temperature_map = TemperatureMap(maps, f"{result.facts.get('head', '')} at the end")
         self.plot_row.addWidget(self.temperature_map, 1)
+        self.temperature_map.show()  # now: a layout shows a child added to a shown window only later
 
     def save_to(self, folder: str) -> list[str]:
         """Write NAME.csv and NAME.png into ``folder``; returns the paths."""
