@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +35,7 @@ from playground.session.errors import SessionError
 from playground.ui.background import BackgroundJob
 from playground.ui.compare.plot_theme import apply_theme
 from playground.ui.compare.results_table import NumberItem, mean_std_text
+from playground.ui.compare.run_controls import RunControls, spin_box
 from playground.workspace.model import Workspace
 
 METRICS = {"val_accuracy": "validation accuracy", "val_loss": "validation loss", "train_loss": "training loss"}
@@ -71,22 +70,11 @@ class SweepWindow(QDialog):
         self.grid_text.setToolTip("One KEY=V1,V2,… a line: a training setting (lr=0.01,0.1), or a block's "
                                   "parameter (fc1.out_features=8,16); every combination is trained")
         top.addWidget(self.grid_text, 1)
-        side = QVBoxLayout()
-        self.seeds = self._spin(1, 64, 2, "Seeds", "Runs per grid point (seeds S, S+1, …)")
-        self.steps = self._spin(1, 100_000, 300, "Steps", "Training steps of every run")
-        for label, spin in (("Seeds", self.seeds), ("Steps", self.steps)):
-            row = QHBoxLayout()
-            row.addWidget(QLabel(label))
-            row.addWidget(spin)
-            side.addLayout(row)
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train every grid point over every seed")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the group being trained; what finished is shown")
-        self.stop_button.setEnabled(False)
-        for button in (self.start_button, self.stop_button):
-            button.setAccessibleName(button.text())
-            side.addWidget(button)
+        self.seeds = spin_box(1, 64, 2, "Seeds", "Runs per grid point (seeds S, S+1, …)")
+        self.steps = spin_box(1, 100_000, 300, "Steps", "Training steps of every run")
+        side = RunControls(self.seeds, self.steps, "Train every grid point over every seed",
+                           "Stop after the group being trained; what finished is shown")
+        self.start_button, self.stop_button = side.start, side.stop
         top.addLayout(side)
         layout.addLayout(top)
         self.progress = QProgressBar()
@@ -149,15 +137,6 @@ class SweepWindow(QDialog):
         self.metric_choice.currentIndexChanged.connect(self.draw)
         self.parameter.currentIndexChanged.connect(self._parameter_changed)
         self.log_x.toggled.connect(self.draw)
-
-    @staticmethod
-    def _spin(low: int, high: int, value: int, name: str, tip: str) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(low, high)
-        spin.setValue(value)
-        spin.setAccessibleName(name)
-        spin.setToolTip(tip)
-        return spin
 
     def _default_grid(self) -> str:
         lr = self.workspace.config.lr

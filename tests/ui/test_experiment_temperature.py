@@ -5,17 +5,7 @@ rows even out."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
-
-
-def wait_until_done(win, seconds: float = 300.0) -> None:
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: None if win.is_running() else loop.quit())
-    poll.start(50)
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    poll.stop()
+from test_experiments_menu import wait_until_done
 
 
 def test_the_temperature_slider_shows_saturation(open_window):

@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -43,6 +41,7 @@ from playground.train.metrics import MetricsBuffer
 from playground.ui.background import BackgroundJob
 from playground.ui.compare.band_plot import BandPlot
 from playground.ui.compare.results_table import ResultsTable
+from playground.ui.compare.run_controls import RunControls, spin_box
 from playground.ui.compare.side_by_side import RunKey, SideBySide
 from playground.ui.compare.variant_table import VariantTable
 from playground.ui.theme import current_theme
@@ -50,15 +49,6 @@ from playground.ui.views.base import ViewContext
 from playground.workspace.model import Workspace
 
 DEFAULT_STEPS = 300
-
-
-def _spin(low: int, high: int, value: int, name: str, tip: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setAccessibleName(name)
-    spin.setToolTip(tip)
-    return spin
 
 
 def same_run(buffer: MetricsBuffer, result: VariantResult, seed: int) -> bool:
@@ -85,24 +75,13 @@ class CompareWindow(QDialog):
         self.variants = VariantTable(self.specs)
         self.variants.setMaximumHeight(170)
         top.addWidget(self.variants, 1)
-        controls = QVBoxLayout()
         seeds = len(self.comparison.results[0].runs) if self.comparison.results else 3
         steps = self.comparison.results[0].steps if self.comparison.results else DEFAULT_STEPS
-        self.seeds = _spin(1, MAX_SEEDS, seeds, "Seeds", "Runs per variant (seeds S, S+1, …); the band spans them")
-        self.steps = _spin(1, MAX_STEPS, steps, "Steps", "Training steps of every run")
-        for label, spin in (("Seeds", self.seeds), ("Steps", self.steps)):
-            row = QHBoxLayout()
-            row.addWidget(QLabel(label))
-            row.addWidget(spin)
-            controls.addLayout(row)
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train every variant over every seed on the session's data")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the step being trained; finished variants are kept")
-        self.stop_button.setEnabled(False)
-        for button in (self.start_button, self.stop_button):
-            button.setAccessibleName(button.text())
-            controls.addWidget(button)
+        self.seeds = spin_box(1, MAX_SEEDS, seeds, "Seeds", "Runs per variant (seeds S, S+1, …); the band spans them")
+        self.steps = spin_box(1, MAX_STEPS, steps, "Steps", "Training steps of every run")
+        controls = RunControls(self.seeds, self.steps, "Train every variant over every seed on the session's data",
+                               "Stop after the step being trained; finished variants are kept")
+        self.start_button, self.stop_button = controls.start, controls.stop
         controls.addStretch(1)
         top.addLayout(controls)
         layout.addLayout(top)
