@@ -14,7 +14,7 @@ def test_the_readme_cli_reference_is_current():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert cli_reference.updated(text) == text, "run python packaging/cli_reference.py"
     for name in ("train", "sweep", "experiment", "prune", "lesion", "summary"):
-        assert f"#### `playground {name}`" in text
+        assert f"### `playground {name}`" in text
 
 
 def test_the_check_mode_fails_on_a_stale_reference(tmp_path):
