@@ -3,7 +3,7 @@ step-through inspector, the projector, the summary, the learning-rate finder, re
 checkpoint).
 
 Each tool lives in its own module and contributes its entries through one function
-``add_actions(menu: QMenu, window: MainWindow) -> None`` listed in ``CONTRIBUTORS``; this module
+``add_actions(menu: QMenu, window: MainWindow) -> None`` listed in ``_contributors()``; this module
 only builds the menu in that order, with separators between tools. A tool's entries work on the
 window's Workspace and controller, never on what a widget shows.
 """
