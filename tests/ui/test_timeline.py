@@ -91,7 +91,8 @@ def test_scrubbing_shows_every_view_at_that_step_and_live_returns(env, qtbot, op
     assert live_thumbs
 
     boundary_dock = next(d for d, v in w.views if v is boundary)
-    boundary_dock.hide()
+    boundary_dock.toggleViewAction().trigger()  # a person closes it (View menu): the layout is theirs now
+    assert not boundary_dock.isVisible()
     boundary_draws = boundary.draw_count
     scrub_to(w, qtbot, 10)
     assert not w.timeline.live.isChecked() and w.timeline.readout.text() == f"step 10 of {STEPS}"
