@@ -41,17 +41,9 @@ def attention_parts(module: nn.Module, args: tuple) -> list[Part]:
 
 def _attention(attn: MultiHeadAttention, x: torch.Tensor, context: torch.Tensor | None,
                prefix: str = "") -> tuple[list[Part], torch.Tensor]:
-    source = x if context is None else context
-    q = attn.split_heads(attn.query(x))
-    k = attn.split_heads(attn.key(source))
-    v = attn.split_heads(attn.value(source))
-    scores = torch.matmul(q, k.transpose(-2, -1)) * attn.scale
-    if attn.causal:
-        future = torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1)
-        scores = scores.masked_fill(future, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
-    mixed = torch.matmul(weights, v).transpose(1, 2).flatten(2)
-    out = attn.out(mixed)
+    steps = attn.steps(x, context)  # the block's own pass, so the parts are what it computes
+    q, k, v, scores, weights, mixed, out = (steps[name] for name in ("q", "k", "v", "scores", "weights",
+                                                                    "mixed", "out"))
     heads = f"{attn.heads} head{'s' if attn.heads != 1 else ''}"
     parts = [
         Part(f"{prefix}Q (queries)", q[0], f"{heads} × positions × head width"),

@@ -49,7 +49,10 @@ class MultiHeadAttention(nn.Module):
         n, length, _ = t.shape
         return t.view(n, length, self.heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+    def steps(self, x: torch.Tensor, context: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Every intermediate of one pass, in order: ``q``, ``k``, ``v`` (heads split), ``scores``
+        (scaled, the future masked when causal), ``weights`` (softmax), ``mixed`` (the weighted
+        sum, heads joined) and ``out``. ``forward`` is this pass; the step-through inspector shows it."""
         source = x if context is None else context
         q = self.split_heads(self.query(x))
         k = self.split_heads(self.key(source))
@@ -59,10 +62,15 @@ class MultiHeadAttention(nn.Module):
             future = torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1)
             scores = scores.masked_fill(future, float("-inf"))
         weights = torch.softmax(scores, dim=-1)
-        if self.record:
-            self.last_attention = weights.detach()
         mixed = torch.matmul(weights, v).transpose(1, 2).flatten(2)
-        return self.out(mixed)
+        return {"q": q, "k": k, "v": v, "scores": scores, "weights": weights, "mixed": mixed,
+                "out": self.out(mixed)}
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        steps = self.steps(x, context)
+        if self.record:
+            self.last_attention = steps["weights"].detach()
+        return steps["out"]
 
     def ctor_source(self) -> str:
         return (f"MultiHeadAttention({self.dim}, {self.heads}, {self.head_dim}, {self.causal}, "
