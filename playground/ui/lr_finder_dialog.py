@@ -16,7 +16,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from playground.analysis.lr_finder import LRSweep, lr_range_test
 from playground.session.model import Session
+from playground.ui.background import BackgroundJob
 
 if TYPE_CHECKING:
     from playground.data import DataBundle
@@ -39,22 +39,12 @@ if TYPE_CHECKING:
 PAUSE_WAIT_S = 30.0
 
 
-class _SweepWorker(QObject):
-    done = Signal(object, str)  # (LRSweep or None, "" or the problem)
-
-    def __init__(self, session: Session, bundle: DataBundle | None, start: float, end: float, steps: int) -> None:
-        super().__init__()
-        self.args = (session, bundle, start, end, steps)
-
-    @Slot()
-    def run(self) -> None:
-        session, bundle, start, end, steps = self.args
-        try:
-            sweep = lr_range_test(session, bundle, start=start, end=end, steps=steps)
-        except Exception as exc:  # shown in the dialog; the app keeps running
-            self.done.emit(None, str(exc))
-            return
-        self.done.emit(sweep, "" if sweep.lrs else "the loss was not finite from the first step")
+def _range_test(session: Session, bundle: DataBundle | None, start: float, end: float, steps: int) -> LRSweep:
+    """The sweep, on the worker thread; a sweep with no finite loss is a problem to show."""
+    sweep = lr_range_test(session, bundle, start=start, end=end, steps=steps)
+    if not sweep.lrs:
+        raise ValueError("the loss was not finite from the first step")
+    return sweep
 
 
 class LRFinderDialog(QDialog):
@@ -67,8 +57,8 @@ class LRFinderDialog(QDialog):
         self.setWindowTitle("Find learning rate")
         self.setModal(True)
         self.sweep: LRSweep | None = None
-        self._thread: QThread | None = None
-        self._worker: _SweepWorker | None = None
+        self.job = BackgroundJob(self)
+        self.job.finished.connect(self._finished)
         layout = QVBoxLayout(self)
         intro = QLabel("Trains a copy of the network for a few hundred steps while the learning rate grows "
                        "from the first value to the last, and plots the loss. The suggestion is where the "
@@ -147,11 +137,11 @@ class LRFinderDialog(QDialog):
 
     # ------------------------------------------------------------- running
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self.job.is_running()
 
     def run_sweep(self) -> bool:
         """Start the sweep on a worker thread; False (with the reason shown) when it cannot start."""
-        if self._thread is not None:
+        if self.job.is_running():
             return False
         start, end = self.start.value(), self.end.value()
         if not start < end:
@@ -170,25 +160,12 @@ class LRFinderDialog(QDialog):
         self.use_button.setEnabled(False)
         self.run_button.setEnabled(False)
         self.result_label.setText("Running the range test on a copy of the network…")
-        thread = QThread()
-        thread.setObjectName("playground-lr-finder")
-        worker = _SweepWorker(session, workspace.bundle, start, end, self.steps.value())
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.done.connect(self._finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
-        return True
+        bundle, steps = workspace.bundle, self.steps.value()
+        return self.job.start(lambda _report, _stopped: _range_test(session, bundle, start, end, steps))
 
-    @Slot(object, str)
-    def _finished(self, sweep: LRSweep | None, problem: str) -> None:
-        thread, self._thread, self._worker = self._thread, None, None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
+    def _finished(self, sweep: object, problem: str) -> None:
         self.run_button.setEnabled(True)
-        if sweep is None or problem:
+        if not isinstance(sweep, LRSweep) or problem:
             self.result_label.setText(f"The range test could not run: {problem}")
             return
         self.show_sweep(sweep)
@@ -216,10 +193,7 @@ class LRFinderDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Closing waits for a sweep under way (a few hundred steps of a copy)."""
-        thread = self._thread
-        if thread is not None:
-            thread.quit()
-            thread.wait()
+        self.job.shutdown()
         super().done(result)
 
 
