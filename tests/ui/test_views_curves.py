@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtGui import QImage
 from playground.graph.model import Graph
 from playground.train.metrics import MetricsBuffer
 from playground.ui.views import CurvesView, ViewContext
+from playground.ui.views.curve_ranges import bounds, follow, nice_step, snapped
 from playground.ui.views.curves_data import window_points
 from playground.ui.views.curves_view import DEFAULT_SLIDER, PLOTS
 from playground.ui.views.smoothing import ema_smooth, step_smooth
@@ -230,8 +232,73 @@ def test_earlier_learning_rates_stay_in_view(view: CurvesView) -> None:
         earlier.add_scalars(s, {"train/loss": 1.0, "lr": 0.03})
     view.set_previous_runs([earlier.export_history()])
     view.refresh(buffer, ctx())
-    view.plot_items["lr"].vb.updateAutoRange()
     assert view.plot_items["lr"].vb.viewRange()[1][1] >= 0.03
+
+
+def in_view(view: CurvesView, key: str, names: tuple[str, ...]) -> bool:
+    (x0, x1), (y0, y1) = view.plot_items[key].vb.viewRange()
+    for name in names:
+        drawn = view.data[name]
+        if not (x0 <= drawn.x.min() and drawn.x.max() <= x1 and y0 <= drawn.raw.min() and drawn.raw.max() <= y1):
+            return False
+    return True
+
+
+def test_a_streamed_run_keeps_every_point_in_view_and_moves_the_axes_in_round_steps(view: CurvesView) -> None:
+    """While a run streams points, the axes move only when the data leaves them (every move costs
+    each plot a new layout of its ticks and labels), and every point stays in view at every frame."""
+    buffer = MetricsBuffer()
+    moves: list[str] = []
+    for key, plot in view.plot_items.items():
+        plot.vb.sigRangeChanged.connect(lambda *_a, k=key: moves.append(k))
+    rng = np.random.default_rng(1)
+    frames = 0
+    for s in range(600):
+        buffer.add_scalars(s, {"train/loss": 2.0 * np.exp(-s / 150) + 0.2 * rng.random(), "lr": 0.01})
+        if s % 2 == 0:
+            buffer.add_scalars(s, {"val/loss": 2.0 * np.exp(-s / 150) + 0.1, "train/accuracy": 1 - np.exp(-s / 90),
+                                   "val/accuracy": 1 - np.exp(-s / 100)})
+            view.refresh(buffer, ctx())
+            frames += 1
+            assert in_view(view, "loss", ("train/loss", "val/loss")), s
+            assert in_view(view, "accuracy", ("train/accuracy", "val/accuracy")), s
+    assert moves.count("loss") < frames / 4  # pyqtgraph's own auto-range moved it at every frame
+    x0, x1 = view.plot_items["loss"].vb.viewRange()[0]
+    assert x0 == 0 and 599 < x1 <= 700  # round numbers, and the data fills most of the plot
+    assert view.plot_items["lr"].vb.viewRange()[1] == pytest.approx([0.0, 0.022])  # constant rate: mid-height
+
+
+def test_ranges_are_round_hold_the_data_and_zoom_in_once_it_shrinks() -> None:
+    assert nice_step(1000) == 100 and nice_step(437) == 20 and nice_step(0.9) == pytest.approx(0.05)
+    assert snapped(0.0, 437.0) == (0.0, 440.0) and snapped(0.13, 1.07) == pytest.approx((0.1, 1.1))
+    assert snapped(0.0, 440.0) == (0.0, 460.0)  # a point on the edge would be half cut off
+    assert snapped(2.0, 2.0) == pytest.approx((1.8, 2.2))  # a constant gets room around it
+    assert follow((0.0, 500.0), 0.0, 420.0) is None  # inside and filling most of it: kept
+    assert follow((0.0, 500.0), 0.0, 510.0) == (0.0, 600.0)  # left it: room ahead, rounded
+    assert follow((0.0, 2.0), 0.1, 0.5) == pytest.approx((0.1, 0.52))  # shrunk well inside: zooms in
+    assert follow(None, math.inf, -math.inf) is None  # nothing finite to show
+    assert bounds([np.array([1.0, np.nan, 10.0]), np.array([-1.0, 100.0])], log=True) == (0.0, 2.0)
+
+
+def test_a_zoom_by_hand_stays_until_the_plot_is_handed_back(view: CurvesView) -> None:
+    buffer = MetricsBuffer()
+    fill(buffer, 200)
+    view.refresh(buffer, ctx())
+    vb = view.plot_items["loss"].vb
+    vb.scaleBy((0.5, 0.5))  # what the mouse wheel does
+    vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])
+    zoomed = vb.viewRange()
+    for s in range(200, 400):
+        buffer.add_scalars(s, {"train/loss": 3.0})
+    view.refresh(buffer, ctx())
+    assert vb.viewRange() == zoomed  # the new points do not pull the plot away from where it was put
+    vb.enableAutoRange()  # the plot's "A" button
+    assert in_view(view, "loss", ("train/loss",))
+    assert not any(vb.state["autoRange"][:2])  # the view keeps following the data itself
+    for s in range(400, 500):
+        buffer.add_scalars(s, {"train/loss": 5.0})
+    view.refresh(buffer, ctx())
+    assert in_view(view, "loss", ("train/loss",))
 
 
 def test_show_step_draws_a_cursor_with_the_values_recorded_by_then(view: CurvesView) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QWidget
 
 from playground.ui.views.colormaps import series_color
+from playground.ui.views.curve_ranges import bounds, follow
 from playground.ui.views.curves_data import (
     SHORT_NAMES,
     Drawn,
@@ -123,6 +124,15 @@ class CurvesView(ViewPanel):
             plot.addItem(self.pins[key], ignoreBounds=True)
             if i:
                 plot.setXLink(self.plot_items["loss"])
+            # the view sets the ranges itself (curve_ranges); a person's zoom or pan takes over an
+            # axis until the plot's "A" button (or View All) hands it back
+            plot.vb.disableAutoRange()
+            plot.vb.sigRangeChangedManually.connect(lambda mask, k=key: self._taken_over(k, mask))
+            plot.vb.sigStateChanged.connect(lambda _vb, k=key: self._auto_asked(k))
+        self._follow_x = True
+        self._follow_y = {key: True for key, _, _ in PLOTS}
+        self._x_range: tuple[float, float] | None = None
+        self._y_ranges: dict[str, tuple[float, float]] = {}
         self.previous: list[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
         self.previous_curves: list[pg.PlotDataItem] = []
         self._keys: dict[str, tuple] = {}
@@ -205,6 +215,8 @@ class CurvesView(ViewPanel):
     def _set_log(self, on: bool) -> None:
         for key in LOG_PLOTS:
             self.plot_items[key].setLogMode(y=on)
+            self._y_ranges.pop(key, None)
+        self._apply_ranges()
 
     def set_previous_runs(self, runs: list[dict[str, Any]]) -> None:
         """Overlay earlier histories of the session (``MetricsBuffer.export_history()`` dicts), oldest first."""
@@ -285,6 +297,8 @@ class CurvesView(ViewPanel):
         if settings != self._settings:
             self._keys.clear()
             self._settings = settings
+            self._x_range = None
+            self._y_ranges.clear()
             self._draw_previous(mode)
             for plot in self.plot_items.values():
                 plot.setLabel("bottom", X_MODES[mode])
@@ -302,9 +316,8 @@ class CurvesView(ViewPanel):
             curve.setData(x, values if smooth is None else smooth)
             self._mark(curve, name, sparse and smooth is None)
             self.raw_curves[name].setData(x if smooth is not None else [], values if smooth is not None else [])
-            if name == "lr":
-                self._fit_constant(values)
         self._show_plots()
+        self._apply_ranges()
         self._draw_pins()
 
     def _show_plots(self) -> None:
@@ -321,14 +334,68 @@ class CurvesView(ViewPanel):
         size = self.graphics.size()
         self.arrange(len(shown) if size.width() > WIDE * max(size.height(), 1) else 2, shown)
 
-    def _fit_constant(self, values: np.ndarray) -> None:
-        """A constant learning rate sits mid-height on a 0-based axis instead of a degenerate range."""
-        plot = self.plot_items["lr"]
-        earlier = any("lr" in run for run in self.previous)  # their rates must stay in view too
-        if len(values) and np.ptp(values) == 0 and values[0] > 0 and not self.log_y.isChecked() and not earlier:
-            plot.setYRange(0.0, 2.0 * values[0], padding=0.05)
-        else:
-            plot.enableAutoRange(axis="y")
+    # ------------------------------------------------------------ ranges
+    def _plot_points(self, key: str, names: tuple[str, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The x and y arrays plot ``key`` draws, earlier runs included (a smoothed value is an average
+        of raw ones, so the raw values bound both)."""
+        xs, ys = [], []
+        for name in names:
+            drawn = self.data.get(name)
+            if drawn is not None and len(drawn.x):
+                xs.append(drawn.x)
+                ys.append(drawn.raw)
+        for item in self.previous_curves:
+            if self.plot_of[item.property("series")[1]] == key and item.xData is not None:
+                xs.append(item.xData)
+                ys.append(item.yData)
+        return xs, ys
+
+    def _y_bounds(self, key: str, ys: list[np.ndarray]) -> tuple[float, float]:
+        log = key in LOG_PLOTS and self.log_y.isChecked()
+        low, high = bounds(ys, log)
+        if key == "lr" and not log and low == high and low > 0 and not self.previous:
+            low, high = 0.0, 2.0 * high  # a constant rate sits mid-height on a 0-based axis
+        return low, high
+
+    def _apply_ranges(self) -> None:
+        """Keep every point in view (curve_ranges.follow): the ranges move only when the data leaves
+        them or has shrunk well inside them, so most frames leave the axes as they were."""
+        all_x: list[np.ndarray] = []
+        for key, _, names in PLOTS:
+            xs, ys = self._plot_points(key, names)
+            all_x += xs
+            vb = self.plot_items[key].vb
+            if not ys or not self._follow_y[key]:
+                continue
+            y_range = follow(self._y_ranges.get(key), *self._y_bounds(key, ys))
+            if y_range is not None:
+                self._y_ranges[key] = y_range
+                vb.setYRange(*y_range, padding=0)
+        x_range = follow(self._x_range, *bounds(all_x)) if self._follow_x else None
+        if x_range is not None:
+            self._x_range = x_range
+            self.plot_items["loss"].vb.setXRange(*x_range, padding=0)  # the other plots are linked to it
+
+    def _taken_over(self, key: str, mask: list[bool]) -> None:
+        """A person zoomed or panned ``key``'s plot: the axes they moved stay where they put them."""
+        if mask[0]:
+            self._follow_x = False  # the plots share their x axis
+        if len(mask) > 1 and mask[1]:
+            self._follow_y[key] = False
+
+    def _auto_asked(self, key: str) -> None:
+        """The plot's "A" button or View All turned pyqtgraph's auto-range on: follow the data again."""
+        vb = self.plot_items[key].vb
+        x_auto, y_auto = vb.state["autoRange"][:2]
+        if not (x_auto or y_auto):
+            return
+        if x_auto:
+            self._follow_x, self._x_range = True, None
+        if y_auto:
+            self._follow_y[key] = True
+            self._y_ranges.pop(key, None)
+        vb.disableAutoRange()
+        self._apply_ranges()
 
     def _draw_previous(self, mode: str) -> None:
         for item in self.previous_curves:
