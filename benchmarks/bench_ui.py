@@ -32,7 +32,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, QPointF, 
 from playground.graph.builder import GraphBuilder
 from playground.graph.model import Graph
 from playground.train import MetricsBuffer, Trainer
-from playground.ui.app import make_application
+from playground.ui.app import make_application, warm_up_torch
 from playground.ui.main_window import MainWindow
 from playground.workspace import template_session
 
@@ -156,7 +156,10 @@ def spiral_example(window) -> None:
 
 
 def watch_frames(app, steps: int = 500) -> dict:
-    """Frames the boundary view draws during the first ``steps`` steps at the watch pace."""
+    """Frames the boundary view draws during the first ``steps`` steps at the watch pace. The
+    optimizer's one-off first-use cost (torch._dynamo's import, seconds) is paid first, as the app
+    pays it on a worker thread after its first frame, before anyone can press Start."""
+    warm_up_torch()
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(settings=QSettings(os.path.join(tmp, "w.ini"), QSettings.Format.IniFormat),
                             autosave=False)

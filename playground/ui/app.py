@@ -139,7 +139,7 @@ def use_threads_politely() -> None:
     threads.set_thread_limit(max(1, threads.cores() - 1))
 
 
-def _warm_up_torch() -> None:
+def warm_up_torch() -> None:
     # The first optimizer a process builds imports torch._dynamo (seconds); do it off the GUI thread
     # while the person looks at the example, so the first Start responds at once.
     import torch
@@ -217,7 +217,7 @@ def _after_first_frame(window, script: dict[str, str]) -> None:
     # The first optimizer a process builds imports torch._dynamo (seconds): warm it now, while
     # the person looks at the example, not before the window (it would slow the first frame)
     # nor at the first Start.
-    threading.Thread(target=_warm_up_torch, name="playground-warm-up", daemon=True).start()
+    threading.Thread(target=warm_up_torch, name="playground-warm-up", daemon=True).start()
     if "report" in script:
         _report("first_frame")
         timer = QTimer(window)

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self.workspace, self)
         self.canvas = GraphCanvasView(self.document)
         self.canvas.setObjectName("canvas")
+        self.canvas.paint_charged = view_panel.BUDGET.charge
         self.setCentralWidget(self.canvas)
         self.block_palette = BlockPalette()
         self.inspector = Inspector(self.document)

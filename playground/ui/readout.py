@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
+from playground.ui.steady_label import set_steady_text
 
 # (series name, caption, what the value is: said in the tooltip)
 CELLS: tuple[tuple[str, str, str], ...] = (
@@ -69,11 +70,11 @@ class _Cell(QWidget):
 
     def show_point(self, point: tuple[int, float] | None, trained: bool) -> None:
         if point is None:
-            self.number.setText("—")
-            self.where.setText("not recorded for this task" if trained else EMPTY)
+            set_steady_text(self.number, "—")
+            set_steady_text(self.where, "not recorded for this task" if trained else EMPTY)
         else:
-            self.number.setText(format_value(self.name, point[1]))
-            self.where.setText(f"at step {point[0]:,}")
+            set_steady_text(self.number, format_value(self.name, point[1]))
+            set_steady_text(self.where, f"at step {point[0]:,}")
         self.number.setAccessibleDescription(f"{self.number.text()}, {self.where.text()}")
 
 

@@ -264,3 +264,39 @@ def test_in_watch_every_curves_plot_fits_inside_its_dock(qtbot, open_window):
         plot = curves.plot_items[key]
         rect = curves.graphics.mapFromScene(plot.mapRectToScene(plot.boundingRect())).boundingRect()
         assert viewport.contains(rect), f"the {key} plot {rect} is cut off by the dock's edge {viewport}"
+
+
+def test_numbers_changing_while_training_do_not_lay_the_window_out_again(env_window, qtbot):
+    """The readout, the timeline and the status bar change many times a second while training: a
+    new number that fits its room repaints its label, not the whole window (each new layout of the
+    main window laid out and repainted every dock), and a longer one still shows whole."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    w = at_default_size(qtbot, env_window(), "mlp")
+    train(w, qtbot, 30)
+
+    class Layouts(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            if watched is w and event.type() == QEvent.Type.LayoutRequest:
+                Layouts.count += 1
+            return False
+
+    cell = w.readout.cells["train/loss"]
+    cell.show_point((8888, 0.8888), True)  # the room these numbers need (a label grows once)
+    w.status_widget.show_status({"state": "running", "step": 8888, "epoch": 8, "device": "cpu"})
+    qtbot.wait(100)  # that growth's layout passes up the docks to the window, one event at a time
+    counter = Layouts()
+    w.installEventFilter(counter)
+    for i in range(40):
+        cell.show_point((1000 + i, 0.6931 - i / 1000), True)
+        w.status_widget.show_status({"state": "running", "step": 1000 + i, "epoch": 3, "device": "cpu"})
+        QApplication.processEvents()
+    assert Layouts.count == 0
+    assert w.readout.text_of("train/loss") == ("0.6541", "at step 1,039")
+    cell.show_point((1_000_000, -12345.678), True)  # wider than anything before: the label grows to show it
+    QApplication.processEvents()
+    for label in (cell.number, cell.where, w.status_widget.step_label):
+        assert label.contentsRect().width() >= label.fontMetrics().horizontalAdvance(label.text())

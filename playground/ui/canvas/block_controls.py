@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF
@@ -64,12 +66,27 @@ class UnitGrid:
         return unit if unit < len(self.ranges) else None
 
 
+_LAZY_RANGES: OrderedDict[int, Callable[[], Sequence[tuple[float, float]]]] = OrderedDict()
+# Images whose ranges can still be worked out, newest last: the canvas shows the newest image of each
+# block, so a graph with up to this many heatmap blocks keeps every readout. Each entry holds the
+# units it was drawn from (at most 16 maps of 64 × 64 float32 in the thumbnails: 256 KB), ≤ 32 MB.
+LAZY_KEPT = 128
+
+
 def tag_unit_grid(image: QImage, rows: int, cols: int, tile: int, gap: int,
-                  ranges: list[tuple[float, float]]) -> QImage:
+                  ranges: Sequence[tuple[float, float]] | Callable[[], Sequence[tuple[float, float]]]) -> QImage:
     """Record the tiling of ``image`` in its metadata, so the canvas can say which unit is under
-    the cursor and what range its values span (the colours are scaled per unit)."""
-    image.setText(UNIT_GRID_KEY, json.dumps({"rows": rows, "cols": cols, "tile": tile, "gap": gap,
-                                              "ranges": [[float(lo), float(hi)] for lo, hi in ranges]}))
+    the cursor and what range its values span (the colours are scaled per unit). ``ranges`` may be
+    a function that works them out: it runs only when someone points at the heatmap (a new heatmap
+    comes with every probe while training, and only a few are ever read)."""
+    grid = {"rows": rows, "cols": cols, "tile": tile, "gap": gap}
+    if not callable(ranges):
+        grid["ranges"] = [[float(lo), float(hi)] for lo, hi in ranges]
+    image.setText(UNIT_GRID_KEY, json.dumps(grid))
+    if callable(ranges):
+        _LAZY_RANGES[image.cacheKey()] = ranges
+        while len(_LAZY_RANGES) > LAZY_KEPT:
+            _LAZY_RANGES.popitem(last=False)
     return image
 
 
@@ -82,8 +99,15 @@ def unit_grid(image: QImage | None) -> UnitGrid | None:
         return None
     try:
         data = json.loads(text)
+        if "ranges" in data:
+            ranges = data["ranges"]
+        else:  # worked out now, once (an image too old to remember them reads as untagged units)
+            find = _LAZY_RANGES.get(image.cacheKey())
+            ranges = find() if find is not None else []
+            if find is not None:
+                _LAZY_RANGES[image.cacheKey()] = lambda known=tuple(ranges): known
         return UnitGrid(int(data["rows"]), int(data["cols"]), int(data["tile"]), int(data["gap"]),
-                        tuple((float(lo), float(hi)) for lo, hi in data["ranges"]))
+                        tuple((float(lo), float(hi)) for lo, hi in ranges))
     except (ValueError, KeyError, TypeError):
         return None
 

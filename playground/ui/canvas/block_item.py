@@ -178,9 +178,11 @@ class BlockItem(QGraphicsItem):
         """A small heatmap drawn in the block (e.g. a hidden unit's response); None removes it."""
         if image is None and self._thumbnail is None:
             return
+        had = self._thumbnail is not None
         self._thumbnail = None if image is None or image.isNull() else image
-        self._layout()
-        self.redraw()
+        if had != (self._thumbnail is not None):  # the block grows or shrinks by the heatmap's row
+            self._layout()
+        self.redraw()  # a new picture in the same place (every probe while training): no new geometry
 
     @property
     def thumbnail(self) -> QImage | None:

@@ -3,6 +3,9 @@ drops from the palette; the editing commands the window's menus call live in ``e
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -66,6 +69,9 @@ class GraphCanvasView(CanvasEditing, CanvasFitting, QGraphicsView):
     canvas is shown and resized: the first fit happens once the canvas has its real size."""
 
     space_tapped = Signal()
+    # told the CPU seconds of each repaint (the window charges them to the views' drawing budget:
+    # while training, the heatmaps' repaints cost the training thread the same GIL as a view's)
+    paint_charged: Callable[[float], None] | None = None
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -272,6 +278,11 @@ class GraphCanvasView(CanvasEditing, CanvasFitting, QGraphicsView):
             if text:
                 QToolTip.showText(event.globalPos(), text, self.viewport(), rect)
                 return True
+        if event.type() == QEvent.Type.Paint and self.paint_charged is not None:
+            started = time.thread_time()
+            handled = super().viewportEvent(event)
+            self.paint_charged(time.thread_time() - started)
+            return handled
         return super().viewportEvent(event)
 
     def tooltip_at(self, view_pos: QPoint) -> tuple[str, QRect]:

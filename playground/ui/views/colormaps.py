@@ -49,12 +49,13 @@ def lookup_table(name: str) -> np.ndarray:
 
 def array_to_qimage(values: np.ndarray, low: float, high: float, cmap: str = "diverging") -> QImage:
     """Colour a 2-D array (row 0 drawn at the top; NaN shows as light grey) into an RGB888 QImage."""
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float32)
     span = high - low if high > low else 1.0
-    scaled = np.clip((values - low) / span, 0.0, 1.0)
-    index = np.nan_to_num(scaled * 255.0, nan=0.0).astype(np.uint8)
+    scaled = (values - np.float32(low)) * np.float32(255.0 / span)
+    finite = np.isfinite(scaled)
+    index = np.clip(np.where(finite, scaled, 0.0), 0.0, 255.0).astype(np.uint8)
     rgb = lookup_table(cmap)[index]
-    rgb[~np.isfinite(values)] = (225, 225, 225)
-    rgb = np.ascontiguousarray(rgb)
+    if not finite.all():
+        rgb[~finite] = (225, 225, 225)
     height, width = rgb.shape[:2]
     return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()

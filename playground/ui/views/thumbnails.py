@@ -50,7 +50,7 @@ def unit_image(units: np.ndarray) -> QImage:
     cols = max(1, math.ceil(math.sqrt(count)))
     rows = max(1, math.ceil(count / cols))
     tile = (image.width() + 1) // cols - 1  # tile_maps leaves a 1-pixel gap
-    return tag_unit_grid(image, rows, cols, tile, 1, unit_ranges(shown))
+    return tag_unit_grid(image, rows, cols, tile, 1, lambda: unit_ranges(shown))  # on hover only
 
 
 CACHED_STEPS = 32  # scrubbing back and forth over a stretch of the timeline reuses its pictures (~3 MB)
