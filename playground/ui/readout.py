@@ -14,7 +14,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.train.metrics import MetricsBuffer
-from playground.ui.steady_label import set_steady_text
+from playground.ui.steady_label import SteadyLabel
 
 # (series name, caption, what the value is: said in the tooltip)
 CELLS: tuple[tuple[str, str, str], ...] = (
@@ -45,14 +45,14 @@ class _Cell(QWidget):
         super().__init__(parent)
         self.name = name
         self.caption = QLabel(caption)
-        self.number = QLabel("—")
+        self.number = SteadyLabel("—")
         self.number.setObjectName(f"readout_{name.replace('/', '_')}")
         font = QFont(self.number.font())
         font.setPointSize(NUMBER_PT)
         font.setBold(True)
         self.number.setFont(font)
         self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.where = QLabel(EMPTY)
+        self.where = SteadyLabel(EMPTY)
         self.where.setEnabled(False)  # the platform's dimmed text colour in either theme
         tip = f"{caption}: {meaning}"
         for label in (self.caption, self.number, self.where):
@@ -70,11 +70,11 @@ class _Cell(QWidget):
 
     def show_point(self, point: tuple[int, float] | None, trained: bool) -> None:
         if point is None:
-            set_steady_text(self.number, "—")
-            set_steady_text(self.where, "not recorded for this task" if trained else EMPTY)
+            self.number.setText("—")
+            self.where.setText("not recorded for this task" if trained else EMPTY)
         else:
-            set_steady_text(self.number, format_value(self.name, point[1]))
-            set_steady_text(self.where, f"at step {point[0]:,}")
+            self.number.setText(format_value(self.name, point[1]))
+            self.where.setText(f"at step {point[0]:,}")
         self.number.setAccessibleDescription(f"{self.number.text()}, {self.where.text()}")
 
 

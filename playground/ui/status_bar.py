@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from playground.ui.steady_label import set_steady_text
+from playground.ui.steady_label import SteadyLabel
 
 _STATE_TEXT = {"idle": "Ready", "running": "Training", "paused": "Paused", "stopped": "Stopped",
                "finished": "Finished", "error": "Error"}
@@ -37,7 +37,7 @@ class TrainingStatusBar(QStatusBar):
         self.show_status({"state": "idle", "step": 0, "epoch": 0, "steps_per_s": 0.0, "device": "cpu"})
 
     def _field(self, name: str, tip: str) -> QLabel:
-        label = QLabel(self)
+        label = SteadyLabel(parent=self)
         label.setObjectName(f"status_{name}")
         label.setToolTip(tip)
         label.setContentsMargins(6, 0, 6, 0)
@@ -51,18 +51,18 @@ class TrainingStatusBar(QStatusBar):
         self._last = dict(status)
         state = str(status.get("state", "idle"))
         step = int(status.get("step", 0))
-        set_steady_text(self.state_label, _STATE_TEXT.get(state, state.capitalize()))
-        set_steady_text(self.step_label, f"step {step:,}")
-        set_steady_text(self.epoch_label, f"epoch {int(status.get('epoch', 0))}")
+        self.state_label.setText(_STATE_TEXT.get(state, state.capitalize()))
+        self.step_label.setText(f"step {step:,}")
+        self.epoch_label.setText(f"epoch {int(status.get('epoch', 0))}")
         average = self._follow_runs(state, step)
         if state == "running" or average is None:
             speed = float(status.get("steps_per_s", 0.0) or 0.0)
-            set_steady_text(self.speed_label, _speed_text(speed))
+            self.speed_label.setText(_speed_text(speed))
             self.speed_label.setToolTip("Training speed in optimizer steps per second")
         else:
-            set_steady_text(self.speed_label, _speed_text(average) + " avg")
+            self.speed_label.setText(_speed_text(average) + " avg")
             self.speed_label.setToolTip("Average training speed while the network was training")
-        set_steady_text(self.device_label, str(status.get("device", "cpu")).upper())
+        self.device_label.setText(str(status.get("device", "cpu")).upper())
 
     def _follow_runs(self, state: str, step: int) -> float | None:
         """Track time spent running; the average steps/s so far, or None before any run.

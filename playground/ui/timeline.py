@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolBar, QToolButton, QWidget
 
 from playground.train.metrics import MetricsBuffer
-from playground.ui.steady_label import set_steady_text
+from playground.ui.steady_label import SteadyLabel
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 BASE_MOMENTS_PER_S = 20.0  # recorded steps shown a second at 1×: a full record (≤ 264 steps) in ~13 s
@@ -82,7 +82,7 @@ class Timeline(QWidget):
         self.slider.setToolTip("Drag to see every view at an earlier step of the run; "
                                "the right end follows training")
         self.slider.setMinimumWidth(200)
-        self.readout = QLabel("")
+        self.readout = SteadyLabel("")
         self.readout.setObjectName("timeline_readout")
         self.readout.setMinimumWidth(150)
         self.readout.setToolTip("The step every view shows, and the last recorded step")
@@ -147,13 +147,13 @@ class Timeline(QWidget):
 
     def _show_readout(self) -> None:
         if not self.steps:
-            set_steady_text(self.readout, "no steps recorded yet")
+            self.readout.setText("no steps recorded yet")
             return
         last = self.steps[-1]
         if self.step is None:
-            set_steady_text(self.readout, f"step {last} · live")
+            self.readout.setText(f"step {last} · live")
         else:
-            set_steady_text(self.readout, f"step {self.steps[self.index_of(self.step)]} of {last}")
+            self.readout.setText(f"step {self.steps[self.index_of(self.step)]} of {last}")
 
     # ----------------------------------------------------------- person side
     def choose(self, step: int | None) -> None:
