@@ -59,3 +59,21 @@ def test_a_recorded_snapshot_is_drawn(view_of):
     view.refresh(buffer, ViewContext(graph=Graph()))
     assert "accuracy 0.750 (9 of 12)" in view.hint.text()
     assert np.allclose(view.image.image, [[5 / 6, 1 / 6], [2 / 6, 4 / 6]])
+
+
+def test_ten_classes_numbers_show_only_where_the_cells_hold_them(view_of, qtbot):
+    """In a small dock ten classes' numbers ran into each other; they show once the cells are big enough."""
+    import torch
+
+    from playground.analysis.confusion import Confusion
+
+    counts = torch.as_tensor(np.random.default_rng(0).integers(0, 30, (10, 10)) + 100 * np.eye(10, dtype=np.int64))
+    view = view_of(ConfusionView)
+    view.resize(320, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_confusion(Confusion(counts, []))
+    qtbot.wait(20)
+    assert len(view.texts) == 100 and not any(t.isVisible() for t in view.texts)
+    view.resize(1100, 1200)
+    qtbot.waitUntil(lambda: all(t.isVisible() for t in view.texts), timeout=2000)

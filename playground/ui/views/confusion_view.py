@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget, QWidget
 
 from playground.analysis.confusion import Confusion, WrongExample
@@ -85,6 +86,7 @@ class ConfusionView(ViewPanel):
         self.given: Confusion | None = None
         self.shown: Confusion | None = None
         self.normalise.toggled.connect(lambda _on: self._draw_matrix())
+        self.plot.vb.sigResized.connect(lambda _vb: self._fit_texts())
 
     def set_confusion(self, result: Confusion | None) -> None:
         """Show ``result`` (None: nothing) now."""
@@ -173,6 +175,19 @@ class ConfusionView(ViewPanel):
                     self.texts.append(item)
         self.plot.setTitle(f"Confusion ({'row shares' if rows else 'counts'})")
         self.plot.setRange(QRectF(0, 0, c, c), padding=0.02)
+        self._fit_texts()
+
+    def _fit_texts(self) -> None:
+        """Each cell's number only where the cells are large enough on screen to hold it: in a small
+        dock ten classes' numbers ran into each other (the per-class table and the CSV keep them)."""
+        if not self.texts:
+            return
+        width, height = self.plot.vb.viewPixelSize()  # data units per pixel; a cell is 1 × 1
+        metrics = QFontMetrics(self.texts[0].textItem.font())
+        widest = max(metrics.horizontalAdvance(t.textItem.toPlainText()) for t in self.texts)
+        fits = width > 0 and height > 0 and 1 / width >= widest + 4 and 1 / height >= metrics.height()
+        for item in self.texts:
+            item.setVisible(fits)
 
     def export_csv(self, path: str) -> None:
         """One row per cell: true, predicted, count, row_share; then precision, recall, F1 per class."""
