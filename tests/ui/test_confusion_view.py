@@ -75,5 +75,11 @@ def test_ten_classes_numbers_show_only_where_the_cells_hold_them(view_of, qtbot)
     view.set_confusion(Confusion(counts, []))
     qtbot.wait(20)
     assert len(view.texts) == 100 and not any(t.isVisible() for t in view.texts)
+
+    def ticks() -> list[str]:
+        return [label for _pos, label in view.plot.getAxis("left")._tickLevels[0]]
+
+    assert 1 < len(ticks()) < 10 and ticks()[0] == "0"  # every k-th class, labels apart
     view.resize(1100, 1200)
     qtbot.waitUntil(lambda: all(t.isVisible() for t in view.texts), timeout=2000)
+    assert ticks() == [str(i) for i in range(10)]

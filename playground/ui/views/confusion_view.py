@@ -11,6 +11,8 @@ What it draws comes from ``playground.analysis.confusion``: handed over with
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 import torch
@@ -160,9 +162,6 @@ class ConfusionView(ViewPanel):
         self.image.setImage(matrix, levels=(0.0, top), autoLevels=False)
         self.colorbar.setLevels((0.0, top))
         self.image.setRect(QRectF(0, 0, c, c))
-        ticks = [[(i + 0.5, str(i)) for i in range(c)], []]
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.plot.getAxis("left").setTicks(ticks)
         self._clear_texts()
         if c <= MAX_TEXT_CLASSES:
             for t in range(c):
@@ -178,16 +177,26 @@ class ConfusionView(ViewPanel):
         self._fit_texts()
 
     def _fit_texts(self) -> None:
-        """Each cell's number only where the cells are large enough on screen to hold it: in a small
-        dock ten classes' numbers ran into each other (the per-class table and the CSV keep them)."""
-        if not self.texts:
+        """Each cell's number only where the cells are large enough on screen to hold it, and the class
+        ticks every k-th class where one per cell would overlap: in a small dock ten classes' numbers
+        and ticks ran into each other (the per-class table and the CSV keep every number)."""
+        result = self.shown
+        if result is None:
             return
         width, height = self.plot.vb.viewPixelSize()  # data units per pixel; a cell is 1 × 1
-        metrics = QFontMetrics(self.texts[0].textItem.font())
-        widest = max(metrics.horizontalAdvance(t.textItem.toPlainText()) for t in self.texts)
-        fits = width > 0 and height > 0 and 1 / width >= widest + 4 and 1 / height >= metrics.height()
-        for item in self.texts:
-            item.setVisible(fits)
+        if width <= 0 or height <= 0:
+            return
+        metrics = QFontMetrics(self.plot.getAxis("left").style.get("tickFont") or self.font())
+        every = max(1, math.ceil(metrics.height() * height))  # classes per tick, so labels do not touch
+        ticks = [[(i + 0.5, str(i)) for i in range(0, result.classes, every)], []]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        if self.texts:
+            font = QFontMetrics(self.texts[0].textItem.font())
+            widest = max(font.horizontalAdvance(t.textItem.toPlainText()) for t in self.texts)
+            fits = 1 / width >= widest + 4 and 1 / height >= font.height()
+            for item in self.texts:
+                item.setVisible(fits)
 
     def export_csv(self, path: str) -> None:
         """One row per cell: true, predicted, count, row_share; then precision, recall, F1 per class."""
