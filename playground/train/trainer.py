@@ -156,6 +156,13 @@ class Trainer(RecordingSteps, BestKeeping):
             self._stop = True
             self._cond.notify_all()
 
+    def network_changed(self) -> None:
+        """The network was changed on purpose (a lesion put on or taken off): its validation loss
+        starts a new reference for the divergence check. Against the best loss of the intact
+        network, a lesioned one's loss looked like a diverging run, and the run paused itself."""
+        with self._cond:
+            self._watch.best = None
+
     def request_step(self, n: int = 1) -> None:
         """Run ``n`` more steps, then pause (a run() started later begins with them)."""
         with self._cond:

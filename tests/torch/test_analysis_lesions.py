@@ -106,3 +106,20 @@ def test_residual_network_takes_single_lesions_more_gently_than_the_plain_one():
         assert all(torch.equal(weights[k], v) for k, v in session.weights.items())
         drops[template] = sum(r.drop for r in rows) / len(rows)
     assert drops["resnet"] < drops["plain_deep"], drops
+
+
+def test_a_lesion_on_a_running_network_is_not_taken_for_a_diverging_run():
+    """Bypassing a layer of a well-trained network multiplies its validation loss by thousands: that
+    is the lesion, not the run diverging, so training goes on with the lesion from a new reference."""
+    session, _ = new_session("mlp", overrides=["config.epochs=0", "config.max_steps=0", "config.seed=0",
+                                               "config.eval_every=5"])
+    trainer = session.make_trainer()
+    trainer.run(max_steps=300, wait_when_paused=False)
+    _, val = trainer.buffer.series("val/loss")
+    assert val[-1] < 0.01
+    graph = session.graph
+    with apply_lesions(trainer.model, graph, [Lesion("bypass", _id(graph, "fc2"))]):
+        trainer.network_changed()
+        trainer.run(max_steps=40, wait_when_paused=False)
+        assert trainer.diverged_at is None, [e.message for e in trainer.buffer.drain_events()]
+        assert trainer.step == 340  # it trained on, lesioned

@@ -166,9 +166,13 @@ def test_a_lesion_toggled_while_training_runs_comes_off_cleanly(open_window, qtb
     lesions = lesion_controller(window)
     assert lesions.toggle(Lesion("bypass", fc2))
     module = window.controller.trainer.model.node_module(fc2)
-    assert len(module._forward_hooks) == 1  # paused, hooked once, training on with the lesion
+
+    def lesion_hooks() -> list:  # the projector hooks blocks for a moment during each record pass
+        return [h for h in module._forward_hooks.values() if "Projector" not in getattr(h, "__qualname__", "")]
+
+    assert len(lesion_hooks()) == 1  # paused, hooked once, training on with the lesion
     qtbot.waitUntil(lambda: window.controller.state == "running", timeout=10_000)
     lesions.remove(fc2)
-    assert len(module._forward_hooks) == 0
+    assert lesion_hooks() == []
     window.controller.stop()
     assert window.workspace.lesions == [] and window.canvas.block_item(fc2).lesion is None

@@ -183,6 +183,7 @@ class LesionController(QObject):
                     self.message.emit(f"A saved lesion no longer fits and is left out: {err}")
             self._handle = apply_lesions(trainer.model, graph, kept)
             self._hooked = trainer
+            trainer.network_changed()
             if record and trainer.step > 0:
                 record_frame(trainer)
             if running:
