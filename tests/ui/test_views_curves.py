@@ -277,6 +277,7 @@ def test_ranges_are_round_hold_the_data_and_zoom_in_once_it_shrinks() -> None:
     assert follow((0.0, 500.0), 0.0, 510.0) == (0.0, 600.0)  # left it: room ahead, rounded
     assert follow((0.0, 2.0), 0.1, 0.5) == pytest.approx((0.1, 0.52))  # shrunk well inside: zooms in
     assert follow(None, math.inf, -math.inf) is None  # nothing finite to show
+    assert snapped(-1e308, 1e308) == (-1e308, 1e308)  # a span past the float limit: shown as it is
     assert bounds([np.array([1.0, np.nan, 10.0]), np.array([-1.0, 100.0])], log=True) == (0.0, 2.0)
 
 

@@ -36,6 +36,8 @@ def snapped(low: float, high: float) -> tuple[float, float]:
     if constant:
         pad = abs(low) * 0.1 or 1.0
         low, high = low - pad, high + pad
+    if not math.isfinite(high - low):  # values near the float limit: no round step to take
+        return low, high
     step = nice_step(high - low)
     start, end = math.floor(low / step) * step, math.ceil(high / step) * step
     if end <= high and not constant:  # the last point on the edge of the plot, half of its marker cut off
