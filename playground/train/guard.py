@@ -67,6 +67,11 @@ class Divergence:
         self.first = self.best = None
         self.flagged = None
 
+    def forget_best(self) -> None:
+        """The network changed on purpose: its validation loss is measured afresh from here (the
+        first training loss, the scale of an untrained network, still holds)."""
+        self.best = None
+
     def train_ok(self, value: float) -> bool:
         if not math.isfinite(value):
             return False

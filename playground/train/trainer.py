@@ -161,7 +161,7 @@ class Trainer(RecordingSteps, BestKeeping):
         starts a new reference for the divergence check. Against the best loss of the intact
         network, a lesioned one's loss looked like a diverging run, and the run paused itself."""
         with self._cond:
-            self._watch.best = None
+            self._watch.forget_best()
 
     def request_step(self, n: int = 1) -> None:
         """Run ``n`` more steps, then pause (a run() started later begins with them)."""

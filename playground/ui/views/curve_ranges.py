@@ -50,17 +50,15 @@ def follow(current: tuple[float, float] | None, low: float, high: float) -> tupl
     point is inside and the data still fills a fair share of it), else a new snapped range."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return None
-    if current is not None:
-        inside = current[0] <= low and high < current[1]
+    if current is None:
+        return snapped(low, high)
+    if current[0] <= low and high < current[1]:  # every point inside: zoom in only once it has shrunk
         fitted = snapped(low, high)
-        if inside and (current[1] - current[0]) <= SHRINK * (fitted[1] - fitted[0]):
-            return None
-        if not inside:  # a growing run: room ahead, so the next points do not move the range again
-            room = HEADROOM * (high - low)
-            low, high = (low - room if low < current[0] else low), (high + room if high >= current[1] else high)
-        wanted = snapped(low, high)
-        return wanted if wanted != current else None
-    return snapped(low, high)
+        shrunk = (current[1] - current[0]) > SHRINK * (fitted[1] - fitted[0])
+        return fitted if shrunk and fitted != current else None
+    room = HEADROOM * (high - low)  # a growing run: room ahead, so the next points do not move it again
+    wanted = snapped(low - room if low < current[0] else low, high + room if high >= current[1] else high)
+    return wanted if wanted != current else None
 
 
 def bounds(arrays: list[np.ndarray], log: bool = False) -> tuple[float, float]:
